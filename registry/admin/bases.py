@@ -1,0 +1,97 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from registry.models import Base, BaseRoundRecord
+
+from .base import ScopedAdmin, ScopedInline
+from .forms import BaseForm
+
+
+class CountryFilter(admin.SimpleListFilter):
+    """Countries are stored several to a row, so the admin's field filter cannot list them."""
+
+    title = _("country/region")
+    parameter_name = "country"
+
+    def lookups(self, request, model_admin):
+        codes = set()
+        for value in model_admin.get_queryset(request).values_list("countries", flat=True).distinct():
+            codes.update(code for code in str(value or "").split(",") if code)
+        from django_countries import countries
+
+        return sorted(((code, countries.name(code)) for code in codes), key=lambda item: str(item[1]))
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(countries__contains=self.value())
+        return queryset
+
+
+class RoundRecordInline(ScopedInline, admin.TabularInline):
+    model = BaseRoundRecord
+    fields = ["survey_round", "form", "staff_dispatched", "staff_local", "status", "review_state"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("survey_round")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Base)
+class BaseAdmin(ScopedAdmin):
+    form = BaseForm
+    list_display = [
+        "organization",
+        "number",
+        "name",
+        "country_list",
+        "cities",
+        "form",
+        "contractor",
+        "established",
+        "staff_dispatched",
+        "staff_local",
+        "staff_total",
+        "status",
+    ]
+    list_filter = ["form", "status", CountryFilter, "organization__kind", "established_fy"]
+    search_fields = ["name", "cities", "organization__name", "contractor__name", "reason", "activities", "remarks"]
+    list_select_related = ["organization", "organization__prefecture", "contractor"]
+    autocomplete_fields = ["organization", "contractor", "host_agency", "joint_office"]
+    readonly_fields = ["staff_total"]
+    inlines = [RoundRecordInline]
+    fieldsets = [
+        (None, {"fields": ["organization", "number", "name", "countries", "cities", "status"]}),
+        (_("Form"), {"fields": ["form", "form_detail", "contractor", "host_agency", "joint_office"]}),
+        (
+            _("Details"),
+            {"fields": ["established_fy", "department", "staff_dispatched", "staff_local", "staff_total",
+                        "reason", "activities", "url", "remarks"]},
+        ),
+        (_("Closing"), {"fields": ["closed_on", "closing_reason"]}),
+    ]
+
+    @admin.display(description=_("countries/regions"))
+    def country_list(self, obj):
+        return "、".join(country.name for country in obj.countries)
+
+    @admin.display(description=_("fiscal year established"), ordering="established_fy")
+    def established(self, obj):
+        return obj.established_display
+
+    @admin.display(description=_("staff total"))
+    def staff_total(self, obj):
+        return obj.staff_total
+
+
+@admin.register(BaseRoundRecord)
+class BaseRoundRecordAdmin(ScopedAdmin):
+    list_display = ["survey_round", "base", "form", "staff_dispatched", "staff_local", "status", "review_state"]
+    list_filter = ["survey_round", "form", "status", "review_state"]
+    search_fields = ["base__name", "base__organization__name"]
+    list_select_related = ["survey_round", "base", "base__organization", "base__organization__prefecture"]
+    autocomplete_fields = ["base", "contractor"]

@@ -1,0 +1,38 @@
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from registry.models import Contractor, JointOffice
+
+from .base import ScopedAdmin
+
+
+@admin.register(Contractor)
+class ContractorAdmin(ScopedAdmin):
+    list_display = ["name", "kind", "country", "base_count"]
+    list_filter = ["kind", "country"]
+    search_fields = ["name", "match_key"]
+    readonly_fields = ["match_key"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            contracted_count=Count("contracted_bases", distinct=True), hosted_count=Count("hosted_bases", distinct=True)
+        )
+
+    @admin.display(description=_("bases run or hosted"))
+    def base_count(self, obj):
+        return obj.contracted_count + obj.hosted_count
+
+
+@admin.register(JointOffice)
+class JointOfficeAdmin(ScopedAdmin):
+    list_display = ["name", "country", "city", "member_count"]
+    search_fields = ["name", "city"]
+    readonly_fields = ["match_key"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(member_count=Count("bases"))
+
+    @admin.display(description=_("organizations"))
+    def member_count(self, obj):
+        return obj.member_count

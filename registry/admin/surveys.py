@@ -1,0 +1,29 @@
+from django.contrib import admin
+
+from registry.models import ImportRecord, SurveyRound
+
+from .base import ScopedAdmin
+
+
+@admin.register(SurveyRound)
+class SurveyRoundAdmin(ScopedAdmin):
+    list_display = ["reference_date", "title"]
+    search_fields = ["title"]
+    date_hierarchy = "reference_date"
+
+
+@admin.register(ImportRecord)
+class ImportRecordAdmin(admin.ModelAdmin):
+    list_display = ["id", "kind", "survey_round", "file_name", "user_name", "created_at", "counts"]
+    list_filter = ["kind", "survey_round"]
+    list_select_related = ["survey_round"]
+    readonly_fields = [f.name for f in ImportRecord._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RegistryConfig(AppConfig):
+    name = "registry"
+    verbose_name = _("Overseas base registry")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import history  # noqa: F401  (connects the history signal handlers)

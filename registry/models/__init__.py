@@ -1,0 +1,25 @@
+from .agreements import Agreement, AgreementRenewal, AgreementType, Partner
+from .bases import Base, BaseForm, BaseStatus
+from .contractors import Contractor, JointOffice
+from .memberships import Membership
+from .organizations import Organization, OrganizationAlias
+from .surveys import BaseRoundRecord, ImportRecord, ReviewState, SurveyRound
+
+__all__ = [
+    "Agreement",
+    "AgreementRenewal",
+    "AgreementType",
+    "Base",
+    "BaseForm",
+    "BaseRoundRecord",
+    "BaseStatus",
+    "Contractor",
+    "ImportRecord",
+    "JointOffice",
+    "Membership",
+    "Organization",
+    "OrganizationAlias",
+    "Partner",
+    "ReviewState",
+    "SurveyRound",
+]

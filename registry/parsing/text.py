@@ -1,0 +1,159 @@
+"""Clean-up helpers for values read from survey spreadsheet cells."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+# Cell contents that clerks use to mean "nothing here" (compared after NFKC).
+BLANK_MARKERS = frozenset(
+    {"-", "ー", "―", "—", "−", "–", "‐", "なし", "無し"}
+)
+
+# Legal-form markers removed by match_key(); longest first so that
+# 公益財団法人 is not half-eaten by 財団法人.
+LEGAL_FORMS = (
+    "公益財団法人", "一般財団法人", "公益社団法人", "一般社団法人",
+    "財団法人", "社団法人", "株式会社", "有限会社", "合同会社",
+    "合資会社", "合名会社",
+    "(公財)", "(一財)", "(公社)", "(一社)",
+    "(株)", "(有)", "(財)", "(社)", "(同)", "(資)", "(名)",
+)
+_LEGAL_FORM_RE = re.compile(
+    "|".join(re.escape(form) for form in sorted(LEGAL_FORMS, key=len, reverse=True))
+)
+
+_SEPARATORS = frozenset("/、,;\n")
+_OPENING = {"(": ")", "[": "]", "「": "」"}
+_CLOSING = frozenset(_OPENING.values())
+_INT_SUFFIXES = ("名", "人")
+_NEGATIVE_SIGNS = ("-", "−", "–")
+
+
+def normalize_cell(value) -> str:
+    """Return a cell value as clean text ('' for empty or dash-only cells)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, (float, Decimal)):
+        return _number_text(value)
+    text = unicodedata.normalize("NFKC", str(value))
+    text = " ".join(text.split())
+    return "" if text in BLANK_MARKERS else text
+
+
+def _number_text(number: float | Decimal) -> str:
+    if number != number:  # NaN, e.g. an empty cell read by pandas
+        return ""
+    try:
+        return str(int(number)) if number == int(number) else str(number)
+    except OverflowError:  # infinity
+        return str(number)
+
+
+def match_key(name) -> str:
+    """Return a key for comparing organisation names.
+
+    Legal-form markers (株式会社, ㈱, (一社) ...) are removed wherever they
+    appear, so 「㈱フォーバル」, 「株式会社 フォーバル」 and 「フォーバル株式会社」
+    share one key. Case, whitespace and punctuation are ignored as well.
+    """
+    text = normalize_cell(name)
+    text = _LEGAL_FORM_RE.sub("", text).casefold()
+    return "".join(ch for ch in text if not _is_ignorable(ch))
+
+
+def _is_ignorable(ch: str) -> bool:
+    category = unicodedata.category(ch)
+    return category[0] in "PZ" or ch.isspace()
+
+
+def split_multi(cell) -> list[str]:
+    """Split a cell listing several places into unique, non-empty items.
+
+    Splits on / 、 , ; newlines and whitespace (but not on a space between
+    two Latin letters, so "Hong Kong" stays whole), and on ・ only when every
+    part is made of CJK ideographs (上海・香港). Text in brackets is never split.
+    """
+    if cell is None:
+        return []
+    text = unicodedata.normalize("NFKC", str(cell)).strip()
+    items: list[str] = []
+    for chunk in _split_top_level(text):
+        for item in _split_nakaguro(chunk):
+            item = item.strip()
+            if item and item not in BLANK_MARKERS and item not in items:
+                items.append(item)
+    return items
+
+
+def _split_top_level(text: str) -> list[str]:
+    """Split on separators that are outside brackets."""
+    chunks, current, depth = [], [], 0
+    for index, ch in enumerate(text):
+        if ch in _OPENING:
+            depth += 1
+        elif ch in _CLOSING and depth:
+            depth -= 1
+        if depth == 0 and _is_separator(text, index):
+            chunks.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    chunks.append("".join(current))
+    return chunks
+
+
+def _is_separator(text: str, index: int) -> bool:
+    ch = text[index]
+    if ch in _SEPARATORS:
+        return True
+    if not ch.isspace():
+        return False
+    before = text[:index].rstrip()[-1:]
+    after = text[index + 1:].lstrip()[:1]
+    return not (_is_latin(before) and _is_latin(after))
+
+
+def _is_latin(ch: str) -> bool:
+    return ch.isascii() and ch.isalpha()
+
+
+def _split_nakaguro(chunk: str) -> list[str]:
+    parts = chunk.split("・")
+    if len(parts) > 1 and all(_is_ideographic(part.strip()) for part in parts):
+        return parts
+    return [chunk]
+
+
+def _is_ideographic(text: str) -> bool:
+    return bool(text) and all(
+        ch in "々〆ヶ" or unicodedata.name(ch, "").startswith("CJK UNIFIED IDEOGRAPH")
+        for ch in text
+    )
+
+
+def parse_int_cell(value) -> int | None:
+    """Read a non-negative whole number such as 3, '3名', '1.0' (None if blank)."""
+    if isinstance(value, bool):
+        raise ValueError(f"数値ではありません: {value!r}")
+    text = normalize_cell(value).replace(" ", "")
+    if not text:
+        return None
+    for suffix in _INT_SUFFIXES:
+        text = text.removesuffix(suffix)
+    if re.fullmatch(r"\d{1,3}(,\d{3})+", text):
+        text = text.replace(",", "")
+    if text.startswith(_NEGATIVE_SIGNS):
+        raise ValueError(f"負の数は入力できません: {value!r}")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"数値ではありません: {value!r}") from None
+    if not number.is_finite() or number != number.to_integral_value():
+        raise ValueError(f"整数ではありません: {value!r}")
+    return int(number)

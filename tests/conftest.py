@@ -1,0 +1,38 @@
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
+SURVEY_2017 = ROOT / "fixtures" / "clair_overseas_bases_2017-09.tsv"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Every test database starts with the local governments loaded (they are reference data)."""
+    with django_db_blocker.unblock():
+        call_command("load_local_governments", stdout=open("/dev/null", "w"))
+
+
+@pytest.fixture
+def organization():
+    from registry.models import Organization
+
+    def get(name_or_code):
+        if name_or_code.isdigit():
+            return Organization.objects.get(code=name_or_code)
+        return Organization.objects.get(name=name_or_code)
+
+    return get
+
+
+@pytest.fixture
+def superuser(db, django_user_model):
+    return django_user_model.objects.create_superuser("root", "root@example.jp", "correct-horse-battery")
+
+
+@pytest.fixture
+def admin_client(client, superuser):
+    client.force_login(superuser)
+    return client
