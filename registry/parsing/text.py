@@ -31,6 +31,14 @@ _INT_SUFFIXES = ("名", "人")
 _NEGATIVE_SIGNS = ("-", "−", "–")
 
 
+def plain_text(value) -> str:
+    """Free text as written: stripped, with dash-only cells as '' but no NFKC."""
+    if value is None or not isinstance(value, str):
+        return normalize_cell(value)
+    text = value.strip()
+    return "" if unicodedata.normalize("NFKC", text) in BLANK_MARKERS else text
+
+
 def normalize_cell(value) -> str:
     """Return a cell value as clean text ('' for empty or dash-only cells)."""
     if value is None:

@@ -1,0 +1,97 @@
+"""The survey sheet as an import-export format: our reader in, the survey's own layout out."""
+import io
+
+from import_export.formats.base_formats import Format
+
+from .reader import read_table
+from .survey_sheet import COLUMNS, LABELS, ROW_COLUMN, TITLE_TEXT, parse_survey_table, sheet_to_dataset
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+STAFF_COLUMNS = ("staff_total", "staff_dispatched", "staff_local")
+STAFF_SUBLABELS = {"staff_total": "計(a)+(b) 自動計算", "staff_dispatched": "派遣(a)", "staff_local": "現地(b)"}
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+class SurveySheetFormat(Format):
+    """Reads xlsx/csv/tsv survey sheets in any layout variant; writes the survey's xlsx layout."""
+
+    reference_date = None
+
+    def get_title(self):
+        return "調査票 (xlsx / csv / tsv)"
+
+    def get_extension(self):
+        return "xlsx"
+
+    def get_content_type(self):
+        return XLSX_CONTENT_TYPE
+
+    def can_import(self):
+        return True
+
+    def can_export(self):
+        return True
+
+    def create_dataset(self, in_stream):
+        content = in_stream if isinstance(in_stream, bytes) else in_stream.encode("utf-8")
+        return sheet_to_dataset(parse_survey_table(read_table(content)))
+
+    def export_data(self, dataset, **kwargs):
+        return survey_workbook_bytes(dataset, kwargs.get("reference_date") or self.reference_date)
+
+
+def survey_title(reference_date):
+    if reference_date is None:
+        return TITLE_TEXT
+    from registry.parsing.eras import ERAS
+
+    era = [candidate for candidate in ERAS if candidate.start <= reference_date][-1]
+    era_year = reference_date.year - era.offset
+    era_text = f"{era.name}{'元' if era_year == 1 else era_year}年{reference_date.month}月"
+    return f"{TITLE_TEXT}({era_text}{reference_date.day}日現在)"
+
+
+def write_text_cell(sheet, row, column, value):
+    """Write a value; text is always stored as text, so data never becomes a formula."""
+    cell = sheet.cell(row=row, column=column)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        cell.value = value
+        return cell
+    text = "" if value is None else str(value)
+    cell.value = text
+    if text.startswith(FORMULA_STARTS):
+        cell.data_type = "s"
+    return cell
+
+
+def survey_workbook_bytes(dataset, reference_date=None):
+    import openpyxl
+    from openpyxl.styles import Alignment, Font
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "海外拠点一覧"
+    sheet.cell(row=1, column=1, value=survey_title(reference_date)).font = Font(bold=True, size=14)
+    header_row, sub_row = 3, 4
+    keys = [key for key, _label in COLUMNS]
+    for index, key in enumerate(keys, 1):
+        label = LABELS[key].split(" ")[0] if key in STAFF_COLUMNS else LABELS[key]
+        if key in STAFF_COLUMNS:
+            sheet.cell(row=sub_row, column=index, value=STAFF_SUBLABELS[key])
+            if key == "staff_total":
+                sheet.cell(row=header_row, column=index, value="⑧職員数")
+                sheet.merge_cells(start_row=header_row, start_column=index, end_row=header_row, end_column=index + 2)
+            continue
+        sheet.cell(row=header_row, column=index, value=label).alignment = Alignment(wrap_text=True)
+        sheet.merge_cells(start_row=header_row, start_column=index, end_row=sub_row, end_column=index)
+    headers = list(dataset.headers)
+    for row_offset, values in enumerate(dataset, sub_row + 1):
+        row = dict(zip(headers, values))
+        for index, key in enumerate(keys, 1):
+            write_text_cell(sheet, row_offset, index, row.get(LABELS[key], ""))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+__all__ = ["SurveySheetFormat", "ROW_COLUMN", "survey_workbook_bytes"]

@@ -1,0 +1,68 @@
+"""One run of an import: the round it is for, who runs it, and the record created on its first write."""
+import hashlib
+from dataclasses import dataclass, field
+
+from registry.history import current_context
+from registry.models import ImportRecord, SurveyRound
+
+
+@dataclass
+class ImportSession:
+    survey_date: object = None
+    user: object = None
+    file_name: str = ""
+    content: bytes = b""
+    kind: str = ImportRecord.Kind.SURVEY
+    table_description: str = ""
+    encoding: str = ""
+    delimiter: str = ""
+    notices: list = field(default_factory=list)
+    record: ImportRecord = None
+    _round: SurveyRound = None
+
+    @property
+    def sha256(self):
+        return hashlib.sha256(self.content).hexdigest()
+
+    @property
+    def user_name(self):
+        return self.user.get_username() if self.user else "command"
+
+    def survey_round(self):
+        """The round if it exists already; ``ensure_record`` creates it on the first write."""
+        if self._round is None and self.survey_date is not None:
+            self._round = SurveyRound.objects.filter(reference_date=self.survey_date).first()
+        return self._round
+
+    def ensure_record(self):
+        """Create the ImportRecord before the first write, and stamp later history rows with it."""
+        if self.record is not None:
+            return self.record
+        survey_round = self.survey_round()
+        self.record = ImportRecord.objects.create(
+            kind=self.kind,
+            survey_round=survey_round,
+            file_name=self.file_name,
+            sha256=self.sha256,
+            user=self.user,
+            user_name=self.user_name,
+            encoding=self.encoding,
+            delimiter=self.delimiter,
+        )
+        context = current_context()
+        if context is not None:
+            context.import_record = self.record
+            if not context.reason:
+                context.reason = self.label
+        if self.survey_date is not None and survey_round is None:
+            self._round = SurveyRound.objects.create(reference_date=self.survey_date)
+            self.record.survey_round = self._round
+            self.record.save(update_fields=["survey_round"])
+        return self.record
+
+    @property
+    def label(self):
+        """The reason written on every change of this import, e.g. 「2019-09-30 調査の取込 #12」."""
+        if self.survey_date is not None:
+            return f"{self.survey_date:%Y-%m-%d} 調査の取込 #{self.record.pk}"
+        return self.record.label

@@ -1,0 +1,34 @@
+"""Run a survey import from a file, as the command and the tests do (the admin goes through the same resource)."""
+from registry.resources import SurveyBaseResource
+
+from .reader import read_table
+from .session import ImportSession
+from .survey_sheet import parse_survey_table, sheet_to_dataset
+
+
+def read_survey_dataset(content, file_name=""):
+    return sheet_to_dataset(parse_survey_table(read_table(content, file_name)))
+
+
+def import_survey_file(content, file_name, survey_date, *, user=None, dry_run=False):
+    """Preview (dry_run) or apply one survey file; returns the SurveyOutcome."""
+    dataset = read_survey_dataset(content, file_name)
+    session = ImportSession(
+        survey_date=survey_date,
+        user=user,
+        file_name=file_name,
+        content=content,
+        table_description=dataset.table_description,
+        encoding=dataset.encoding,
+        delimiter=dataset.delimiter,
+    )
+    resource = SurveyBaseResource(session=session)
+    result = resource.import_data(dataset, dry_run=dry_run, user=user, file_name=file_name)
+    outcome = result.survey_outcome
+    outcome.source_description = dataset.table_description
+    if dataset.reference_date and survey_date and dataset.reference_date != survey_date:
+        outcome.warnings.insert(0, f"the sheet's title gives {dataset.reference_date:%Y-%m-%d}, "
+                                   f"the import is for {survey_date:%Y-%m-%d}")
+    if dry_run:
+        outcome.import_record = None
+    return outcome

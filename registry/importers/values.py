@@ -1,0 +1,103 @@
+"""Reading single survey values: the form cell, contractor kinds, organization names."""
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from registry.models import Contractor, Organization
+
+FORM_WORDS = (("独自", "a"), ("機関", "b"), ("業務委託", "c"), ("委託", "c"), ("その他", "d"))
+HOST_PREFIX = re.compile(r"^機関等派遣\s*")
+WRAPPED = re.compile(r"^[(（\[［](?P<inner>.*)[)）\]］]$")
+PUBLIC_BODY_WORDS = ("財団", "社団", "協会", "機構", "センター", "公社", "省", "庁", "市役所", "大学", "中心")
+
+
+class ValueProblem(ValueError):
+    """A cell whose value cannot be used; the message is shown to the user."""
+
+
+@dataclass
+class FormCell:
+    letter: str
+    detail: str
+    host_name: str = ""
+
+
+def parse_form_cell(text):
+    text = (text or "").strip()
+    if not text:
+        raise ValueProblem(_("the form (a, b, c or d) is missing"))
+    first = unicodedata.normalize("NFKC", text[0]).lower()
+    if first in "abcd" and (len(text) == 1 or not text[1].isalpha() or not text[1].isascii()):
+        letter, detail = first, text[1:].strip()
+    else:
+        letter = next((letter for word, letter in FORM_WORDS if text.startswith(word)), None)
+        detail = text
+        if letter is None:
+            raise ValueProblem(_("「%(text)s」 is not a form a, b, c or d") % {"text": text})
+    return FormCell(letter=letter, detail=detail, host_name=host_name(letter, detail))
+
+
+def host_name(letter, detail):
+    """The host body a form-b base is dispatched to: 「機関等派遣(JETRO)」 → JETRO."""
+    if letter != "b":
+        return ""
+    rest = HOST_PREFIX.sub("", detail).strip()
+    wrapped = WRAPPED.match(rest)
+    if wrapped and "(" not in wrapped["inner"] and "（" not in wrapped["inner"]:
+        rest = wrapped["inner"].strip()
+    return rest
+
+
+def guess_contractor_kind(name, *, hosting=False):
+    if hosting:
+        return Contractor.Kind.HOST_AGENCY
+    if name.startswith("個人") or name.endswith("氏"):
+        return Contractor.Kind.INDIVIDUAL
+    if any(word in name for word in PUBLIC_BODY_WORDS):
+        return Contractor.Kind.PUBLIC_BODY
+    return Contractor.Kind.COMPANY
+
+
+class OrganizationIndex:
+    """Finds organizations by the names and aliases a survey sheet uses."""
+
+    def __init__(self):
+        self.by_name = {}
+        self.by_code = {}
+        for organization in Organization.objects.select_related("prefecture"):
+            self.by_name.setdefault(organization.name, []).append(organization)
+            self.by_code[organization.code] = organization
+        for organization in Organization.objects.filter(aliases__isnull=False).distinct():
+            for alias in organization.aliases.all():
+                self.by_name.setdefault(alias.name, []).append(organization)
+
+    def find(self, text):
+        name = unicodedata.normalize("NFKC", text or "").strip().replace(" ", "")
+        if not name:
+            raise ValueProblem(_("the organization name is missing"))
+        if name in self.by_code:
+            return self.by_code[name]
+        matches = self.by_name.get(name) or self.with_prefecture_prefix(name)
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            places = "、".join(f"{m.prefecture.name}{m.name}({m.code})" for m in matches if m.prefecture)
+            raise ValueProblem(
+                _("「%(name)s」 is ambiguous: write the prefecture before it or the organization code (%(places)s)")
+                % {"name": name, "places": places}
+            )
+        suggestions = difflib.get_close_matches(name, list(self.by_name), n=3, cutoff=0.5)
+        hint = "、".join(f"{s}?" for s in suggestions) if suggestions else _("no similar name")
+        raise ValueProblem(_("unknown organization 「%(name)s」 (did you mean: %(hint)s)") % {"name": name, "hint": hint})
+
+    def with_prefecture_prefix(self, name):
+        for candidate in self.by_name:
+            if name.endswith(candidate) and name != candidate:
+                prefix = name[: -len(candidate)]
+                found = [o for o in self.by_name[candidate] if o.prefecture and o.prefecture.name == prefix]
+                if found:
+                    return found
+        return []
