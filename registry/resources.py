@@ -136,6 +136,10 @@ class SurveyBaseResource(resources.ModelResource):
 
     def before_import(self, dataset, **kwargs):
         self.session.notices = list(getattr(dataset, "survey_notices", []))
+        self.session.sha256 = getattr(dataset, "content_sha256", "") or self.session.sha256
+        self.session.encoding = self.session.encoding or getattr(dataset, "encoding", "")
+        self.session.delimiter = self.session.delimiter or getattr(dataset, "delimiter", "")
+        self.outcome.source_description = getattr(dataset, "table_description", "")
         rows = [dict(zip(dataset.headers, values)) for values in dataset]
         self.row_numbers = [row[ROW_COLUMN] for row in rows]
         self.find_duplicate_numbers(rows)
@@ -268,8 +272,13 @@ class SurveyBaseResource(resources.ModelResource):
             return
         self.seen_base_ids.add(instance.pk)
         self.seen_organization_ids.add(instance.organization_id)
+        label = f"{instance.organization.name} #{instance.number} {instance.name}".strip()
         if row_result.import_type == RowResult.IMPORT_TYPE_UPDATE and row_result.original is not None:
-            self.outcome.changes[row[ROW_COLUMN]] = describe_changes(row_result.original, instance)
+            self.outcome.updated_rows.append((row[ROW_COLUMN], label, describe_changes(row_result.original, instance)))
+        elif row_result.import_type == RowResult.IMPORT_TYPE_NEW:
+            self.outcome.new_rows.append((row[ROW_COLUMN], label))
+        else:
+            self.outcome.unchanged_rows.append((row[ROW_COLUMN], label))
         if self.session.survey_date is not None:
             self.write_round_record(instance, REVIEW_BY_IMPORT_TYPE[row_result.import_type])
 

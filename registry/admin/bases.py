@@ -5,6 +5,7 @@ from registry.models import Base, BaseRoundRecord
 
 from .base import ScopedAdmin, ScopedInline
 from .forms import BaseForm
+from .importing import SurveyImportExportMixin
 
 
 class CountryFilter(admin.SimpleListFilter):
@@ -42,7 +43,7 @@ class RoundRecordInline(ScopedInline, admin.TabularInline):
 
 
 @admin.register(Base)
-class BaseAdmin(ScopedAdmin):
+class BaseAdmin(SurveyImportExportMixin, ScopedAdmin):
     form = BaseForm
     list_display = [
         "organization",

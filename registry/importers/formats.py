@@ -10,12 +10,23 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 STAFF_COLUMNS = ("staff_total", "staff_dispatched", "staff_local")
 STAFF_SUBLABELS = {"staff_total": "計(a)+(b) 自動計算", "staff_dispatched": "派遣(a)", "staff_local": "現地(b)"}
 FORMULA_STARTS = ("=", "+", "-", "@")
+NUMERIC_COLUMNS = ("org_no", "base_no") + STAFF_COLUMNS
+
+
+def cell_value(key, value):
+    """Counts go out as numbers, as Excel users expect; everything else as text."""
+    if key in NUMERIC_COLUMNS and str(value).isdigit():
+        return int(value)
+    return value
 
 
 class SurveySheetFormat(Format):
     """Reads xlsx/csv/tsv survey sheets in any layout variant; writes the survey's xlsx layout."""
 
     reference_date = None
+
+    def __init__(self, encoding=None):
+        self.encoding = encoding  # ignored: the reader detects the encoding itself
 
     def get_title(self):
         return "調査票 (xlsx / csv / tsv)"
@@ -88,7 +99,7 @@ def survey_workbook_bytes(dataset, reference_date=None):
     for row_offset, values in enumerate(dataset, sub_row + 1):
         row = dict(zip(headers, values))
         for index, key in enumerate(keys, 1):
-            write_text_cell(sheet, row_offset, index, row.get(LABELS[key], ""))
+            write_text_cell(sheet, row_offset, index, cell_value(key, row.get(LABELS[key], "")))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

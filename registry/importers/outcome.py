@@ -51,7 +51,7 @@ class SurveyOutcome:
     errors: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
     notices: list = field(default_factory=list)
-    changes: dict = field(default_factory=dict)
+    updated_rows: list = field(default_factory=list)
     missing: list = field(default_factory=list)
     created_contractors: list = field(default_factory=list)
     new_rows: list = field(default_factory=list)
@@ -93,9 +93,6 @@ class SurveyOutcome:
                 self.errors.append(Problem(row_numbers[number - 1], "-", str(error.error)))
         for error in result.base_errors:
             self.errors.append(Problem("-", "-", str(error.error)))
-        for row_result in result.rows:
-            if row_result.import_type == RowResult.IMPORT_TYPE_NEW:
-                self.new_rows.append(row_result)
         if self.errors:
             self.missing = []
             self.import_record = None

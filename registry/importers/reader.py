@@ -4,6 +4,7 @@ Rows keep the number the user sees in the file (Excel's row number, the line
 of a text file) so that every message can point at them.
 """
 import csv
+import hashlib
 import io
 from dataclasses import dataclass, field
 
@@ -33,6 +34,7 @@ class SheetTable:
     file_format: str = ""
     encoding: str = ""
     delimiter: str = ""
+    sha256: str = ""
 
     @property
     def description(self):
@@ -43,10 +45,13 @@ class SheetTable:
 
 def read_table(content: bytes, file_name: str = "") -> SheetTable:
     if content.startswith(XLSX_MAGIC):
-        return read_xlsx(content)
-    if file_name.lower().endswith((".xlsx", ".xlsm")):
+        table = read_xlsx(content)
+    elif file_name.lower().endswith((".xlsx", ".xlsm")):
         raise SheetReadError(_("%(name)s is not a readable xlsx file.") % {"name": file_name})
-    return read_text(content)
+    else:
+        table = read_text(content)
+    table.sha256 = hashlib.sha256(content).hexdigest()
+    return table
 
 
 def read_xlsx(content: bytes) -> SheetTable:

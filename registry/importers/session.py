@@ -18,11 +18,12 @@ class ImportSession:
     delimiter: str = ""
     notices: list = field(default_factory=list)
     record: ImportRecord = None
+    sha256: str = ""
     _round: SurveyRound = None
 
-    @property
-    def sha256(self):
-        return hashlib.sha256(self.content).hexdigest()
+    def __post_init__(self):
+        if self.content and not self.sha256:
+            self.sha256 = hashlib.sha256(self.content).hexdigest()
 
     @property
     def user_name(self):

@@ -251,6 +251,7 @@ def sheet_to_dataset(sheet):
     for row in sheet.rows:
         dataset.append([row.number] + [row.values[column] for column, _label in COLUMNS])
     dataset.survey_notices = sheet.notices
+    dataset.content_sha256 = sheet.table.sha256
     dataset.reference_date = sheet.reference_date
     dataset.table_description = sheet.table.description
     dataset.encoding = sheet.table.encoding

@@ -61,6 +61,29 @@ def guess_contractor_kind(name, *, hosting=False):
     return Contractor.Kind.COMPANY
 
 
+def character_likeness(a, b):
+    """1 for the same character; for two kanji, closeness in Unicode, which orders them by radical.
+
+    OCR confuses kanji that share a radical (祿 and 祢 both carry 礻), and those sit near each other.
+    """
+    if a == b:
+        return 1.0
+    if "\u4e00" <= a <= "\u9fff" and "\u4e00" <= b <= "\u9fff":
+        return max(0.0, 1 - abs(ord(a) - ord(b)) / 500)
+    return 0.0
+
+
+def closest_names(name, candidates, count=3):
+    """Names most like ``name``, best first (美祿市 → 美祢市)."""
+    close = difflib.get_close_matches(name, list(candidates), n=15, cutoff=0.5)
+
+    def score(candidate):
+        same_place = sum(character_likeness(a, b) for a, b in zip(name, candidate))
+        return difflib.SequenceMatcher(None, name, candidate).ratio() + same_place / max(len(name), len(candidate))
+
+    return sorted(close, key=score, reverse=True)[:count]
+
+
 class OrganizationIndex:
     """Finds organizations by the names and aliases a survey sheet uses."""
 
@@ -89,7 +112,7 @@ class OrganizationIndex:
                 _("「%(name)s」 is ambiguous: write the prefecture before it or the organization code (%(places)s)")
                 % {"name": name, "places": places}
             )
-        suggestions = difflib.get_close_matches(name, list(self.by_name), n=3, cutoff=0.5)
+        suggestions = closest_names(name, self.by_name)
         hint = "、".join(f"{s}?" for s in suggestions) if suggestions else _("no similar name")
         raise ValueProblem(_("unknown organization 「%(name)s」 (did you mean: %(hint)s)") % {"name": name, "hint": hint})
 

@@ -1,11 +1,15 @@
 """Prepare a demo database: local governments, the 2017 survey round and one user per role."""
+import datetime
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from registry.importers.survey_import import import_survey_file
+
 SURVEY_2017 = Path(settings.BASE_DIR) / "fixtures" / "clair_overseas_bases_2017-09.tsv"
+SURVEY_2017_DATE = datetime.date(2017, 9, 30)
 
 
 class Command(BaseCommand):
@@ -13,3 +17,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         call_command("load_local_governments", stdout=self.stdout)
+        outcome = import_survey_file(SURVEY_2017.read_bytes(), SURVEY_2017.name, SURVEY_2017_DATE)
+        self.stdout.write(f"2017 survey: {outcome.summary_line}")
