@@ -5,6 +5,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from registry.demo import create_demo_users
+
 SURVEY_2017 = Path(settings.BASE_DIR) / "fixtures" / "clair_overseas_bases_2017-09.tsv"
 
 
@@ -13,3 +15,4 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         call_command("load_local_governments", stdout=self.stdout)
+        create_demo_users(self.stdout)
