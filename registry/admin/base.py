@@ -3,7 +3,7 @@ import functools
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import get_fields_from_path, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import router, transaction
 from django.http import Http404
@@ -62,10 +62,8 @@ def scoped_list_filter(model, list_filter):
     """Plain relation filters list only related rows the user can see, not every row of the table."""
     scoped = []
     for entry in list_filter:
-        if isinstance(entry, str) and "__" not in entry:
-            field = model._meta.get_field(entry)
-            if field.is_relation:
-                entry = (entry, admin.RelatedOnlyFieldListFilter)
+        if isinstance(entry, str) and get_fields_from_path(model, entry)[-1].is_relation:
+            entry = (entry, admin.RelatedOnlyFieldListFilter)
         scoped.append(entry)
     return scoped
 
