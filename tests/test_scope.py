@@ -12,6 +12,7 @@ from import_export.admin import ExportMixin
 
 from registry.models import Agreement, AgreementType, Base, BaseRoundRecord, Partner, SurveyRound
 from registry.permissions import Role
+from registry.roles import grant_role
 from tests.factories import make_base
 from tests.roles import make_user
 
@@ -198,8 +199,6 @@ def test_autocomplete_offers_only_the_clerks_organizations_and_bases(client, osa
 def test_autocomplete_offers_what_the_form_accepts_not_all_a_user_may_view(client, osaka_base, sapporo_base):
     # A supervisor views every base; as a clerk of 大阪府 they may attach only 大阪府's.
     user = make_user(Role.SUPERVISOR, username="supervising_clerk")
-    from registry.roles import grant_role
-
     grant_role(user, Role.CLERK, [osaka_base.organization])
     logged_in(client, user)
     assert autocomplete(client, "agreement", "bases", "事務所") == {str(osaka_base)}
@@ -282,8 +281,6 @@ def test_bulk_action_acts_on_rows_the_user_may_change_not_all_they_may_view(clie
         make_base(osaka, number=number)
         make_base(sapporo, number=number)
     user = make_user(Role.SUPERVISOR, username="supervising_clerk")
-    from registry.roles import grant_role
-
     grant_role(user, Role.CLERK, [osaka])
     logged_in(client, with_permission(user, "delete_base"))
     # The supervisor's changelist shows every organization's bases...
