@@ -223,6 +223,24 @@ MATRIX = {
     ],
     "admin/(?P<url>.*)$": [Case("L 404 404 404 404 404", lambda w: "/admin/no-such-page/")],
     **admin_model("registry", "base", **OWN_RECORDS_CLERK_EDITS),
+    # Survey import is the coordinators'; everyone who may export gets only their own rows (test_scope).
+    "admin:registry_base_import": [Case("L 403 403 200 403 200", lambda w: reverse("admin:registry_base_import"))],
+    "admin:registry_base_process_import": [
+        Case("L 405 405 405 405 405", lambda w: reverse("admin:registry_base_process_import")),
+        Case("L 403 403 200 403 200", lambda w: reverse("admin:registry_base_process_import"), method="post"),
+    ],
+    "admin:registry_base_export": [Case("L 200 200 200 403 200", lambda w: reverse("admin:registry_base_export"))],
+    # Contractors are shared reference data: only superusers load or dump them in bulk.
+    "admin:registry_contractor_import": [
+        Case("L 403 403 403 403 200", lambda w: reverse("admin:registry_contractor_import"))
+    ],
+    "admin:registry_contractor_process_import": [
+        Case("L 405 405 405 405 405", lambda w: reverse("admin:registry_contractor_process_import")),
+        Case("L 403 403 403 403 200", lambda w: reverse("admin:registry_contractor_process_import"), method="post"),
+    ],
+    "admin:registry_contractor_export": [
+        Case("L 403 403 403 403 200", lambda w: reverse("admin:registry_contractor_export"))
+    ],
     **admin_model("registry", "baseroundrecord", **OWN_RECORDS_CLERK_EDITS),
     **admin_model("registry", "agreement", **{**OWN_RECORDS_CLERK_EDITS, "add": "L 200 200 403 403 200"}),
     **admin_model("registry", "organization", **OWN_RECORDS_READ_ONLY),

@@ -120,6 +120,9 @@ def test_changelist_and_its_filters_show_only_the_clerks_organizations(client, o
 
 # --- exports ----------------------------------------------------------------------------------------
 
+from registry.importers.survey_sheet import LABELS  # noqa: E402
+
+
 def exported_names(user):
     """The rows the admin's export of bases writes for this user (through django-import-export)."""
     model_admin = admin.site._registry[Base]
@@ -129,7 +132,7 @@ def exported_names(user):
     request.user = user
     queryset = model_admin.get_export_queryset(request)
     dataset = model_admin.get_data_for_export(request, queryset)
-    return set(dataset["name"])
+    return set(dataset[LABELS["name"]])
 
 
 def test_clerk_exports_only_their_organizations_rows(osaka_base, sapporo_base):
