@@ -170,7 +170,7 @@ def tracked_models():
 
 
 def tracked_m2m_fields(model):
-    return [model._meta.get_field(name) for name in sorted(model._tracked_history.get_m2m_fields_from_model(model))]
+    return sorted(model._tracked_history.get_m2m_fields_from_model(model), key=lambda f: f.name)
 
 
 def restore_version(version, reason, user=None):

@@ -1,11 +1,18 @@
 """What every registry admin shares: organization scope, change reasons, history."""
 from django import forms
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.contrib import messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from registry.history import current_context
+from registry.history import current_context, restore_version, tracked_m2m_fields
 from registry.permissions import restrict_queryset, user_can
 
 CHANGE_REASON_FIELD = "change_reason"
@@ -23,10 +30,20 @@ class ReasonForm(forms.ModelForm):
     )
 
 
+class RevertForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for change"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text=_("Recorded in the change history."),
+    )
+
+
 class ScopedAdmin(SimpleHistoryAdmin):
     """ModelAdmin whose every query and object goes through the restricted queryset."""
 
     form = ReasonForm
+    object_history_list_template = "registry/history/object_history_list.html"
     list_per_page = 50
     show_full_result_count = False
 
@@ -90,17 +107,83 @@ class ScopedAdmin(SimpleHistoryAdmin):
         return self.deleted_history_in_scope(request, object_id)
 
     def deleted_history_in_scope(self, request, object_id):
+        from registry.history_review import organization_condition
         from registry.permissions import organization_ids_in_scope
 
-        history = self.model.history.filter(**{self.model._meta.pk.attname: object_id}).order_by("-history_date")
+        history = self.model.history.filter(**{self.model._meta.pk.attname: object_id}).order_by(
+            "-history_date", "-history_id"
+        )
         last = history.first()
         if last is None:
             return False
         allowed = organization_ids_in_scope(request.user, "view")
         if allowed is None:
             return True
-        organization_id = getattr(last, "organization_id", None)
-        return organization_id in allowed
+        condition = organization_condition(self.model, allowed)
+        return condition is not None and history.filter(condition, history_id=last.history_id).exists()
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        """Show each version's changes the way the change log does (labels and display values)."""
+        from registry.history_review import describe
+
+        records = list(historical_records)
+        for record, entry in zip(records, describe(records)):
+            record.entry = entry
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """Revert (or restore a deleted record) to one version, after confirmation and with a reason."""
+        from registry.history_review import RelatedObjects, field_changes, RelationSnapshots
+
+        object_id = unquote(object_id)
+        version = get_object_or_404(
+            self.model.history, **{self.model._meta.pk.attname: object_id, "history_id": version_id}
+        )
+        if not self.history_object_in_scope(request, object_id):
+            raise Http404
+        current = self.model._default_manager.filter(pk=object_id).first()
+        allowed = self.has_add_permission(request) if current is None else self.has_change_permission(request, current)
+        if not allowed:
+            raise PermissionDenied
+        form = RevertForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                with transaction.atomic():
+                    restored = restore_version(version, form.cleaned_data["reason"], user=request.user)
+                    if not user_can(request.user, restored, "change"):
+                        raise PermissionDenied(_("This record would leave your organizations."))
+            except ValidationError as error:
+                form.add_error(None, error.messages)
+            else:
+                self.message_user(request, gettext("Restored “%s” to the chosen version.") % restored, messages.SUCCESS)
+                opts = self.model._meta
+                return HttpResponseRedirect(
+                    reverse(f"admin:{opts.app_label}_{opts.model_name}_history", args=[restored.pk])
+                )
+        related = RelatedObjects()
+        snapshots = RelationSnapshots([version])
+        related.want_references_of(version, snapshots)
+        current_relations = {
+            f.name: set(getattr(current, f.name).values_list("pk", flat=True)) for f in tracked_m2m_fields(self.model)
+        } if current is not None else {}
+        if current is not None:
+            for name, ids in current_relations.items():
+                related.wanted[self.model._meta.get_field(name).related_model].update(ids)
+            for f in self.model._meta.concrete_fields:
+                if f.is_relation and getattr(current, f.attname) is not None:
+                    related.wanted[f.related_model].add(getattr(current, f.attname))
+        related.load()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Revert %s") % (current or version.history_object),
+            "opts": self.model._meta,
+            "object_id": object_id,
+            "version": version,
+            "current": current,
+            "form": form,
+            "changes": field_changes(self.model, current, version, current_relations, snapshots.of(version), related),
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "registry/history/revert_confirm.html", context)
 
 
 class ScopedInline:
