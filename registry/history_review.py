@@ -239,7 +239,7 @@ def describe(rows):
     m2m = RelationSnapshots(rows + [p for p in previous.values() if p is not None])
     related = RelatedObjects()
     for row in rows + [p for p in previous.values() if p is not None]:
-        related.want_references_of(row, m2m)
+        related.want_references_of(row, row.instance_type, m2m.of(row))
     related.load()
     return [_entry(row, previous.get((type(row), row.history_id)), m2m, related) for row in rows]
 
@@ -357,6 +357,23 @@ def previous_versions(rows):
     return result
 
 
+def changes_to_restore(version, current):
+    """What restoring ``version`` would change in ``current`` (None for a deleted record)."""
+    model = version.instance_type
+    snapshots = RelationSnapshots([version])
+    current_relations = {}
+    if current is not None:
+        current_relations = {
+            f.name: set(getattr(current, f.name).values_list("pk", flat=True)) for f in tracked_m2m_fields(model)
+        }
+    related = RelatedObjects()
+    related.want_references_of(version, model, snapshots.of(version))
+    if current is not None:
+        related.want_references_of(current, model, current_relations)
+    related.load()
+    return field_changes(model, current, version, current_relations, snapshots.of(version), related)
+
+
 class RelationSnapshots:
     """Tracked many-to-many values of each version, one query per relation."""
 
@@ -388,15 +405,15 @@ class RelatedObjects:
         self.wanted = defaultdict(set)
         self.found = {}
 
-    def want_references_of(self, row, m2m):
-        model = row.instance_type
+    def want(self, model, ids):
+        self.wanted[model] |= {pk for pk in ids if pk is not None}
+
+    def want_references_of(self, obj, model, relations):
         for model_field in model._meta.concrete_fields:
             if isinstance(model_field, ForeignKey):
-                value = getattr(row, model_field.attname)
-                if value is not None:
-                    self.wanted[model_field.related_model].add(value)
-        for name, ids in m2m.of(row).items():
-            self.wanted[model._meta.get_field(name).related_model].update(ids)
+                self.want(model_field.related_model, [getattr(obj, model_field.attname)])
+        for name, ids in relations.items():
+            self.want(model._meta.get_field(name).related_model, ids)
 
     def load(self):
         # Records that point at other records (a base's organization) are needed for their names.

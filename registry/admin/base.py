@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from registry.history import current_context, restore_version, tracked_m2m_fields
+from registry.history import current_context, restore_version
 from registry.permissions import restrict_queryset, user_can
 
 CHANGE_REASON_FIELD = "change_reason"
@@ -132,7 +132,7 @@ class ScopedAdmin(SimpleHistoryAdmin):
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         """Revert (or restore a deleted record) to one version, after confirmation and with a reason."""
-        from registry.history_review import RelatedObjects, field_changes, RelationSnapshots
+        from registry.history_review import changes_to_restore
 
         object_id = unquote(object_id)
         version = get_object_or_404(
@@ -159,19 +159,6 @@ class ScopedAdmin(SimpleHistoryAdmin):
                 return HttpResponseRedirect(
                     reverse(f"admin:{opts.app_label}_{opts.model_name}_history", args=[restored.pk])
                 )
-        related = RelatedObjects()
-        snapshots = RelationSnapshots([version])
-        related.want_references_of(version, snapshots)
-        current_relations = {
-            f.name: set(getattr(current, f.name).values_list("pk", flat=True)) for f in tracked_m2m_fields(self.model)
-        } if current is not None else {}
-        if current is not None:
-            for name, ids in current_relations.items():
-                related.wanted[self.model._meta.get_field(name).related_model].update(ids)
-            for f in self.model._meta.concrete_fields:
-                if f.is_relation and getattr(current, f.attname) is not None:
-                    related.wanted[f.related_model].add(getattr(current, f.attname))
-        related.load()
         context = {
             **self.admin_site.each_context(request),
             "title": gettext("Revert %s") % (current or version.history_object),
@@ -180,7 +167,7 @@ class ScopedAdmin(SimpleHistoryAdmin):
             "version": version,
             "current": current,
             "form": form,
-            "changes": field_changes(self.model, current, version, current_relations, snapshots.of(version), related),
+            "changes": changes_to_restore(version, current),
             **(extra_context or {}),
         }
         return TemplateResponse(request, "registry/history/revert_confirm.html", context)
