@@ -126,10 +126,12 @@ class TrackedHistory(HistoricalRecords):
 
     def get_meta_options(self, model):
         options = super().get_meta_options(model)
-        # The change log pages through every table newest first, and filters by action.
+        # The change log pages through every table newest first and filters by action;
+        # a record's history (and each entry's previous version) is read newest first per record.
         options["indexes"] = [
             models.Index(fields=["history_date", "history_id"]),
             models.Index(fields=["history_type", "history_date"]),
+            models.Index(fields=[model._meta.pk.attname, "history_date", "history_id"]),
         ]
         return options
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist
+from django.db import connection
 from django.db.models import ForeignKey, OuterRef, Q, Subquery, Value
 from django.db.models.fields import IntegerField
 from django.urls import NoReverseMatch, reverse
@@ -127,7 +128,8 @@ def _apply_filters(queryset, filters):
     if filters.import_id:
         queryset = queryset.filter(import_record_id=filters.import_id)
     if filters.reason:
-        queryset = queryset.filter(history_change_reason__icontains=filters.reason)
+        # Case-sensitive: reasons are mostly Japanese, and UPPER() on every row doubles the scan time.
+        queryset = queryset.filter(history_change_reason__contains=filters.reason)
     if filters.group:
         queryset = queryset.filter(change_group=filters.group)
     return queryset
@@ -140,23 +142,31 @@ def _start_of(day):
 # --- paging through every table at once ------------------------------------------------------
 
 def entry_keys(querysets, offset=0, limit=None):
-    """(record type, history id) of the entries newest first, in one query over all tables."""
+    """(history model, history id) of the entries newest first, in one query over all tables."""
     if not querysets:
         return []
     models = [qs.model for qs in querysets]
-    branches = [
-        qs.order_by().annotate(record_type_index=Value(index, output_field=IntegerField())).values_list(
-            "history_date", "history_id", "record_type_index"
-        )
-        for index, qs in enumerate(querysets)
-    ]
-    combined = branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
+    if len(querysets) == 1:
+        combined = _key_branch(querysets[0], 0, offset, None)
+    else:
+        branches = [_key_branch(qs, index, offset, limit) for index, qs in enumerate(querysets)]
+        combined = branches[0].union(*branches[1:], all=True)
     combined = combined.order_by("-history_date", "-history_id")
     if limit is not None:
         combined = combined[offset:offset + limit]
     elif offset:
         combined = combined[offset:]
-    return [(models[kind], history_id) for _date, history_id, kind in combined]
+    return [(models[index], history_id) for _date, history_id, index in combined]
+
+
+def _key_branch(queryset, index, offset, limit):
+    branch = queryset.annotate(record_type_index=Value(index, output_field=IntegerField())).values_list(
+        "history_date", "history_id", "record_type_index"
+    )
+    if limit is not None and connection.features.supports_slicing_ordering_in_compound:
+        # Each table's own newest rows, read from its date index, whatever the filters match.
+        return branch.order_by("-history_date", "-history_id")[:offset + limit]
+    return branch.order_by()
 
 
 def load_entries(keys):
@@ -339,11 +349,13 @@ def previous_versions(rows):
             .order_by("-history_date", "-history_id")
             .values("history_id")[:1]
         )
+        # Two steps: with the ids as a subquery PostgreSQL would scan the whole table to join them.
         previous_ids = (
             history_model.objects.filter(history_id__in=[row.history_id for row in model_rows])
             .annotate(previous_id=Subquery(earlier))
-            .values("previous_id")
+            .values_list("previous_id", flat=True)
         )
+        previous_ids = [pk for pk in previous_ids if pk is not None]
         versions = defaultdict(list)
         for version in history_model.objects.filter(history_id__in=previous_ids):
             versions[getattr(version, pk_name)].append(version)
