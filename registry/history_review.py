@@ -5,9 +5,10 @@ the record as it was, its organization, the action, and the field-level
 differences as people read them (Japanese labels, era years, country names,
 choice labels, related records by name).
 
-Loading a page of entries costs a fixed number of queries: one per record type
-on the page for its rows, one for their previous versions, and one per related
-record type named in them, whatever the number of entries.
+Loading a page of entries costs a fixed number of queries whatever the number
+of entries: one for the page's keys across all tables, then per record type on
+the page one for its rows and two for their previous versions, and one per
+related record type named in them.
 """
 import datetime
 from collections import defaultdict

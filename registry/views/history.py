@@ -35,7 +35,9 @@ class ChangeLogFilterForm(forms.Form):
         label=gettext_lazy("Organization"), required=False, help_text=gettext_lazy("Code or name")
     )
     record_type = forms.ChoiceField(label=gettext_lazy("Record type"), required=False)
-    user = forms.CharField(label=gettext_lazy("User"), required=False)
+    user = forms.CharField(
+        label=gettext_lazy("User"), required=False, help_text=gettext_lazy("Exact user name, or command: NAME")
+    )
     action = forms.ChoiceField(
         label=gettext_lazy("Action"), required=False, choices=[("", "---------")] + ACTION_CHOICES
     )
