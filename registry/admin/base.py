@@ -2,16 +2,20 @@
 import functools
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import get_fields_from_path, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import router, transaction
-from django.http import Http404
+from django.db import transaction
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from registry.history import current_context
-from registry.permissions import record_in_scope, restrict_choices, restrict_queryset
+from registry.history import current_context, restore_version
+from registry.permissions import can_revert, record_in_scope, restrict_choices, restrict_queryset, user_can
 
 CHANGE_REASON_FIELD = "change_reason"
 
@@ -68,6 +72,15 @@ def scoped_list_filter(model, list_filter):
     return scoped
 
 
+class RevertForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for change"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text=_("Recorded in the change history."),
+    )
+
+
 class ScopedAdmin(SimpleHistoryAdmin):
     """ModelAdmin whose every query, choice, action and object goes through ``registry.permissions``.
 
@@ -76,6 +89,7 @@ class ScopedAdmin(SimpleHistoryAdmin):
     """
 
     form = ReasonForm
+    object_history_list_template = "registry/history/object_history_list.html"
     list_per_page = 50
     show_full_result_count = False
 
@@ -160,17 +174,6 @@ class ScopedAdmin(SimpleHistoryAdmin):
         self.check_history_access(request, object_id)
         return super().history_view(request, object_id, extra_context=extra_context)
 
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        self.check_history_access(request, object_id)
-        if request.method == "POST":
-            # simple-history saves a POSTed version form after checking only the view
-            # permission; reverting is a change, made atomically like any admin save.
-            if not record_in_scope(request.user, self.model, unquote(object_id), "change"):
-                raise PermissionDenied
-            with transaction.atomic(using=router.db_for_write(self.model)):
-                return super().history_form_view(request, object_id, version_id, extra_context=extra_context)
-        return super().history_form_view(request, object_id, version_id, extra_context=extra_context)
-
     def check_history_access(self, request, object_id):
         """History of a record (live or deleted) outside the user's scope answers 404."""
         if not self.has_view_or_change_permission(request):
@@ -181,6 +184,62 @@ class ScopedAdmin(SimpleHistoryAdmin):
             in_scope = False
         if not in_scope:
             raise Http404(_("No such record."))
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        """Show each version's changes the way the change log does (labels and display values)."""
+        from registry.history_review import describe
+
+        records = list(historical_records)
+        for record, entry in zip(records, describe(records)):
+            record.entry = entry
+
+    def may_revert(self, request, obj):
+        """Supervisors revert whatever they may see; editors revert what they may change."""
+        if obj is None:
+            return can_revert(request.user) or self.has_add_permission(request)
+        if can_revert(request.user):
+            return user_can(request.user, obj, "view")
+        return self.has_change_permission(request, obj)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """Revert (or restore a deleted record) to one version, after confirmation and with a reason."""
+        from registry.history_review import changes_to_restore
+
+        object_id = unquote(object_id)
+        version = get_object_or_404(
+            self.model.history, **{self.model._meta.pk.attname: object_id, "history_id": version_id}
+        )
+        self.check_history_access(request, object_id)
+        current = self.model._default_manager.filter(pk=object_id).first()
+        if not self.may_revert(request, current):
+            raise PermissionDenied
+        form = RevertForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                with transaction.atomic():
+                    restored = restore_version(version, form.cleaned_data["reason"], user=request.user)
+                    if not self.may_revert(request, restored):
+                        raise PermissionDenied(_("This record would leave your organizations."))
+            except ValidationError as error:
+                form.add_error(None, error.messages)
+            else:
+                self.message_user(request, gettext("Restored “%s” to the chosen version.") % restored, messages.SUCCESS)
+                opts = self.model._meta
+                return HttpResponseRedirect(
+                    reverse(f"admin:{opts.app_label}_{opts.model_name}_history", args=[restored.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Revert %s") % (current or version.history_object),
+            "opts": self.model._meta,
+            "object_id": object_id,
+            "version": version,
+            "current": current,
+            "form": form,
+            "changes": changes_to_restore(version, current),
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "registry/history/revert_confirm.html", context)
 
 
 def restrict_field_choices(field, request):
