@@ -152,7 +152,7 @@ OWN_RECORDS_CLERK_EDITS = dict(  # bases and round figures: clerks and coordinat
     change="L 200 404 200 200 200",
     delete="L 403 403 403 403 200",
     history="L 200 404 200 200 200",
-    version="L 200 404 200 200 200",
+    version="L 200 404 200 200 200",  # the revert page: editors and supervisors
 )
 OWN_RECORDS_READ_ONLY = dict(  # organizations and their aliases: reference data, each clerk sees their own
     changelist="L 200 200 200 200 200",
@@ -160,7 +160,7 @@ OWN_RECORDS_READ_ONLY = dict(  # organizations and their aliases: reference data
     change="L 200 404 200 200 200",
     delete="L 403 403 403 403 200",
     history="L 200 404 200 200 200",
-    version="L 200 404 200 200 200",
+    version="L 403 404 403 200 200",
 )
 SUPERVISOR_READS = dict(  # access data: supervisors read, only superusers change
     changelist="L 403 403 403 200 200",
@@ -178,15 +178,18 @@ SUPERUSER_ONLY_LOG = dict(  # axes' login records: written by axes, read by supe
 )
 
 
-def shared_records(add):
-    """Records every organization shares (contractors, partners…): everyone with a role reads them."""
+def shared_records(add, version):
+    """Records every organization shares (contractors, partners…): everyone with a role reads them.
+
+    ``version`` is the revert page of one version: for those who may change the record, and supervisors.
+    """
     return dict(
         changelist="L 200 200 200 200 200",
         add=add,
         change="L 200 200 200 200 200",
         delete="L 403 403 403 403 200",
         history="L 200 200 200 200 200",
-        version="L 200 200 200 200 200",
+        version=version,
     )
 
 
@@ -198,6 +201,11 @@ def autocomplete(model_name, field_name, term):
 MATRIX = {
     "registry:home": [Case("R R R R R R", lambda w: reverse("registry:home"))],
     "set_language": [Case("R R R R R R", lambda w: reverse("set_language") + "?next=/admin/")],
+    # The change log: everyone with a role, each seeing their own scope (tests/test_history_review.py).
+    "registry:history": [Case("L 200 200 200 200 200", lambda w: reverse("registry:history"))],
+    "registry:history_export": [
+        Case("L 200 200 200 200 200", lambda w: reverse("registry:history_export", args=["csv"]))
+    ],
     "admin:index": [Case("L 200 200 200 200 200", lambda w: reverse("admin:index"))],
     "admin:login": [Case("200 R R R R R", lambda w: reverse("admin:login"))],
     # Logging out takes a POST; anonymous users are sent to the index (and from there to the login).
@@ -242,13 +250,16 @@ MATRIX = {
         Case("L 403 403 403 403 200", lambda w: reverse("admin:registry_contractor_export"))
     ],
     **admin_model("registry", "baseroundrecord", **OWN_RECORDS_CLERK_EDITS),
-    **admin_model("registry", "agreement", **{**OWN_RECORDS_CLERK_EDITS, "add": "L 200 200 403 403 200"}),
+    **admin_model("registry", "agreement", **{**OWN_RECORDS_CLERK_EDITS, "add": "L 200 200 403 403 200",
+                                              "version": "L 200 404 403 200 200"}),
     **admin_model("registry", "organization", **OWN_RECORDS_READ_ONLY),
     **admin_model("registry", "organizationalias", **OWN_RECORDS_READ_ONLY),
-    **admin_model("registry", "partner", **shared_records(add="L 200 200 403 403 200")),
-    **admin_model("registry", "contractor", **shared_records(add="L 200 200 200 403 200")),
-    **admin_model("registry", "jointoffice", **shared_records(add="L 403 403 200 403 200")),
-    **admin_model("registry", "surveyround", **shared_records(add="L 403 403 200 403 200")),
+    **admin_model("registry", "partner", **shared_records(add="L 200 200 403 403 200", version="L 403 403 403 200 200")),
+    **admin_model("registry", "contractor", **shared_records(add="L 200 200 200 403 200", version="L 403 403 200 200 200")),
+    **admin_model("registry", "jointoffice", **shared_records(add="L 403 403 200 403 200",
+                                                                  version="L 403 403 200 200 200")),
+    **admin_model("registry", "surveyround", **shared_records(add="L 403 403 200 403 200",
+                                                                  version="L 403 403 200 200 200")),
     **admin_model("registry", "membership", **SUPERVISOR_READS, version="L 403 403 403 200 200"),
     **admin_model("registry", "rolechange", **{**SUPERVISOR_READS, "add": "L 403 403 403 403 403",
                                                "delete": "L 403 403 403 403 403"}),
