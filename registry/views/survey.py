@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import FormView, ListView, TemplateView
+from django.views.generic import FormView, ListView, TemplateView, View
 
 from registry.exports import export_survey_xlsx
 from registry.importers.formats import XLSX_CONTENT_TYPE
@@ -100,7 +100,7 @@ class SurveyProgressView(RoundMixin, TemplateView):
         return context
 
 
-class PendingSheetView(RoundMixin, TemplateView):
+class PendingSheetView(RoundMixin, View):
     """The pre-filled survey sheet for the organizations that have not finished the round."""
 
     def get(self, request, *args, **kwargs):
