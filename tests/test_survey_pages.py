@@ -167,3 +167,19 @@ def test_unknown_round_is_404_and_pages_need_login(admin_client, rounds):
     assert admin_client.get("/survey/2017-13-45/").status_code == 404
     response = Client().get(url("survey_progress"))
     assert response.status_code == 302 and reverse("admin:login") in response["Location"]
+
+
+@pytest.mark.parametrize("page", ["survey_progress", "survey_review"])
+def test_workflow_pages_query_count_does_not_grow_with_bases(admin_client, rounds, organization, page):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    last, _this, _bases = rounds
+    with CaptureQueriesContext(connection) as few:
+        assert admin_client.get(url(page)).status_code == 200
+    for number in range(1, 20):
+        record_for(last, make_base(organization("北九州市"), number), review_state=ReviewState.NEW)
+        make_base(organization("札幌市"), number)
+    with CaptureQueriesContext(connection) as many:
+        assert admin_client.get(url(page)).status_code == 200
+    assert len(many) == len(few)

@@ -50,8 +50,9 @@ class FilteredListView(StaffPageMixin, ListView):
         return self.filterset.qs
 
     def error_text(self):
+        fields = self.filterset.form.fields
         return "\n".join(
-            f"{self.filterset.form.fields[name].label}: {' '.join(messages)}"
+            f"{fields[name].label if name in fields else name}: {' '.join(messages)}"
             for name, messages in self.filterset.form.errors.items()
         )
 
@@ -60,9 +61,6 @@ class FilteredListView(StaffPageMixin, ListView):
         context["filter"] = self.filterset
         context["title"] = self.title
         context["result_count"] = context["paginator"].count if context.get("paginator") else 0
-        context["is_filtered"] = any(
-            value for key, value in self.request.GET.items() if key not in ("page", "sort")
-        )
         return context
 
 

@@ -131,7 +131,9 @@ class SurveyReviewView(RoundMixin, TemplateView):
         context.update(
             title=gettext("Review for %(round)s") % {"round": self.survey_round},
             rows=[(base, records.get(base.pk)) for base in bases],
-            organizations=Organization.objects.filter(pk__in=reviewable_bases(self.request.user).values("organization")),
+            organizations=Organization.objects.filter(
+                pk__in=reviewable_bases(self.request.user).values("organization")
+            ).select_related("prefecture"),
             selected_organization=self.request.GET.get("organization", ""),
         )
         return context
