@@ -31,6 +31,8 @@ class Partner(models.Model):
     name_native = models.CharField(_("name (native language)"), max_length=200, blank=True)
     name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
     country = CountryField(_("country/region"))
+    region = models.CharField(_("state/province"), max_length=100, blank=True,
+                              help_text=_("Where a city lies, e.g. ミシガン州 for Battle Creek."))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.REGION)
     match_keys = models.JSONField(_("matching keys"), default=list, editable=False)
 
@@ -94,6 +96,11 @@ class Agreement(models.Model):
         verbose_name = _("partnership agreement")
         verbose_name_plural = _("partnership agreements")
         ordering = ["organization__code", "signed_on"]
+        constraints = [
+            # What an import sheet identifies a tie by (see the README's agreement sheet layout).
+            models.UniqueConstraint(fields=["organization", "partner", "agreement_type"],
+                                    name="agreement_unique_per_organization_partner_type"),
+        ]
 
     def __str__(self):
         return f"{self.organization.name} – {self.partner} ({self.get_agreement_type_display()})"
