@@ -124,7 +124,7 @@ def read_renewal(item):
 
 
 def renewal_order(entry):
-    return (entry.renewed_on or entry.valid_until, entry.valid_until or datetime.date.max)
+    return (entry.renewed_on or entry.valid_until or datetime.date.min, entry.valid_until or datetime.date.max)
 
 
 def renewals_cell(renewals):

@@ -96,6 +96,11 @@ class Agreement(models.Model):
         verbose_name = _("partnership agreement")
         verbose_name_plural = _("partnership agreements")
         ordering = ["organization__code", "signed_on"]
+        permissions = [
+            # The codes django-import-export asks for (IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import").
+            ("import_agreement", _("Can import partnership agreements")),
+            ("export_agreement", _("Can export partnership agreements")),
+        ]
         constraints = [
             # What an import sheet identifies a tie by (see the README's agreement sheet layout).
             models.UniqueConstraint(fields=["organization", "partner", "agreement_type"],
