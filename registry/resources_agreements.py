@@ -219,11 +219,15 @@ class AgreementResource(resources.ModelResource):
     def check_duplicate(self, state):
         if state.has_key_errors() or state.organization is None or state.partner_plan is None:
             return
-        key = (state.organization.pk, state.partner_plan.identity(), state.tie_row.agreement_type)
-        first = self.first_row_by_key.setdefault(key, state.tie_row.number)
+        first = self.register_tie(state)
         if first != state.tie_row.number:
             state.tie_row.add_error("partner_ja" if "partner_ja" in self.present else "tie",
                                     _("the same tie (organization, partner and type) as row %(row)s") % {"row": first})
+
+    def register_tie(self, state):
+        """The row that first named this tie (this row if none did)."""
+        key = (state.organization.pk, state.partner_plan.identity(), state.tie_row.agreement_type)
+        return self.first_row_by_key.setdefault(key, state.tie_row.number)
 
     def get_or_init_instance(self, instance_loader, row):
         state = self.state
@@ -282,10 +286,13 @@ class AgreementResource(resources.ModelResource):
         return not self.state.changes
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
-        # The agreement's validation needs its partner saved.
-        if not import_validation_errors and self.state.partner_plan.needs_saving:
+        """The model's own rules are checked once the row's cells read cleanly (they need the partner saved)."""
+        if import_validation_errors:
+            raise ValidationError(import_validation_errors)
+        if self.state.partner_plan.needs_saving:
             self.session.ensure_record()
             instance.partner = self.partners.save(self.state.partner_plan)
+            self.register_tie(self.state)  # later rows find the partner saved
         super().validate_instance(instance, import_validation_errors, validate_unique)
 
     def label(self, key):

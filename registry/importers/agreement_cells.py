@@ -6,6 +6,7 @@ a row reports all its problems at once.
 import calendar
 import datetime
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -107,7 +108,8 @@ class RenewalEntry:
 
 def read_renewals(text):
     """「2005-10-29~2008-10-28; 2008-10-29~2011-10-28」: renewal date, and the date it runs to, per renewal."""
-    entries = [read_renewal(item.strip()) for item in RENEWAL_SEPARATOR.split(text or "") if item.strip()]
+    items = (unicodedata.normalize("NFKC", item).strip() for item in RENEWAL_SEPARATOR.split(text or ""))
+    entries = [read_renewal(item) for item in items if item]
     return sorted(entries, key=renewal_order)
 
 

@@ -60,7 +60,7 @@ ORGANIZATION_KEYS = ("org_code", "org_name")
 EXPORT_KEYS = tuple(column.key for column in COLUMNS if column.key != "tie")
 # Cells compared after NFKC (codes, dates, kinds); the rest is kept as written.
 NORMALIZED_KEYS = frozenset({"org_code", "org_name", "country", "partner_kind", "agreement_type", "signed", "ends",
-                             "renewals", "source_url", "source_language"})
+                             "source_url", "source_language"})
 
 
 class SheetLayoutError(ValueError):

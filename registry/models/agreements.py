@@ -101,12 +101,6 @@ class Agreement(models.Model):
             ("import_agreement", _("Can import partnership agreements")),
             ("export_agreement", _("Can export partnership agreements")),
         ]
-        constraints = [
-            # What an import sheet identifies a tie by (see the README's agreement sheet layout).
-            models.UniqueConstraint(fields=["organization", "partner", "agreement_type"],
-                                    name="agreement_unique_per_organization_partner_type"),
-        ]
-
     def __str__(self):
         return f"{self.organization.name} – {self.partner} ({self.get_agreement_type_display()})"
 
@@ -118,8 +112,18 @@ class Agreement(models.Model):
             errors["signed_precision"] = _("Give the precision of the signing date.")
         if self.ends_on and self.signed_on and self.ends_on < self.signed_on:
             errors["ends_on"] = _("The end date is before the signing date.")
+        if self.same_tie_exists():
+            errors["agreement_type"] = _("This organization already has a tie of this type with this partner.")
         if errors:
             raise ValidationError(errors)
+
+    def same_tie_exists(self):
+        """A tie is identified by (organization, partner, type); sheets key their rows by it."""
+        if not (self.organization_id and self.partner_id and self.agreement_type):
+            return False
+        same = Agreement.objects.filter(organization_id=self.organization_id, partner_id=self.partner_id,
+                                        agreement_type=self.agreement_type)
+        return same.exclude(pk=self.pk).exists()
 
     @property
     def signed_display(self):

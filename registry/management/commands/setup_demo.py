@@ -19,4 +19,4 @@ class Command(BaseCommand):
         call_command("load_local_governments", stdout=self.stdout)
         outcome = import_survey_file(SURVEY_2017.read_bytes(), SURVEY_2017.name, SURVEY_2017_DATE)
         self.stdout.write(f"2017 survey: {outcome.summary_line}")
-        call_command("import_agreements", str(Path(settings.BASE_DIR) / "fixtures" / "partnership_agreements.tsv"), stdout=self.stdout)
+        call_command("import_agreements", SURVEY_2017.with_name("partnership_agreements.tsv"), stdout=self.stdout)
