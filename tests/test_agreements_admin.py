@@ -5,6 +5,7 @@ import io
 import openpyxl
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -96,6 +97,18 @@ def test_errors_block_the_confirm_button_and_name_row_and_column(admin_client):
     assert preview.context.get("confirm_form") is None
     assert "row 5, column 提携日" in preview.content.decode()
     assert Agreement.objects.count() == 0
+
+
+def test_a_sheet_that_went_wrong_since_its_preview_imports_nothing(admin_client):
+    load([tie_row()])
+    preview = upload(admin_client, as_text([tie_row(org="大阪市", kind="姉妹都市", **{"相手先(英語)": "Shanghai"})]))
+    assert preview.context["confirm_form"] is not None
+    Partner.objects.create(name_ja="シャンハイ", name_en="Shanghai", country="CN")  # now two partners match
+    response = confirm(admin_client, preview)
+    assert response.status_code == 302
+    shown = [str(message) for message in get_messages(response.wsgi_request)]
+    assert any(message.startswith("row 4, column 相手先: the names match several partners") for message in shown)
+    assert Agreement.objects.count() == 1 and ImportRecord.objects.filter(kind="agreements").count() == 1
 
 
 def test_admin_export_is_the_layout_of_the_filtered_ties_and_reimports_unchanged(admin_client):

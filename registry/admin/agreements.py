@@ -1,6 +1,5 @@
 import datetime
 
-from django import forms
 from django.contrib import admin, messages
 from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -64,7 +63,7 @@ class PartnerCountryFilter(admin.SimpleListFilter):
     parameter_name = "country"
 
     def lookups(self, request, model_admin):
-        codes = model_admin.get_queryset(request).values_list("partner__country", flat=True).distinct()
+        codes = model_admin.get_queryset(request).order_by().values_list("partner__country", flat=True).distinct()
         from django_countries import countries
 
         return sorted(((code, countries.name(code)) for code in codes if code), key=lambda item: str(item[1]))

@@ -61,6 +61,8 @@ def read_type(text):
 
 
 def read_partner_kind(text):
+    if not text:
+        return None  # a new partner's kind is then guessed from its name
     key = text.replace(" ", "").upper()
     for kind, words in KIND_WORDS.items():
         if key in words:
@@ -184,8 +186,7 @@ def read_tie_row(number, cells, present):
     row.partner_names = {attribute: cells.get(key, "") for key, attribute in NAME_COLUMNS.items()}
     read_into(row, "country", lambda: require_country(cells["country"]) if cells["country"] else "", present)
     read_into(row, "region", lambda: cells["region"], present)
-    read_into(row, "partner_kind", lambda: read_partner_kind(cells["partner_kind"]) if cells["partner_kind"] else
-              None, present)
+    read_into(row, "partner_kind", lambda: read_partner_kind(cells["partner_kind"]), present)
     read_into(row, "signed", lambda: read_date(cells["signed"]), present)
     read_into(row, "ends", lambda: read_date(cells["ends"]), present)
     read_into(row, "renewals", lambda: read_renewals(cells["renewals"]), present)
