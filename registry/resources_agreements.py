@@ -38,13 +38,13 @@ from registry.permissions import organization_ids_in_scope
 
 NAME_KEYS = {"name_ja": "partner_ja", "name_native": "partner_native", "name_en": "partner_en", "region": "region"}
 DATE_COLUMNS = {"signed": ("signed_on", "signed_precision"), "ends": ("ends_on", "ends_precision")}
-TEXT_KEYS = {"fields": "fields", "intermediaries": "intermediaries", "source_title": "source_title",
-             "source_url": "source_url", "source_language": "source_language", "notes": "notes"}
+# Columns whose key is the model attribute they fill.
+TEXT_KEYS = ("fields", "intermediaries", "source_title", "source_url", "source_language", "notes")
 # Model validation errors (full_clean) → the column that holds the value.
 MODEL_FIELD_COLUMNS = {
     "organization": "org_name", "partner": "partner_ja", "agreement_type": "agreement_type",
     "signed_on": "signed", "signed_precision": "signed", "ends_on": "ends", "ends_precision": "ends",
-    **{attribute: key for key, attribute in TEXT_KEYS.items()},
+    **{key: key for key in TEXT_KEYS},
 }
 KEY_COLUMNS = ("org_code", "org_name", "partner_ja", "partner_native", "partner_en", "country", "region",
                "partner_kind", "agreement_type", "tie")
@@ -266,12 +266,12 @@ class AgreementResource(resources.ModelResource):
                 setattr(instance, precision_attribute, value[1])
 
     def apply_texts(self, instance, state):
-        for key, attribute in TEXT_KEYS.items():
-            value = state.tie_row.texts.get(attribute)
-            if value is None or getattr(instance, attribute) == value:
+        for key in TEXT_KEYS:
+            value = state.tie_row.texts.get(key)
+            if value is None or getattr(instance, key) == value:
                 continue
-            state.changes.append((self.label(key), getattr(instance, attribute), value))
-            setattr(instance, attribute, value)
+            state.changes.append((self.label(key), getattr(instance, key), value))
+            setattr(instance, key, value)
 
     def renewal_changes(self, instance, renewals):
         if renewals is None:

@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
 from registry.models import Agreement, AgreementRenewal, ImportRecord, Membership, Partner
 from registry.parsing.dates import Precision
@@ -18,6 +19,14 @@ from tests.factories import make_base
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "admin:registry_agreement_changelist"
+
+
+@pytest.fixture(autouse=True)
+def english_messages(client):
+    """Messages are asserted in their English source form, whichever translations exist."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield
 
 
 def upload(client, content, name="ties.tsv"):

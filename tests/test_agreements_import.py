@@ -4,6 +4,7 @@ import datetime
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.utils import translation
 
 from registry.history import Source
 from registry.models import Agreement, AgreementRenewal, ImportRecord, Membership, Partner
@@ -16,6 +17,13 @@ from tests.conftest import ROOT
 pytestmark = pytest.mark.django_db
 FIXTURE = ROOT / "fixtures" / "partnership_agreements.tsv"
 FIRST_ROW = 4  # title, blank line, header
+
+
+@pytest.fixture(autouse=True)
+def english_messages():
+    """Messages are asserted in their English source form, whichever translations exist."""
+    with translation.override("en"):
+        yield
 
 
 def run(content, file_name="ties.tsv", **options):

@@ -167,7 +167,7 @@ class TieRow:
     signed: tuple = None
     ends: tuple = None
     renewals: list = None
-    texts: dict = field(default_factory=dict)  # model attribute → text, for the columns present
+    texts: dict = field(default_factory=dict)  # column key (= model attribute) → text, for the columns present
     errors: dict = field(default_factory=dict)  # column key → [messages]
     notices: list = field(default_factory=list)
 
@@ -175,8 +175,7 @@ class TieRow:
         self.errors.setdefault(key, []).append(str(message))
 
 
-TEXT_COLUMNS = {"fields": "fields", "intermediaries": "intermediaries", "source_title": "source_title",
-                "notes": "notes"}
+TEXT_COLUMNS = ("fields", "intermediaries", "source_title", "notes")  # each key is also the model attribute
 NAME_COLUMNS = {"partner_ja": "name_ja", "partner_native": "name_native", "partner_en": "name_en"}
 
 
@@ -197,9 +196,9 @@ def read_tie_row(number, cells, present):
                 row.notices.append(notice)
         except ValueProblem as problem:
             row.add_error("agreement_type", problem)
-    for key, attribute in TEXT_COLUMNS.items():
+    for key in TEXT_COLUMNS:
         if key in present:
-            row.texts[attribute] = cells[key]
+            row.texts[key] = cells[key]
     if "source_url" in present:
         read_text_into(row, "source_url", read_url, cells)
     if "source_language" in present:
