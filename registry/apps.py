@@ -9,3 +9,4 @@ class RegistryConfig(AppConfig):
 
     def ready(self):
         from . import history  # noqa: F401  (connects the history signal handlers)
+        from . import roles  # noqa: F401  (keeps role groups in sync, logs role changes)

@@ -15,7 +15,8 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 
-from django.db import models
+from django.apps import apps
+from django.db import models, transaction
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -123,6 +124,22 @@ class TrackedHistory(HistoricalRecords):
         kwargs.setdefault("cascade_delete_history", False)
         super().__init__(*args, **kwargs)
 
+    def get_meta_options(self, model):
+        options = super().get_meta_options(model)
+        # The change log pages through every table newest first and filters by action;
+        # a record's history (and each entry's previous version) is read newest first per record.
+        options["indexes"] = [
+            models.Index(fields=["history_date", "history_id"]),
+            models.Index(fields=["history_type", "history_date"]),
+            models.Index(fields=[model._meta.pk.attname, "history_date", "history_id"]),
+        ]
+        return options
+
+    def finalize(self, sender, **kwargs):
+        super().finalize(sender, **kwargs)
+        if sender is self.cls:
+            sender._tracked_history = self
+
     def post_save(self, instance, created, using=None, **kwargs):
         if not created and not kwargs.get("raw"):
             manager = getattr(instance, self.manager_name)
@@ -146,3 +163,64 @@ def fill_history_extras(sender, instance, history_instance, history_user=None, *
         history_instance.import_record = context.import_record
     if not history_instance.history_change_reason:
         history_instance.history_change_reason = context.reason
+
+
+def tracked_models():
+    """Every registry model whose changes are recorded, in a stable order."""
+    models_ = [m for m in apps.get_app_config("registry").get_models() if hasattr(m, "_tracked_history")]
+    return sorted(models_, key=lambda m: m._meta.model_name)
+
+
+def tracked_m2m_fields(model):
+    return sorted(model._tracked_history.get_m2m_fields_from_model(model), key=lambda f: f.name)
+
+
+def restore_version(version, reason, user=None):
+    """Make the record what it was in ``version`` (recreating it if deleted), as one revert entry.
+
+    Every concrete field and every tracked many-to-many field takes the version's
+    value. The record is validated first; the caller gets the ValidationError.
+    Returns the restored instance (no entry is written if nothing differs).
+    """
+    model = version.instance_type
+    pk_name = model._meta.pk.attname
+    instance = model._default_manager.filter(pk=getattr(version, pk_name)).first()
+    created = instance is None
+    if created:
+        instance = model()
+    for field_ in model._meta.concrete_fields:
+        setattr(instance, field_.attname, getattr(version, field_.attname))
+    m2m_values = {
+        field_.name: [getattr(row, field_.m2m_reverse_field_name() + "_id") for row in getattr(version, field_.name).all()]
+        for field_ in tracked_m2m_fields(model)
+    }
+    instance.full_clean(exclude=list(m2m_values))
+    with transaction.atomic(), change_context(source=Source.REVERT, reason=reason, user=user):
+        if not m2m_values:
+            instance.save(force_insert=created)
+            return instance
+        # Fields and relations change together, so write them without history and
+        # then record the result once instead of once per relation change.
+        instance.skip_history_when_saving = True
+        try:
+            instance.save(force_insert=created)
+            for name, ids in m2m_values.items():
+                getattr(instance, name).set(ids)
+        finally:
+            del instance.skip_history_when_saving
+        manager = getattr(instance, model._tracked_history.manager_name)
+        if created or has_changed_since_last_history(instance, manager) or _m2m_changed(instance, manager, m2m_values):
+            model._tracked_history.create_historical_record(instance, "+" if created else "~")
+    return instance
+
+
+def _m2m_changed(instance, manager, m2m_values):
+    latest = manager.order_by("-history_date", "-history_id").first()
+    if latest is None:
+        return True
+    for name, ids in m2m_values.items():
+        field_ = instance._meta.get_field(name)
+        recorded = {getattr(row, field_.m2m_reverse_field_name() + "_id") for row in getattr(latest, name).all()}
+        if recorded != set(ids):
+            return True
+    return False

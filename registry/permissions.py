@@ -1,8 +1,15 @@
 """Roles and organization scope: the one place that decides who sees what.
 
 Every view, admin page, export, autocomplete and report narrows its queryset
-with ``Model.objects.restrict(user, action)`` (or ``restrict_queryset``), and
-checks single objects with ``user_can``; nothing re-implements the rule.
+with ``Model.objects.restrict(user, action)`` (or ``restrict_queryset``), checks
+single objects with ``user_can``, and offers foreign-key choices through
+``restrict_choices``; nothing re-implements the rule.
+
+The rule: a user needs the model permission for the action; then clerks act
+only on records whose owning organization (the queryset's
+``organization_field``) is one of their memberships, coordinators act on all
+organizations, supervisors view all of them. Shared records (contractors,
+partners, survey rounds) only need the model permission.
 """
 from django.utils.translation import gettext_lazy as _
 
@@ -25,8 +32,16 @@ class Role:
     ALL = (CLERK, COORDINATOR, SUPERVISOR)
 
 
+VIEW_CHANGELOG_PERMISSION = "registry.view_changelog"
+REVERT_PERMISSION = "registry.revert_change"
+
+
+def is_active_user(user):
+    return bool(user and user.is_authenticated and user.is_active)
+
+
 def user_roles(user):
-    if not user or not user.is_authenticated:
+    if not is_active_user(user):
         return set()
     cached = getattr(user, "_registry_roles", None)
     if cached is None:
@@ -44,6 +59,12 @@ def member_organization_ids(user):
     return cached
 
 
+def forget_cached_access(user):
+    """Drop what this user object remembers about its roles, memberships and permissions."""
+    for name in ("_registry_roles", "_registry_org_ids", "_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+        user.__dict__.pop(name, None)
+
+
 def sees_all_organizations(user, action):
     """Coordinators see and edit everything; supervisors see everything."""
     if user.is_superuser:
@@ -59,16 +80,43 @@ def has_model_permission(user, model, action):
     return user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}")
 
 
-def restrict_queryset(queryset, user, action="view"):
-    if not user or not user.is_authenticated or not user.is_active:
-        return queryset.none()
-    model = queryset.model
-    if not has_model_permission(user, model, action):
+def organization_ids_in_scope(user, action="view"):
+    """Organizations whose records the user may act on; None means all of them."""
+    if not is_active_user(user):
+        return set()
+    if sees_all_organizations(user, action):
+        return None
+    return member_organization_ids(user)
+
+
+def organization_path(model):
+    """Lookup path from the model to its owning organization; None for shared records."""
+    return getattr(model._default_manager.all(), "organization_field", None)
+
+
+def _narrow(queryset, user, permission_action, scope_action):
+    if not is_active_user(user) or not has_model_permission(user, queryset.model, permission_action):
         return queryset.none()
     path = getattr(queryset, "organization_field", None)
-    if path is None or sees_all_organizations(user, action):
+    allowed = organization_ids_in_scope(user, scope_action)
+    if path is None or allowed is None:
         return queryset
-    return queryset.filter(**{f"{path}__in": member_organization_ids(user)})
+    return queryset.filter(**{f"{path}__in": allowed})
+
+
+def restrict_queryset(queryset, user, action="view"):
+    """The rows of ``queryset`` the user may ``action`` (view, add, change, delete, export…)."""
+    return _narrow(queryset, user, action, action)
+
+
+def restrict_choices(queryset, user):
+    """Rows a user may link a record they are editing to (foreign-key and many-to-many choices).
+
+    The user must be able to view the target, and an organization-owned target
+    must belong to an organization whose records the user may change: a
+    supervisor who is also a clerk sees every base but may attach only their own.
+    """
+    return _narrow(queryset, user, "view", "change")
 
 
 def user_can(user, obj, action="view"):
@@ -77,10 +125,61 @@ def user_can(user, obj, action="view"):
     return restrict_queryset(manager.all(), user, action).filter(pk=obj.pk).exists()
 
 
-def organization_ids_in_scope(user, action="view"):
-    """Organizations whose records the user may act on; None means all of them."""
-    if not user or not user.is_authenticated:
-        return set()
-    if sees_all_organizations(user, action):
+def owning_organization_id(model, row, path):
+    """The organization owning ``row`` (a live instance or a history row) along ``path``.
+
+    Follows deleted intermediate records through their history, so the history
+    of a deleted round record still belongs to its base's organization.
+    """
+    if path == "pk":
+        return getattr(row, model._meta.pk.attname)
+    head, _sep, rest = path.partition("__")
+    field = model._meta.get_field(head)
+    related_id = getattr(row, field.attname)
+    if not rest or related_id is None:
+        return related_id
+    related_model = field.related_model
+    related_row = related_model._default_manager.filter(pk=related_id).first() or latest_history_row(
+        related_model, related_id
+    )
+    if related_row is None:
         return None
-    return member_organization_ids(user)
+    return owning_organization_id(related_model, related_row, rest)
+
+
+def latest_history_row(model, object_id):
+    history = getattr(model, "history", None)
+    if history is None:
+        return None
+    return history.filter(**{model._meta.pk.attname: object_id}).order_by("-history_date", "-history_id").first()
+
+
+def history_row_in_scope(user, model, row, action="view"):
+    """Whether the user may ``action`` the record a history row belongs to (also after deletion)."""
+    if not is_active_user(user) or not has_model_permission(user, model, action):
+        return False
+    path = organization_path(model)
+    allowed = organization_ids_in_scope(user, action)
+    if path is None or allowed is None:
+        return True
+    return owning_organization_id(model, row, path) in allowed
+
+
+def record_in_scope(user, model, object_id, action="view"):
+    """Whether a live record, or the last history row of a deleted one, is in the user's scope."""
+    queryset = restrict_queryset(model._default_manager.all(), user, action)
+    if queryset.filter(pk=object_id).exists():
+        return True
+    if model._default_manager.filter(pk=object_id).exists():
+        return False
+    last = latest_history_row(model, object_id)
+    return last is not None and history_row_in_scope(user, model, last, action)
+
+
+def can_view_changelog(user):
+    """The change log of all records (/history/) is for supervisors and superusers."""
+    return is_active_user(user) and user.has_perm(VIEW_CHANGELOG_PERMISSION)
+
+
+def can_revert(user):
+    return is_active_user(user) and user.has_perm(REVERT_PERMISSION)

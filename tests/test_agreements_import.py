@@ -2,17 +2,17 @@
 import datetime
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.utils import translation
 
 from registry.history import Source
-from registry.models import Agreement, AgreementRenewal, ImportRecord, Membership, Partner
+from registry.models import Agreement, AgreementRenewal, ImportRecord, Partner
 from registry.parsing.dates import Precision
 from registry.permissions import Role
 from registry.resources_agreements import import_agreement_file
 from tests.agreement_sheets import LAYOUT, as_text, as_xlsx, tie_row
 from tests.conftest import ROOT
+from tests.roles import make_user
 
 pytestmark = pytest.mark.django_db
 FIXTURE = ROOT / "fixtures" / "partnership_agreements.tsv"
@@ -327,10 +327,8 @@ def test_a_sheet_without_the_header_row_is_refused():
         run(as_text([tie_row()], header=["名前", "国"]))
 
 
-def test_a_clerk_imports_only_the_ties_of_their_own_organization(django_user_model, organization):
-    clerk = django_user_model.objects.create_user("clerk", password="pw-12345-long")
-    clerk.groups.add(Group.objects.get_or_create(name=Role.GROUP_NAMES[Role.CLERK])[0])
-    Membership.objects.create(user=clerk, organization=organization("大阪府"))
+def test_an_import_under_a_clerk_refuses_the_rows_of_other_organizations():
+    clerk = make_user(Role.CLERK, "大阪府")
     outcome = run(as_text([tie_row(), tie_row(org="大阪市", kind="姉妹都市")]), user=clerk)
     assert [str(p) for p in outcome.errors] == [
         f"row {FIRST_ROW + 1}, column 団体名: you may not change the agreements of 大阪市"]

@@ -1,12 +1,21 @@
 """What every registry admin shares: organization scope, change reasons, history."""
+import functools
+
 from django import forms
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.contrib import admin, messages
+from django.contrib.admin.utils import get_fields_from_path, unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from registry.history import current_context
-from registry.permissions import restrict_queryset, user_can
+from registry.history import current_context, restore_version
+from registry.permissions import can_revert, record_in_scope, restrict_choices, restrict_queryset, user_can
 
 CHANGE_REASON_FIELD = "change_reason"
 
@@ -23,10 +32,64 @@ class ReasonForm(forms.ModelForm):
     )
 
 
+def is_autocomplete_request(request):
+    match = getattr(request, "resolver_match", None)
+    return match is not None and match.url_name == "autocomplete"
+
+
+def action_scope(action):
+    """The permission an admin action's rows are narrowed by: delete, view, or (by default) change."""
+    allowed = set(getattr(action, "allowed_permissions", ()) or ())
+    if "delete" in allowed:
+        return "delete"
+    if allowed == {"view"}:
+        return "view"
+    return "change"
+
+
+def in_scope_only(action):
+    """Wrap an admin action so it only ever receives rows the user may act on.
+
+    The changelist hands actions the rows the user may *view*, including every
+    row matching the filters when "select all" is used across pages.
+    """
+    scope = action_scope(action)
+
+    @functools.wraps(action)
+    def scoped_action(modeladmin, request, queryset):
+        return action(modeladmin, request, restrict_queryset(queryset, request.user, scope))
+
+    return scoped_action
+
+
+def scoped_list_filter(model, list_filter):
+    """Plain relation filters list only related rows the user can see, not every row of the table."""
+    scoped = []
+    for entry in list_filter:
+        if isinstance(entry, str) and get_fields_from_path(model, entry)[-1].is_relation:
+            entry = (entry, admin.RelatedOnlyFieldListFilter)
+        scoped.append(entry)
+    return scoped
+
+
+class RevertForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for change"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text=_("Recorded in the change history."),
+    )
+
+
 class ScopedAdmin(SimpleHistoryAdmin):
-    """ModelAdmin whose every query and object goes through the restricted queryset."""
+    """ModelAdmin whose every query, choice, action and object goes through ``registry.permissions``.
+
+    Records outside the user's organizations do not exist for them: their
+    change, delete and history pages answer 404 like a missing record.
+    """
 
     form = ReasonForm
+    object_history_list_template = "registry/history/object_history_list.html"
     list_per_page = 50
     show_full_result_count = False
 
@@ -44,25 +107,55 @@ class ScopedAdmin(SimpleHistoryAdmin):
         fields = [f for f in super().get_fields(request, obj) if f != CHANGE_REASON_FIELD]
         return fields
 
+    # --- object permissions -------------------------------------------------------------
+
+    def object_in_scope(self, request, obj, action):
+        return record_in_scope(request.user, self.model, obj.pk, action)
+
+    def has_view_permission(self, request, obj=None):
+        allowed = super().has_view_permission(request, obj)
+        return allowed and (obj is None or self.object_in_scope(request, obj, "view"))
+
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
-        return allowed and (obj is None or user_can(request.user, obj, "change"))
+        return allowed and (obj is None or self.object_in_scope(request, obj, "change"))
 
     def has_delete_permission(self, request, obj=None):
         allowed = super().has_delete_permission(request, obj)
-        return allowed and (obj is None or user_can(request.user, obj, "delete"))
+        return allowed and (obj is None or self.object_in_scope(request, obj, "delete"))
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Django redirects to the index with "doesn't exist. Perhaps it was deleted?";
+        # an out-of-scope record must look exactly like a missing one, and both are a 404.
+        raise Http404(_("No such record."))
+
+    # --- choices, search, filters and actions ---------------------------------------------
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if field is not None and hasattr(field.queryset, "restrict"):
-            field.queryset = field.queryset.restrict(request.user, "view")
-        return field
+        return restrict_field_choices(field, request)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
-        if field is not None and hasattr(field.queryset, "restrict"):
-            field.queryset = field.queryset.restrict(request.user, "view")
-        return field
+        return restrict_field_choices(field, request)
+
+    def get_search_results(self, request, queryset, search_term):
+        # The admin's autocomplete widgets search the target model's admin: offer
+        # only what the form will accept, not everything the user may view.
+        if is_autocomplete_request(request):
+            queryset = restrict_choices(queryset, request.user)
+        return super().get_search_results(request, queryset, search_term)
+
+    def get_list_filter(self, request):
+        return scoped_list_filter(self.model, super().get_list_filter(request))
+
+    def get_actions(self, request):
+        return {
+            name: (in_scope_only(func), name, description)
+            for name, (func, name, description) in super().get_actions(request).items()
+        }
+
+    # --- saving -----------------------------------------------------------------------------
 
     def save_model(self, request, obj, form, change):
         reason = form.cleaned_data.get(CHANGE_REASON_FIELD, "") if hasattr(form, "cleaned_data") else ""
@@ -70,37 +163,89 @@ class ScopedAdmin(SimpleHistoryAdmin):
         if context is not None and reason:
             context.reason = reason
         super().save_model(request, obj, form, change)
-        # The admin wraps this in a transaction: refusing here rolls the save back,
+        # Every caller runs this inside a transaction: refusing here rolls the save back,
         # so nobody can move a record to an organization outside their scope.
-        if not user_can(request.user, obj, "change"):
+        if not restrict_queryset(self.model._default_manager.filter(pk=obj.pk), request.user, "change").exists():
             raise PermissionDenied(_("This record would leave your organizations."))
 
+    # --- history ----------------------------------------------------------------------------
+
     def history_view(self, request, object_id, extra_context=None):
-        if not self.history_object_in_scope(request, object_id):
-            raise Http404
+        self.check_history_access(request, object_id)
         return super().history_view(request, object_id, extra_context=extra_context)
 
-    def history_object_in_scope(self, request, object_id):
-        """The live object, or for a deleted one its last history row, must be in scope."""
-        queryset = self.get_queryset(request)
-        if queryset.filter(pk=object_id).exists():
-            return True
-        if queryset.model._default_manager.filter(pk=object_id).exists():
-            return False
-        return self.deleted_history_in_scope(request, object_id)
+    def check_history_access(self, request, object_id):
+        """History of a record (live or deleted) outside the user's scope answers 404."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        try:
+            in_scope = record_in_scope(request.user, self.model, unquote(object_id), "view")
+        except (ValueError, ValidationError):
+            in_scope = False
+        if not in_scope:
+            raise Http404(_("No such record."))
 
-    def deleted_history_in_scope(self, request, object_id):
-        from registry.permissions import organization_ids_in_scope
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        """Show each version's changes the way the change log does (labels and display values)."""
+        from registry.history_review import describe
 
-        history = self.model.history.filter(**{self.model._meta.pk.attname: object_id}).order_by("-history_date")
-        last = history.first()
-        if last is None:
-            return False
-        allowed = organization_ids_in_scope(request.user, "view")
-        if allowed is None:
-            return True
-        organization_id = getattr(last, "organization_id", None)
-        return organization_id in allowed
+        records = list(historical_records)
+        for record, entry in zip(records, describe(records)):
+            record.entry = entry
+
+    def may_revert(self, request, obj):
+        """Supervisors revert whatever they may see; editors revert what they may change."""
+        if obj is None:
+            return can_revert(request.user) or self.has_add_permission(request)
+        if can_revert(request.user):
+            return user_can(request.user, obj, "view")
+        return self.has_change_permission(request, obj)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """Revert (or restore a deleted record) to one version, after confirmation and with a reason."""
+        from registry.history_review import changes_to_restore
+
+        object_id = unquote(object_id)
+        version = get_object_or_404(
+            self.model.history, **{self.model._meta.pk.attname: object_id, "history_id": version_id}
+        )
+        self.check_history_access(request, object_id)
+        current = self.model._default_manager.filter(pk=object_id).first()
+        if not self.may_revert(request, current):
+            raise PermissionDenied
+        form = RevertForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                with transaction.atomic():
+                    restored = restore_version(version, form.cleaned_data["reason"], user=request.user)
+                    if not self.may_revert(request, restored):
+                        raise PermissionDenied(_("This record would leave your organizations."))
+            except ValidationError as error:
+                form.add_error(None, error.messages)
+            else:
+                self.message_user(request, gettext("Restored “%s” to the chosen version.") % restored, messages.SUCCESS)
+                opts = self.model._meta
+                return HttpResponseRedirect(
+                    reverse(f"admin:{opts.app_label}_{opts.model_name}_history", args=[restored.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Revert %s") % (current or version.history_object),
+            "opts": self.model._meta,
+            "object_id": object_id,
+            "version": version,
+            "current": current,
+            "form": form,
+            "changes": changes_to_restore(version, current),
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "registry/history/revert_confirm.html", context)
+
+
+def restrict_field_choices(field, request):
+    if field is not None and hasattr(field.queryset, "restrict"):
+        field.queryset = restrict_choices(field.queryset, request.user)
+    return field
 
 
 class ScopedInline:
@@ -111,6 +256,8 @@ class ScopedInline:
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if field is not None and hasattr(field.queryset, "restrict"):
-            field.queryset = field.queryset.restrict(request.user, "view")
-        return field
+        return restrict_field_choices(field, request)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        return restrict_field_choices(field, request)

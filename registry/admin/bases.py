@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.models import Base, BaseRoundRecord
 
+from .actions import mark_closed_today
 from .base import ScopedAdmin, ScopedInline
 from .forms import BaseForm
 from .importing import SurveyImportExportMixin
@@ -45,6 +46,7 @@ class RoundRecordInline(ScopedInline, admin.TabularInline):
 @admin.register(Base)
 class BaseAdmin(SurveyImportExportMixin, ScopedAdmin):
     form = BaseForm
+    actions = [mark_closed_today]
     list_display = [
         "organization",
         "number",

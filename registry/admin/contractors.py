@@ -2,13 +2,19 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV, XLSX
+
 from registry.models import Contractor, JointOffice
+from registry.resources import ContractorResource
 
 from .base import ScopedAdmin
 
 
 @admin.register(Contractor)
-class ContractorAdmin(ScopedAdmin):
+class ContractorAdmin(ImportExportMixin, ScopedAdmin):
+    resource_classes = [ContractorResource]
+    formats = [XLSX, CSV]
     list_display = ["name", "kind", "country", "base_count"]
     list_filter = ["kind", "country"]
     search_fields = ["name", "match_key"]

@@ -1,4 +1,7 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from registry.models import ImportRecord, SurveyRound
 
@@ -14,10 +17,15 @@ class SurveyRoundAdmin(ScopedAdmin):
 
 @admin.register(ImportRecord)
 class ImportRecordAdmin(admin.ModelAdmin):
-    list_display = ["id", "kind", "survey_round", "file_name", "user_name", "created_at", "counts"]
+    list_display = ["id", "kind", "survey_round", "file_name", "user_name", "created_at", "counts", "change_log"]
     list_filter = ["kind", "survey_round"]
     list_select_related = ["survey_round"]
-    readonly_fields = [f.name for f in ImportRecord._meta.fields]
+    readonly_fields = [f.name for f in ImportRecord._meta.fields] + ["change_log"]
+
+    @admin.display(description=_("changes"))
+    def change_log(self, obj):
+        url = reverse("registry:history") + f"?import_record={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, _("Review the changes of this import"))
 
     def has_add_permission(self, request):
         return False

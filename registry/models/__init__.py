@@ -1,7 +1,7 @@
 from .agreements import Agreement, AgreementRenewal, AgreementType, Partner
 from .bases import Base, BaseForm, BaseStatus
 from .contractors import Contractor, JointOffice
-from .memberships import Membership
+from .memberships import Membership, RoleChange
 from .organizations import Organization, OrganizationAlias
 from .surveys import BaseRoundRecord, ImportRecord, ReviewState, SurveyRound
 
@@ -21,5 +21,6 @@ __all__ = [
     "OrganizationAlias",
     "Partner",
     "ReviewState",
+    "RoleChange",
     "SurveyRound",
 ]

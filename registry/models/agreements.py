@@ -97,10 +97,10 @@ class Agreement(models.Model):
         verbose_name_plural = _("partnership agreements")
         ordering = ["organization__code", "signed_on"]
         permissions = [
-            # The codes django-import-export asks for (IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import").
             ("import_agreement", _("Can import partnership agreements")),
             ("export_agreement", _("Can export partnership agreements")),
         ]
+
     def __str__(self):
         return f"{self.organization.name} – {self.partner} ({self.get_agreement_type_display()})"
 

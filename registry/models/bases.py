@@ -93,6 +93,10 @@ class Base(StaffFigures):
         verbose_name = _("overseas base")
         verbose_name_plural = _("overseas bases")
         ordering = ["organization__code", "number"]
+        permissions = [
+            ("import_base", _("Can import survey rounds")),
+            ("export_base", _("Can export overseas bases")),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["organization", "number"], name="unique_base_number_per_organization"),
             models.CheckConstraint(

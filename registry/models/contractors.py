@@ -8,7 +8,24 @@ from registry.parsing.text import match_key
 from .querysets import SharedQuerySet
 
 
-class Contractor(models.Model):
+class MatchedByName(models.Model):
+    """A record found again by its name however the sheet spells the company form (㈱, 株式会社 …)."""
+
+    name = models.CharField(_("name"), max_length=200)
+    match_key = models.CharField(_("matching key"), max_length=200, unique=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.match_key = match_key(self.name)
+        super().save(*args, **kwargs)
+
+
+class Contractor(MatchedByName):
     """A company, person or body that runs (form c) or hosts (form b) a base."""
 
     class Kind(models.TextChoices):
@@ -18,8 +35,6 @@ class Contractor(models.Model):
         HOST_AGENCY = "host_agency", _("Host agency")
         OTHER = "other", _("Other")
 
-    name = models.CharField(_("name"), max_length=200)
-    match_key = models.CharField(_("matching key"), max_length=200, unique=True, editable=False)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.COMPANY, db_index=True)
     country = CountryField(_("country/region"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
@@ -32,19 +47,10 @@ class Contractor(models.Model):
         verbose_name_plural = _("contractors / host agencies")
         ordering = ["name"]
 
-    def __str__(self):
-        return self.name
 
-    def save(self, *args, **kwargs):
-        self.match_key = match_key(self.name)
-        super().save(*args, **kwargs)
-
-
-class JointOffice(models.Model):
+class JointOffice(MatchedByName):
     """One office run together by several organizations, each listing it in the survey."""
 
-    name = models.CharField(_("name"), max_length=200)
-    match_key = models.CharField(_("matching key"), max_length=200, unique=True, editable=False)
     country = CountryField(_("country/region"), blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
     notes = models.TextField(_("notes"), blank=True)
@@ -56,10 +62,3 @@ class JointOffice(models.Model):
         verbose_name = _("joint office")
         verbose_name_plural = _("joint offices")
         ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
-    def save(self, *args, **kwargs):
-        self.match_key = match_key(self.name)
-        super().save(*args, **kwargs)

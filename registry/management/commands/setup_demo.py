@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from registry.demo import create_demo_users
 from registry.importers.survey_import import import_survey_file
 
 SURVEY_2017 = Path(settings.BASE_DIR) / "fixtures" / "clair_overseas_bases_2017-09.tsv"
@@ -19,4 +20,5 @@ class Command(BaseCommand):
         call_command("load_local_governments", stdout=self.stdout)
         outcome = import_survey_file(SURVEY_2017.read_bytes(), SURVEY_2017.name, SURVEY_2017_DATE)
         self.stdout.write(f"2017 survey: {outcome.summary_line}")
+        create_demo_users(self.stdout)
         call_command("import_agreements", SURVEY_2017.with_name("partnership_agreements.tsv"), stdout=self.stdout)

@@ -1,0 +1,1 @@
+"""Registry pages outside the admin."""

@@ -1,0 +1,236 @@
+"""The change log: filters, exports, diffs as people read them, scope, and a constant query count."""
+import csv
+import datetime
+import io
+
+import openpyxl
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import capfirst
+
+from registry.history import Source, change_context
+from registry.history_review import HistoryFilters, entry_keys, history_querysets
+from registry.models import (
+    Agreement,
+    AgreementType,
+    Base,
+    BaseForm,
+    BaseRoundRecord,
+    Contractor,
+    ImportRecord,
+    Membership,
+    Partner,
+    SurveyRound,
+)
+from registry.permissions import Role
+from registry.views import history as history_views
+from tests.factories import make_base, make_contractor
+
+pytestmark = pytest.mark.django_db
+
+
+def make_clerk(django_user_model, organization, username="clerk", extra_perms=()):
+    """A 担当者 of one organization with view permissions (the real role setup lives elsewhere)."""
+    user = django_user_model.objects.create_user(username, password="correct-horse-battery", is_staff=True)
+    group, _created = Group.objects.get_or_create(name=Role.GROUP_NAMES[Role.CLERK])
+    group.permissions.add(*Permission.objects.filter(content_type__app_label="registry", codename__startswith="view_"))
+    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="registry", codename__in=extra_perms))
+    user.groups.add(group)
+    Membership.objects.create(user=user, organization=organization)
+    return user
+
+
+def keys_for(user, **filters):
+    return set(entry_keys(history_querysets(user, HistoryFilters(**filters))))
+
+
+def keys_of(queryset):
+    return {(queryset.model, row.history_id) for row in queryset}
+
+
+def log_page(client, **params):
+    response = client.get(reverse("registry:history"), params)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.fixture
+def seeded(superuser, organization):
+    osaka, kyoto = organization("大阪府"), organization("京都府")
+    with change_context(user=superuser, source=Source.ADMIN, reason="新設"):
+        osaka_base = make_base(osaka, name="上海事務所", established_fy=2002, countries=["CN"])
+    with change_context(user=superuser, source=Source.ADMIN, reason="名称の訂正"):
+        osaka_base.name = "上海代表処"
+        osaka_base.form = BaseForm.CONTRACTED
+        osaka_base.contractor = make_contractor("上海諮詢有限公司")
+        osaka_base.countries = ["CN", "HK"]
+        osaka_base.established_fy = 2019
+        osaka_base.save()
+    with change_context(actor_name="command: test", source=Source.COMMAND):
+        kyoto_base = make_base(kyoto, name="パリ事務所", countries=["FR"])
+    record = ImportRecord.objects.create(file_name="2019.xlsx", sha256="0" * 64)
+    with change_context(source=Source.IMPORT, import_record=record, reason=record.label, user=superuser):
+        imported = make_base(osaka, number=2, name="取込拠点")
+    with change_context(user=superuser, reason="重複"):
+        gone = make_base(osaka, number=3, name="削除予定")
+        gone.delete()
+    return {"osaka": osaka, "kyoto": kyoto, "osaka_base": osaka_base, "kyoto_base": kyoto_base,
+            "imported": imported, "import": record}
+
+
+def test_newest_first_with_differences_as_people_read_them(admin_client, seeded):
+    page = log_page(admin_client, organization="大阪府", record_type="base")
+    assert page.index("削除予定") < page.index("取込拠点") < page.index("上海代表処")
+    assert "<del>2002(平成14年度)</del> → <ins>2019(令和元年度)</ins>" in page
+    assert "<del>中国</del> → <ins>中国、香港</ins>" in page
+    assert f"<del>{BaseForm.OWN_OFFICE.label}</del> → <ins>{BaseForm.CONTRACTED.label}</ins>" in page
+    assert "<ins>上海諮詢有限公司</ins>" in page
+    label = capfirst(str(Base._meta.get_field("established_fy").verbose_name))
+    assert f"<strong>{label}</strong>" in page
+    assert "established_fy" not in page
+
+
+def test_filters_select_exactly_the_matching_entries(superuser, seeded):
+    osaka, osaka_base = seeded["osaka"], seeded["osaka_base"]
+    osaka_rows = keys_of(Base.history.filter(organization=osaka)) | keys_of(osaka.history.all())
+    assert keys_for(superuser, organization=osaka) == osaka_rows
+    assert keys_for(superuser, model=Contractor) == keys_of(Contractor.history.all())
+    assert keys_for(superuser, actor="command: test") == keys_of(seeded["kyoto_base"].history.all())
+    assert keys_for(superuser, action="delete") == keys_of(Base.history.filter(history_type="-"))
+    assert keys_for(superuser, action="update", model=Base) == keys_of(osaka_base.history.filter(history_type="~"))
+    assert keys_for(superuser, import_id=seeded["import"].pk) == keys_of(seeded["imported"].history.all())
+    corrected = keys_of(osaka_base.history.filter(history_type="~")) | keys_of(Contractor.history.all())
+    assert keys_for(superuser, reason="訂正") == corrected
+    group = osaka_base.history.first().change_group
+    assert keys_for(superuser, group=group) == keys_of(Base.history.filter(change_group=group)) | keys_of(
+        Contractor.history.all()
+    )
+
+    old = osaka_base.history.last()
+    Base.history.filter(history_id=old.history_id).update(history_date=timezone.now() - datetime.timedelta(days=30))
+    last_month = timezone.localdate() - datetime.timedelta(days=30)
+    assert keys_for(superuser, model=Base, date_from=last_month, date_to=last_month) == {(type(old), old.history_id)}
+    assert (type(old), old.history_id) not in keys_for(superuser, model=Base, date_from=timezone.localdate())
+
+
+def test_revert_entries_have_their_own_action(admin_client, superuser, seeded):
+    osaka_base = seeded["osaka_base"]
+    first = osaka_base.history.last()
+    admin_client.post(reverse("admin:registry_base_simple_history", args=[osaka_base.pk, first.history_id]),
+                      {"reason": "戻す"})
+    reverted = keys_of(Base.history.filter(change_source=Source.REVERT))
+    assert len(reverted) == 1
+    assert keys_for(superuser, action="revert") == reverted
+    assert not reverted & keys_for(superuser, action="update")
+
+
+def test_unknown_organization_is_a_clear_error(admin_client, seeded):
+    page = log_page(admin_client, organization="存在しない市")
+    assert "存在しない市" in page and "history-entry" not in page
+
+
+def test_an_import_is_reviewed_as_one_list(admin_client, seeded):
+    record = seeded["import"]
+    page = log_page(admin_client, import_record=record.pk)
+    assert page.count('class="history-entry"') == 1 and "取込拠点" in page
+    admin_page = admin_client.get(reverse("admin:registry_importrecord_change", args=[record.pk])).content.decode()
+    assert f"{reverse('registry:history')}?import_record={record.pk}" in admin_page
+
+
+def test_csv_export_has_exactly_the_filtered_entries(admin_client, seeded):
+    response = admin_client.get(reverse("registry:history_export", args=["csv"]), {"organization": "大阪府",
+                                                                                   "record_type": "base"})
+    assert response.status_code == 200
+    content = response.content.decode("utf-8")
+    assert content.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(content[1:])))
+    header, body = rows[0], rows[1:]
+    expected = Base.history.filter(organization=seeded["osaka"])
+    assert sorted(int(row[header.index(str(history_views.EXPORT_HEADERS[2]))]) for row in body) == sorted(
+        row.id for row in expected
+    )
+    assert len(body) == expected.count() == 5
+    changes = [row[-1] for row in body if "上海代表処" in row[3]]
+    assert any("2002(平成14年度) → 2019(令和元年度)" in text for text in changes)
+
+
+def test_xlsx_export_has_the_same_entries_as_csv(admin_client, seeded):
+    params = {"import_record": seeded["import"].pk}
+    response = admin_client.get(reverse("registry:history_export", args=["xlsx"]), params)
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == 2
+    assert rows[1][3] == str(seeded["imported"])
+    assert rows[1][9] == seeded["import"].pk
+
+
+def test_clerk_sees_only_their_organizations_history(client, django_user_model, seeded):
+    osaka_base, kyoto_base = seeded["osaka_base"], seeded["kyoto_base"]
+    survey = SurveyRound.objects.create(reference_date=datetime.date(2019, 9, 30))
+    BaseRoundRecord.objects.create(survey_round=survey, base=osaka_base, form="a", name="大阪の記録")
+    BaseRoundRecord.objects.create(survey_round=survey, base=kyoto_base, form="a", name="京都の記録")
+    clerk = make_clerk(django_user_model, seeded["osaka"], extra_perms=["change_base"])
+    client.force_login(clerk)
+
+    page = log_page(client)
+    assert "上海代表処" in page and "削除予定" in page and "大阪の記録" in page
+    assert "パリ事務所" not in page and "京都の記録" not in page
+    assert not any(model.instance_type is Contractor for model, _id in keys_for(clerk))
+    assert "パリ事務所" not in log_page(client, organization="京都府")
+    export = client.get(reverse("registry:history_export", args=["csv"])).content.decode("utf-8")
+    assert "上海代表処" in export and "パリ事務所" not in export
+
+    kyoto_version = kyoto_base.history.first()
+    assert client.get(reverse("admin:registry_base_history", args=[kyoto_base.pk])).status_code == 404
+    revert = reverse("admin:registry_base_simple_history", args=[kyoto_base.pk, kyoto_version.history_id])
+    assert client.get(revert).status_code == 404
+    assert client.post(revert, {"reason": "x"}).status_code == 404
+    assert kyoto_base.history.count() == 1
+
+
+def test_user_without_any_permission_is_refused(client, django_user_model):
+    user = django_user_model.objects.create_user("nobody", password="correct-horse-battery", is_staff=True)
+    client.force_login(user)
+    assert client.get(reverse("registry:history")).status_code == 403
+
+
+def seed_activity(osaka, user, count, start):
+    survey = SurveyRound.objects.get_or_create(reference_date=datetime.date(2019, 9, 30))[0]
+    partner = Partner.objects.get_or_create(name_ja="上海市", country="CN")[0]
+    contractor = Contractor.objects.get_or_create(name="株式会社テスト")[0]
+    with change_context(user=user, reason="seed"):
+        for number in range(start, start + count):
+            base = make_base(osaka, number=number, established_fy=2000)
+            base.contractor = contractor
+            base.form = "c"
+            base.save()
+            BaseRoundRecord.objects.create(survey_round=survey, base=base, form="c", contractor=contractor)
+            agreement = Agreement.objects.create(organization=osaka, partner=partner,
+                                                 agreement_type=AgreementType.FRIENDSHIP)
+            agreement.bases.add(base)
+
+
+def page_queries(client, **params):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("registry:history"), {"user": "root", **params})
+    assert response.status_code == 200
+    return len(queries), response.content.decode().count('class="history-entry"')
+
+
+def test_page_query_count_does_not_depend_on_rows_or_page_size(admin_client, superuser, organization, monkeypatch):
+    osaka = organization("大阪府")
+    seed_activity(osaka, superuser, 2, start=1)
+    few, shown = page_queries(admin_client)
+    assert shown == 10
+    seed_activity(osaka, superuser, 40, start=3)
+    many, shown = page_queries(admin_client)
+    assert shown == 50
+    assert many == few
+    assert page_queries(admin_client, page=3) == (few, 50)
+    monkeypatch.setattr(history_views, "PAGE_SIZE", 10)
+    assert page_queries(admin_client) == (few, 10)

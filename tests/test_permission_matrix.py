@@ -1,0 +1,357 @@
+"""Every URL of the project × every role → the status each must get (in the style of pretix's permission tests).
+
+The records are 大阪府's. Roles, in the order of every expectation string:
+
+    anon     not logged in
+    osaka    clerk of 大阪府 (the records' own organization)
+    sapporo  clerk of 札幌市 (another organization)
+    coord    survey coordinator
+    super    supervisor
+    root     superuser
+
+Tokens: a status code (200, 403, 404, 405…), ``L`` = 302 to the login page, ``R`` = 302 elsewhere.
+
+Adding a URL to the project without adding it to MATRIX fails
+``test_every_url_is_in_the_matrix``. To add one: pick its key (the URL name
+with namespace, e.g. ``registry:base_list``; for an unnamed pattern its full
+route, as the failure message prints it), and add
+``"key": [Case("L 200 404 200 200 200", url=lambda w: reverse("registry:..."))]``
+— ``w`` is the World below, holding one 大阪府 record of each kind.
+"""
+import datetime
+from dataclasses import dataclass, field
+from typing import Callable
+
+import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from registry.models import (
+    Agreement,
+    AgreementRenewal,
+    AgreementType,
+    BaseRoundRecord,
+    ImportRecord,
+    JointOffice,
+    Membership,
+    Organization,
+    OrganizationAlias,
+    Partner,
+    RoleChange,
+    SurveyRound,
+)
+from registry.permissions import Role
+from tests.factories import make_base, make_contractor
+from tests.roles import make_user
+
+ROLES = ("anon", "osaka", "sapporo", "coord", "super", "root")
+
+
+@dataclass
+class Case:
+    expect: str
+    url: Callable = None
+    method: str = "get"
+    note: str = ""
+
+    def statuses(self):
+        tokens = self.expect.split()
+        assert len(tokens) == len(ROLES), f"{self.expect!r} needs one token per role {ROLES}"
+        return dict(zip(ROLES, tokens))
+
+
+# --- the world: one 大阪府 record of every kind ------------------------------------------------
+
+@dataclass
+class World:
+    users: dict
+    objects: dict = field(default_factory=dict)
+
+    def pk(self, key):
+        return self.objects[key].pk
+
+    def version(self, key):
+        obj = self.objects[key]
+        return obj.history.order_by("-history_id").first().history_id
+
+
+def build_world():
+    osaka = Organization.objects.get(code="270008")
+    users = {
+        "anon": None,
+        "osaka": make_user(Role.CLERK, osaka, username="matrix_osaka"),
+        "sapporo": make_user(Role.CLERK, "011002", username="matrix_sapporo"),
+        "coord": make_user(Role.COORDINATOR, username="matrix_coordinator"),
+        "super": make_user(Role.SUPERVISOR, username="matrix_supervisor"),
+        "root": make_user("superuser", username="matrix_root"),
+    }
+    base = make_base(osaka, number=1)
+    survey_round = SurveyRound.objects.create(reference_date=datetime.date(2017, 9, 1))
+    partner = Partner.objects.create(name_ja="上海市", country="CN")
+    agreement = Agreement.objects.create(organization=osaka, partner=partner, agreement_type=AgreementType.FRIENDSHIP)
+    attempt_fields = {"user_agent": "test", "ip_address": "10.0.0.1", "username": "x", "http_accept": "*/*",
+                      "path_info": "/admin/login/"}
+    objects = {
+        "organization": osaka,
+        "organizationalias": OrganizationAlias.objects.create(name="大坂府", organization=osaka),
+        "base": base,
+        "baseroundrecord": BaseRoundRecord.objects.create(survey_round=survey_round, base=base, form="a"),
+        "surveyround": survey_round,
+        "contractor": make_contractor(),
+        "jointoffice": JointOffice.objects.create(name="共同事務所", country="CN"),
+        "partner": partner,
+        "agreement": agreement,
+        "agreementrenewal": AgreementRenewal.objects.create(agreement=agreement),
+        "membership": Membership.objects.get(user=users["osaka"], organization=osaka),
+        "rolechange": RoleChange.objects.filter(user_name="matrix_osaka").first(),
+        "importrecord": ImportRecord.objects.create(file_name="survey.tsv", sha256="0" * 64),
+        "user": users["osaka"],
+        "group": Group.objects.get(name=Role.GROUP_NAMES[Role.CLERK]),
+        "accessattempt": AccessAttempt.objects.create(get_data="", post_data="", failures_since_start=1,
+                                                      **attempt_fields),
+        "accesslog": AccessLog.objects.create(**attempt_fields),
+        "accessfailurelog": AccessFailureLog.objects.create(**attempt_fields),
+    }
+    return World(users=users, objects=objects)
+
+
+# --- the matrix ---------------------------------------------------------------------------------
+
+def admin_model(app_label, model, *, changelist, add, change, delete, history, version=None):
+    """The URLs the admin makes for one model; ``version`` is simple-history's per-version page."""
+    def by_pk(view):
+        return lambda w: reverse(f"admin:{app_label}_{model}_{view}", args=[w.pk(model)])
+
+    entries = {
+        f"admin:{app_label}_{model}_changelist": [Case(changelist, lambda w: reverse(f"admin:{app_label}_{model}_changelist"))],
+        f"admin:{app_label}_{model}_add": [Case(add, lambda w: reverse(f"admin:{app_label}_{model}_add"))],
+        f"admin:{app_label}_{model}_change": [Case(change, by_pk("change"))],
+        f"admin:{app_label}_{model}_delete": [Case(delete, by_pk("delete"))],
+        f"admin:{app_label}_{model}_history": [Case(history, by_pk("history"))],
+        # The bare object URL redirects to the change page, which then answers as above.
+        f"admin/{app_label}/{model}/<path:object_id>/": [
+            Case("L R R R R R", lambda w: f"/admin/{app_label}/{model}/{w.pk(model)}/")
+        ],
+    }
+    if version is not None:
+        entries[f"admin:{app_label}_{model}_simple_history"] = [
+            Case(version, lambda w: reverse(f"admin:{app_label}_{model}_simple_history",
+                                            args=[w.pk(model), w.version(model)]))
+        ]
+    return entries
+
+
+#           anon osaka sapporo coord super root
+OWN_RECORDS_CLERK_EDITS = dict(  # bases and round figures: clerks and coordinators edit
+    changelist="L 200 200 200 200 200",
+    add="L 200 200 200 403 200",
+    change="L 200 404 200 200 200",
+    delete="L 403 403 403 403 200",
+    history="L 200 404 200 200 200",
+    version="L 200 404 200 200 200",  # the revert page: editors and supervisors
+)
+OWN_RECORDS_READ_ONLY = dict(  # organizations and their aliases: reference data, each clerk sees their own
+    changelist="L 200 200 200 200 200",
+    add="L 403 403 403 403 200",
+    change="L 200 404 200 200 200",
+    delete="L 403 403 403 403 200",
+    history="L 200 404 200 200 200",
+    version="L 403 404 403 200 200",
+)
+SUPERVISOR_READS = dict(  # access data: supervisors read, only superusers change
+    changelist="L 403 403 403 200 200",
+    add="L 403 403 403 403 200",
+    change="L 403 403 403 200 200",
+    delete="L 403 403 403 403 200",
+    history="L 403 403 403 200 200",
+)
+SUPERUSER_ONLY_LOG = dict(  # axes' login records: written by axes, read by superusers
+    changelist="L 403 403 403 403 200",
+    add="L 403 403 403 403 403",
+    change="L 403 403 403 403 200",
+    delete="L 403 403 403 403 200",
+    history="L 403 403 403 403 200",
+)
+
+
+def shared_records(add, version):
+    """Records every organization shares (contractors, partners…): everyone with a role reads them.
+
+    ``version`` is the revert page of one version: for those who may change the record, and supervisors.
+    """
+    return dict(
+        changelist="L 200 200 200 200 200",
+        add=add,
+        change="L 200 200 200 200 200",
+        delete="L 403 403 403 403 200",
+        history="L 200 200 200 200 200",
+        version=version,
+    )
+
+
+def autocomplete(model_name, field_name, term):
+    return lambda w: (f"{reverse('admin:autocomplete')}?app_label=registry&model_name={model_name}"
+                      f"&field_name={field_name}&term={term}")
+
+
+MATRIX = {
+    "registry:home": [Case("R R R R R R", lambda w: reverse("registry:home"))],
+    "set_language": [Case("R R R R R R", lambda w: reverse("set_language") + "?next=/admin/")],
+    # The change log: everyone with a role, each seeing their own scope (tests/test_history_review.py).
+    "registry:history": [Case("L 200 200 200 200 200", lambda w: reverse("registry:history"))],
+    "registry:history_export": [
+        Case("L 200 200 200 200 200", lambda w: reverse("registry:history_export", args=["csv"]))
+    ],
+    "admin:index": [Case("L 200 200 200 200 200", lambda w: reverse("admin:index"))],
+    "admin:login": [Case("200 R R R R R", lambda w: reverse("admin:login"))],
+    # Logging out takes a POST; anonymous users are sent to the index (and from there to the login).
+    "admin:logout": [Case("R 405 405 405 405 405", lambda w: reverse("admin:logout"))],
+    "admin:password_change": [Case("L 200 200 200 200 200", lambda w: reverse("admin:password_change"))],
+    "admin:password_change_done": [Case("L 200 200 200 200 200", lambda w: reverse("admin:password_change_done"))],
+    "admin:jsi18n": [Case("L 200 200 200 200 200", lambda w: reverse("admin:jsi18n"))],
+    "admin:autocomplete": [
+        Case("L 403 403 403 403 403", lambda w: reverse("admin:autocomplete"), note="no field given"),
+        Case("L 200 200 200 200 200", autocomplete("base", "organization", "大阪")),
+        Case("L 200 200 200 200 200", autocomplete("agreement", "bases", "テスト")),
+    ],
+    # No registry model has a public URL (yet): the admin's "view on site" finds none.
+    "admin:view_on_site": [
+        Case("L 404 404 404 404 404",
+             lambda w: reverse("admin:view_on_site", args=[ContentType.objects.get_for_model(w.objects["base"]).pk,
+                                                          w.pk("base")]))
+    ],
+    "admin:app_list": [
+        Case("L 200 200 200 200 200", lambda w: reverse("admin:app_list", args=["registry"])),
+        Case("L 404 404 404 200 200", lambda w: reverse("admin:app_list", args=["auth"])),
+        Case("L 404 404 404 404 200", lambda w: reverse("admin:app_list", args=["axes"])),
+    ],
+    "admin/(?P<url>.*)$": [Case("L 404 404 404 404 404", lambda w: "/admin/no-such-page/")],
+    **admin_model("registry", "base", **OWN_RECORDS_CLERK_EDITS),
+    # Survey import is the coordinators'; everyone who may export gets only their own rows (test_scope).
+    "admin:registry_base_import": [Case("L 403 403 200 403 200", lambda w: reverse("admin:registry_base_import"))],
+    "admin:registry_base_process_import": [
+        Case("L 405 405 405 405 405", lambda w: reverse("admin:registry_base_process_import")),
+        Case("L 403 403 200 403 200", lambda w: reverse("admin:registry_base_process_import"), method="post"),
+    ],
+    "admin:registry_base_export": [Case("L 200 200 200 403 200", lambda w: reverse("admin:registry_base_export"))],
+    # Contractors are shared reference data: only superusers load or dump them in bulk.
+    # Agreement import is the coordinators' (the importer also refuses rows outside a user's scope);
+    # everyone who may export gets only their own organizations' ties.
+    "admin:registry_agreement_import": [
+        Case("L 403 403 200 403 200", lambda w: reverse("admin:registry_agreement_import"))
+    ],
+    "admin:registry_agreement_process_import": [
+        Case("L 405 405 405 405 405", lambda w: reverse("admin:registry_agreement_process_import")),
+        Case("L 403 403 200 403 200", lambda w: reverse("admin:registry_agreement_process_import"), method="post"),
+    ],
+    "admin:registry_agreement_export": [
+        Case("L 200 200 200 403 200", lambda w: reverse("admin:registry_agreement_export"))
+    ],
+    "admin:registry_contractor_import": [
+        Case("L 403 403 403 403 200", lambda w: reverse("admin:registry_contractor_import"))
+    ],
+    "admin:registry_contractor_process_import": [
+        Case("L 405 405 405 405 405", lambda w: reverse("admin:registry_contractor_process_import")),
+        Case("L 403 403 403 403 200", lambda w: reverse("admin:registry_contractor_process_import"), method="post"),
+    ],
+    "admin:registry_contractor_export": [
+        Case("L 403 403 403 403 200", lambda w: reverse("admin:registry_contractor_export"))
+    ],
+    **admin_model("registry", "baseroundrecord", **OWN_RECORDS_CLERK_EDITS),
+    **admin_model("registry", "agreement", **{**OWN_RECORDS_CLERK_EDITS, "add": "L 200 200 403 403 200",
+                                              "version": "L 200 404 403 200 200"}),
+    **admin_model("registry", "organization", **OWN_RECORDS_READ_ONLY),
+    **admin_model("registry", "organizationalias", **OWN_RECORDS_READ_ONLY),
+    **admin_model("registry", "partner", **shared_records(add="L 200 200 403 403 200", version="L 403 403 403 200 200")),
+    **admin_model("registry", "contractor", **shared_records(add="L 200 200 200 403 200", version="L 403 403 200 200 200")),
+    **admin_model("registry", "jointoffice", **shared_records(add="L 403 403 200 403 200",
+                                                                  version="L 403 403 200 200 200")),
+    **admin_model("registry", "surveyround", **shared_records(add="L 403 403 200 403 200",
+                                                                  version="L 403 403 200 200 200")),
+    **admin_model("registry", "membership", **SUPERVISOR_READS, version="L 403 403 403 200 200"),
+    **admin_model("registry", "rolechange", **{**SUPERVISOR_READS, "add": "L 403 403 403 403 403",
+                                               "delete": "L 403 403 403 403 403"}),
+    **admin_model("registry", "importrecord", changelist="L 403 403 200 200 200", add="L 403 403 403 403 403",
+                  change="L 403 403 200 200 200", delete="L 403 403 403 403 403", history="L 403 403 200 200 200"),
+    **admin_model("auth", "user", **SUPERVISOR_READS),
+    "admin:auth_user_password_change": [
+        Case("L 403 403 403 403 200", lambda w: reverse("admin:auth_user_password_change", args=[w.pk("user")]))
+    ],
+    **admin_model("auth", "group", **SUPERVISOR_READS),
+    **admin_model("axes", "accessattempt", **SUPERUSER_ONLY_LOG),
+    **admin_model("axes", "accesslog", **SUPERUSER_ONLY_LOG),
+    **admin_model("axes", "accessfailurelog", **SUPERUSER_ONLY_LOG),
+}
+
+
+# --- walking the project's URLs -----------------------------------------------------------------
+
+def url_keys(patterns=None, prefix="", namespace=None):
+    """Every URL pattern of the project: ``namespace:name``, or its full route when unnamed."""
+    if patterns is None:
+        patterns = get_resolver().url_patterns
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = namespace
+            if pattern.namespace:
+                inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+            yield from url_keys(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+        elif isinstance(pattern, URLPattern):
+            if pattern.name:
+                yield f"{namespace}:{pattern.name}" if namespace else pattern.name
+            else:
+                yield prefix + str(pattern.pattern)
+
+
+def test_every_url_is_in_the_matrix():
+    missing = sorted(set(url_keys()) - set(MATRIX))
+    assert not missing, (
+        "These URLs are not in MATRIX of tests/test_permission_matrix.py; add what each role must get "
+        "(see the module docstring):\n  " + "\n  ".join(missing)
+    )
+
+
+def test_the_matrix_lists_no_url_that_is_gone():
+    gone = sorted(set(MATRIX) - set(url_keys()))
+    assert not gone, "MATRIX lists URLs the project no longer has:\n  " + "\n  ".join(gone)
+
+
+# --- running it ---------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """Built once for the module inside a transaction rolled back at its end; each test runs in a savepoint."""
+    with django_db_blocker.unblock():
+        with transaction.atomic():
+            yield build_world()
+            transaction.set_rollback(True)
+
+
+def observed(response):
+    if response.status_code == 302:
+        login_url = reverse("admin:login")
+        return "L" if response["Location"].startswith(login_url) else "R"
+    return str(response.status_code)
+
+
+@pytest.mark.parametrize(
+    "key, case",
+    [(key, case) for key, cases in MATRIX.items() for case in cases],
+    ids=[f"{key}{'#' + str(i) if i else ''}" for key, cases in MATRIX.items() for i, _case in enumerate(cases)],
+)
+def test_url_answers_each_role_as_listed(db, world, key, case):
+    url = case.url(world)
+    mismatches = []
+    for role, expected in case.statuses().items():
+        client = Client()
+        if world.users[role] is not None:
+            client.force_login(world.users[role])
+        response = getattr(client, case.method)(url)
+        got = observed(response)
+        if got != expected:
+            mismatches.append(f"{role}: expected {expected}, got {got}")
+    assert not mismatches, f"{case.method.upper()} {url}\n  " + "\n  ".join(mismatches)
