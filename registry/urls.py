@@ -1,12 +1,30 @@
-from django.urls import path, re_path
+from django.urls import path, re_path, register_converter
 from django.views.generic import RedirectView
 
-from registry.views import history
+from registry.converters import IsoDateConverter
+from registry.views import history, lists, survey
 
 app_name = "registry"
+
+register_converter(IsoDateConverter, "isodate")
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False), name="home"),
     path("history/", history.change_log, name="history"),
     re_path(r"^history/export\.(?P<file_format>csv|xlsx)$", history.export_change_log, name="history_export"),
+]
+
+# List pages and the survey's update workflow and report (issue 6).
+urlpatterns += [
+    path("bases/", lists.BaseListView.as_view(), name="base_list"),
+    path("agreements/", lists.AgreementListView.as_view(), name="agreement_list"),
+    path("contractors/", lists.ContractorListView.as_view(), name="contractor_list"),
+    path("survey/", survey.SurveyRoundListView.as_view(), name="survey_rounds"),
+    path("survey/<isodate:reference_date>/", survey.SurveyReportView.as_view(), name="survey_report"),
+    path("survey/<isodate:reference_date>/progress/", survey.SurveyProgressView.as_view(), name="survey_progress"),
+    path("survey/<isodate:reference_date>/progress/pending.xlsx", survey.PendingSheetView.as_view(),
+         name="survey_pending_sheet"),
+    path("survey/<isodate:reference_date>/review/", survey.SurveyReviewView.as_view(), name="survey_review"),
+    path("survey/<isodate:reference_date>/review/<int:base_id>/close/", survey.ProposeClosingView.as_view(),
+         name="survey_propose_closing"),
 ]

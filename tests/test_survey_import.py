@@ -256,9 +256,11 @@ def test_one_bad_row_among_many_writes_nothing_at_all():
 
 
 def test_dry_run_previews_everything_and_writes_nothing():
+    before = history_rows()
     outcome = run(as_text([base_row(), base_row(number="4", contractor="新しい会社", form="c 業務委託")]), dry_run=True)
     assert (outcome.new, outcome.errors) == (2, [])
     assert Base.objects.count() == 0 and Contractor.objects.count() == 0 and SurveyRound.objects.count() == 0
+    assert history_rows() == before and ImportRecord.objects.count() == 0
 
 
 # -- a round's semantics ---------------------------------------------------------------------

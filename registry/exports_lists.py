@@ -1,0 +1,135 @@
+"""CSV and xlsx downloads of a list page: exactly the filtered rows, in the page's order.
+
+CSV is UTF-8 with a BOM so Japanese Excel opens it as UTF-8. Text that Excel
+would read as a formula (= + - @ at the start) is neutralised: a leading single
+quote in CSV, an explicit text cell in xlsx.
+"""
+import csv
+import datetime
+import io
+from dataclasses import dataclass
+from typing import Callable
+
+from django.http import HttpResponse
+from django.utils.translation import gettext_lazy as _
+
+from registry.importers.formats import FORMULA_STARTS, XLSX_CONTENT_TYPE, write_text_cell
+from registry.parsing.eras import format_fiscal_year
+
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    value: Callable
+
+
+def country_names(countries):
+    return "、".join(str(country.name) for country in countries)
+
+
+def name_or_blank(related):
+    return str(related) if related is not None else ""
+
+
+BASE_COLUMNS = (
+    Column("organization_code", _("organization code"), lambda b: b.organization.code),
+    Column("organization", _("organization"), lambda b: b.organization.name),
+    Column("prefecture", _("prefecture"), lambda b: b.organization.home_prefecture.name if b.organization.home_prefecture else ""),
+    Column("number", _("base number"), lambda b: b.number),
+    Column("name", _("base name"), lambda b: b.name),
+    Column("countries", _("countries/regions"), lambda b: country_names(b.countries)),
+    Column("cities", _("cities"), lambda b: b.cities),
+    Column("form", _("form"), lambda b: b.get_form_display()),
+    Column("form_detail", _("form detail"), lambda b: b.form_detail),
+    Column("contractor", _("contractor"), lambda b: name_or_blank(b.contractor)),
+    Column("host_agency", _("host agency"), lambda b: name_or_blank(b.host_agency)),
+    Column("joint_office", _("joint office"), lambda b: name_or_blank(b.joint_office)),
+    Column("established_fy", _("fiscal year established"), lambda b: format_fiscal_year(b.established_fy)),
+    Column("department", _("department in charge"), lambda b: b.department),
+    Column("staff_dispatched", _("staff dispatched"), lambda b: b.staff_dispatched),
+    Column("staff_local", _("staff hired locally"), lambda b: b.staff_local),
+    Column("staff_total", _("staff total"), lambda b: b.staff_total),
+    Column("reason", _("reason for setting up"), lambda b: b.reason),
+    Column("activities", _("main activities"), lambda b: b.activities),
+    Column("url", _("URL"), lambda b: b.url),
+    Column("remarks", _("remarks"), lambda b: b.remarks),
+    Column("status", _("status"), lambda b: b.get_status_display()),
+    Column("closed_on", _("closing date"), lambda b: b.closed_on.isoformat() if b.closed_on else ""),
+)
+
+AGREEMENT_COLUMNS = (
+    Column("organization_code", _("organization code"), lambda a: a.organization.code),
+    Column("organization", _("organization"), lambda a: a.organization.name),
+    Column("partner", _("partner"), lambda a: str(a.partner)),
+    Column("partner_country", _("partner country/region"), lambda a: str(a.partner.country.name or "")),
+    Column("agreement_type", _("type"), lambda a: a.get_agreement_type_display()),
+    Column("signed", _("signed"), lambda a: a.signed_display),
+    Column("ends", _("ends"), lambda a: a.end_date.isoformat() if a.end_date else ""),
+    Column("active", _("active"), lambda a: _("Active") if is_running(a.end_date) else _("Ended")),
+    Column("fields", _("fields of cooperation"), lambda a: a.fields),
+    Column("intermediaries", _("intermediaries"), lambda a: a.intermediaries),
+    Column("notes", _("notes"), lambda a: a.notes),
+)
+
+CONTRACTOR_COLUMNS = (
+    Column("name", _("name"), lambda c: c.name),
+    Column("kind", _("kind"), lambda c: c.get_kind_display()),
+    Column("country", _("country/region"), lambda c: str(c.country.name or "")),
+    Column("base_count", _("bases run"), lambda c: c.base_count),
+    Column("notes", _("notes"), lambda c: c.notes),
+)
+
+
+def is_running(end_date):
+    return end_date is None or end_date >= datetime.date.today()
+
+
+def rows_of(columns, objects):
+    for obj in objects:
+        yield [column.value(obj) for column in columns]
+
+
+def escape_for_csv(value):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_bytes(columns, objects):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([str(column.label) for column in columns])
+    for row in rows_of(columns, objects):
+        writer.writerow([escape_for_csv(value) for value in row])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def xlsx_bytes(columns, objects, title):
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = title[:31]
+    for index, column in enumerate(columns, 1):
+        write_text_cell(sheet, 1, index, str(column.label))
+    for row_number, row in enumerate(rows_of(columns, objects), 2):
+        for index, value in enumerate(row, 1):
+            write_text_cell(sheet, row_number, index, value if isinstance(value, int) else str(value))
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def export_response(export_format, columns, objects, file_stem):
+    if export_format == "csv":
+        response = HttpResponse(csv_bytes(columns, objects), content_type=CSV_CONTENT_TYPE)
+        extension = "csv"
+    else:
+        response = HttpResponse(xlsx_bytes(columns, objects, file_stem), content_type=XLSX_CONTENT_TYPE)
+        extension = "xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{file_stem}.{extension}"'
+    return response

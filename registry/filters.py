@@ -1,0 +1,355 @@
+"""Filters for the list pages, their exports and any API (NetBox style: one FilterSet per model).
+
+Query parameters are the model's field names (``?countries=KR&form=c``) plus a few
+range and free-text parameters, so a filtered URL can be shared.
+"""
+import calendar
+import datetime
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from registry.models import (
+    Agreement,
+    AgreementRenewal,
+    AgreementType,
+    Base,
+    BaseForm,
+    BaseStatus,
+    Contractor,
+    JointOffice,
+    Organization,
+)
+from registry.models.organizations import REGION_CHOICES, prefecture_numbers_of_region
+from registry.parsing.dates import DateParseError, Precision, parse_partial_date
+from registry.parsing.eras import EraError, parse_fiscal_year
+
+
+def country_choices():
+    return [(country.code, country.name) for country in countries]
+
+
+def prefectures(request=None):
+    return Organization.objects.filter(kind=Organization.Kind.PREFECTURE)
+
+
+def organization_in_region(region, path="organization"):
+    """Organization codes start with the prefecture number, so a region is a set of code prefixes."""
+    condition = Q()
+    for number in prefecture_numbers_of_region(region):
+        condition |= Q(**{f"{path}__code__startswith": f"{number:02d}"})
+    return condition
+
+
+def organization_in_prefecture(prefecture, path="organization"):
+    """A city's records count under its prefecture."""
+    return Q(**{path: prefecture}) | Q(**{f"{path}__prefecture": prefecture})
+
+
+def visible_bases(request):
+    if request is None:
+        return Base.objects.all()
+    return Base.objects.restrict(request.user, "view")
+
+
+# -- form fields ---------------------------------------------------------------------------
+
+
+class FiscalYearField(forms.CharField):
+    """A fiscal year typed as an era year (H25, 平成25年度, 令和元年度) or Gregorian (2013)."""
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if not text:
+            return None
+        try:
+            return parse_fiscal_year(text)
+        except EraError:
+            raise ValidationError(
+                _("Enter a fiscal year such as H25, 平成25年度 or 2013."), code="invalid"
+            ) from None
+
+
+class PartialDateField(forms.CharField):
+    """A year, month or day, Gregorian or era (1980, S55, 1980-11, 1980-11-21); gives (date, precision)."""
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if not text:
+            return None
+        try:
+            return parse_partial_date(text)
+        except DateParseError:
+            raise ValidationError(_("Enter a date such as 1980, S55, 1980-11 or 1980-11-21."), code="invalid") from None
+
+
+class FiscalYearFilter(django_filters.Filter):
+    field_class = FiscalYearField
+
+
+class PartialDateFilter(django_filters.Filter):
+    field_class = PartialDateField
+
+
+class SortFilter(django_filters.OrderingFilter):
+    """Column sorting with a tie-breaker so pages never repeat or skip rows."""
+
+    def __init__(self, *args, tiebreak=("pk",), **kwargs):
+        kwargs.setdefault("field_name", "sort")
+        kwargs.setdefault("label", _("Sort by"))
+        super().__init__(*args, **kwargs)
+        self.tiebreak = tiebreak
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        ordering = [self.get_ordering_value(param) for param in value if param]
+        return qs.order_by(*ordering, *self.tiebreak)
+
+
+# -- end of an interval given with precision ----------------------------------------------
+
+
+def interval_end(day, precision):
+    """Last day of the year, month or day that a partial date stands for."""
+    if precision == Precision.YEAR:
+        return datetime.date(day.year, 12, 31)
+    if precision == Precision.MONTH:
+        return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+    return day
+
+
+def latest_start_ending_by(upper, precision):
+    """The latest stored date (first day of its period) whose whole period ends by ``upper``."""
+    after = upper + datetime.timedelta(days=1)
+    if precision == Precision.YEAR:
+        return datetime.date(after.year - 1, 1, 1)
+    if precision == Precision.MONTH:
+        first_of_month = after.replace(day=1)
+        return (first_of_month - datetime.timedelta(days=1)).replace(day=1)
+    return upper
+
+
+def signed_within(lower=None, upper=None):
+    """Agreements certainly signed inside [lower, upper]: their whole known period lies inside.
+
+    Signing dates are stored as the first day of their year or month, so the
+    period's start is the stored date and its end depends on the precision.
+    Agreements with an unknown date match no range.
+    """
+    condition = Q(signed_on__isnull=False) & ~Q(signed_precision=Precision.UNKNOWN)
+    if lower is not None:
+        condition &= Q(signed_on__gte=lower)
+    if upper is not None:
+        by_precision = Q()
+        for precision in (Precision.DAY, Precision.MONTH, Precision.YEAR):
+            by_precision |= Q(signed_precision=precision, signed_on__lte=latest_start_ending_by(upper, precision))
+        condition &= by_precision
+    return condition
+
+
+# -- bases ---------------------------------------------------------------------------------
+
+
+def base_organizations(request):
+    return Organization.objects.filter(pk__in=visible_bases(request).values("organization")).select_related(
+        "prefecture"
+    )
+
+
+def base_contractors(request):
+    bases = visible_bases(request)
+    return Contractor.objects.filter(
+        Q(pk__in=bases.values("contractor")) | Q(pk__in=bases.values("host_agency"))
+    )
+
+
+def base_joint_offices(request):
+    return JointOffice.objects.filter(pk__in=visible_bases(request).values("joint_office"))
+
+
+class BaseFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    region = django_filters.ChoiceFilter(choices=REGION_CHOICES, method="filter_region", label=_("Region"))
+    prefecture = django_filters.ModelChoiceFilter(
+        queryset=prefectures, method="filter_prefecture", label=_("Prefecture")
+    )
+    organization = django_filters.ModelChoiceFilter(queryset=base_organizations, label=_("Organization"))
+    organization__kind = django_filters.MultipleChoiceFilter(
+        choices=Organization.Kind.choices, label=_("Organization kind"), widget=forms.CheckboxSelectMultiple
+    )
+    countries = django_filters.ChoiceFilter(
+        choices=country_choices, method="filter_country", label=_("Country/region")
+    )
+    cities = django_filters.CharFilter(lookup_expr="icontains", label=_("Cities"))
+    form = django_filters.MultipleChoiceFilter(
+        choices=BaseForm.choices, label=_("Form"), widget=forms.CheckboxSelectMultiple
+    )
+    contractor = django_filters.ModelChoiceFilter(
+        queryset=base_contractors, method="filter_contractor", label=_("Contractor or host agency")
+    )
+    established_from = FiscalYearFilter(field_name="established_fy", lookup_expr="gte", label=_("Established from (FY)"))
+    established_to = FiscalYearFilter(field_name="established_fy", lookup_expr="lte", label=_("Established to (FY)"))
+    status = django_filters.MultipleChoiceFilter(
+        choices=BaseStatus.choices, label=_("Status"), widget=forms.CheckboxSelectMultiple
+    )
+    staff_min = django_filters.NumberFilter(field_name="staff_sum", lookup_expr="gte", label=_("Staff from"))
+    staff_max = django_filters.NumberFilter(field_name="staff_sum", lookup_expr="lte", label=_("Staff to"))
+    joint_office = django_filters.ModelChoiceFilter(queryset=base_joint_offices, label=_("Joint office"))
+    sort = SortFilter(
+        fields=(
+            ("organization__code", "organization"),
+            ("number", "number"),
+            ("name", "name"),
+            ("countries", "countries"),
+            ("cities", "cities"),
+            ("form", "form"),
+            ("contractor__name", "contractor"),
+            ("established_fy", "established_fy"),
+            ("staff_sum", "staff_total"),
+            ("status", "status"),
+        ),
+        tiebreak=("organization__code", "number"),
+    )
+
+    class Meta:
+        model = Base
+        fields = []
+
+    def filter_queryset(self, queryset):
+        # staff_total is derived, never stored: filter and sort on the sum.
+        queryset = queryset.annotate(staff_sum=F("staff_dispatched") + F("staff_local"))
+        return super().filter_queryset(queryset)
+
+    def search(self, queryset, name, value):
+        condition = Q()
+        for field in ("name", "cities", "reason", "activities", "remarks", "form_detail", "department",
+                      "organization__name"):
+            condition |= Q(**{f"{field}__icontains": value})
+        return queryset.filter(condition)
+
+    def filter_region(self, queryset, name, value):
+        return queryset.filter(organization_in_region(value))
+
+    def filter_prefecture(self, queryset, name, value):
+        return queryset.filter(organization_in_prefecture(value))
+
+    def filter_country(self, queryset, name, value):
+        # Codes are stored comma-separated; a validated two-letter code can only match whole codes.
+        return queryset.filter(countries__contains=value)
+
+    def filter_contractor(self, queryset, name, value):
+        return queryset.filter(Q(contractor=value) | Q(host_agency=value))
+
+
+# -- agreements ----------------------------------------------------------------------------
+
+
+def agreement_organizations(request):
+    agreements = Agreement.objects.all() if request is None else Agreement.objects.restrict(request.user, "view")
+    return Organization.objects.filter(pk__in=agreements.values("organization")).select_related("prefecture")
+
+
+def current_end_expression():
+    """The latest renewal's end, or the agreement's own end (see Agreement.current_end)."""
+    latest_renewal = (
+        AgreementRenewal.objects.filter(agreement=OuterRef("pk"), valid_until__isnull=False)
+        .order_by("-valid_until")
+        .values("valid_until")[:1]
+    )
+    return Coalesce(Subquery(latest_renewal), F("ends_on"))
+
+
+class AgreementFilterSet(django_filters.FilterSet):
+    ACTIVE_CHOICES = (("active", _("Active")), ("ended", _("Ended")))
+
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    organization = django_filters.ModelChoiceFilter(queryset=agreement_organizations, label=_("Organization"))
+    prefecture = django_filters.ModelChoiceFilter(
+        queryset=prefectures, method="filter_prefecture", label=_("Prefecture")
+    )
+    partner__country = django_filters.ChoiceFilter(choices=country_choices, label=_("Partner country/region"))
+    agreement_type = django_filters.MultipleChoiceFilter(
+        choices=AgreementType.choices, label=_("Type"), widget=forms.CheckboxSelectMultiple
+    )
+    signed_from = PartialDateFilter(method="filter_signed_from", label=_("Signed from"))
+    signed_to = PartialDateFilter(method="filter_signed_to", label=_("Signed to"))
+    state = django_filters.ChoiceFilter(choices=ACTIVE_CHOICES, method="filter_state", label=_("Active / ended"))
+    fields = django_filters.CharFilter(lookup_expr="icontains", label=_("Field of cooperation"))
+    sort = SortFilter(
+        fields=(
+            ("organization__code", "organization"),
+            ("partner__country", "partner__country"),
+            ("partner__name_ja", "partner"),
+            ("agreement_type", "agreement_type"),
+            ("signed_on", "signed_on"),
+            ("end_date", "ends_on"),
+        ),
+        tiebreak=("organization__code", "signed_on", "pk"),
+    )
+
+    class Meta:
+        model = Agreement
+        fields = []
+
+    def filter_queryset(self, queryset):
+        queryset = queryset.annotate(end_date=current_end_expression())
+        return super().filter_queryset(queryset)
+
+    def search(self, queryset, name, value):
+        condition = Q()
+        for field in ("partner__name_ja", "partner__name_en", "partner__name_native", "fields", "intermediaries",
+                      "notes", "source_title", "organization__name"):
+            condition |= Q(**{f"{field}__icontains": value})
+        return queryset.filter(condition)
+
+    def filter_prefecture(self, queryset, name, value):
+        return queryset.filter(organization_in_prefecture(value))
+
+    def filter_signed_from(self, queryset, name, value):
+        day, _precision = value
+        return queryset.filter(signed_within(lower=day))
+
+    def filter_signed_to(self, queryset, name, value):
+        day, precision = value
+        return queryset.filter(signed_within(upper=interval_end(day, precision)))
+
+    def filter_state(self, queryset, name, value):
+        still_running = Q(end_date__isnull=True) | Q(end_date__gte=datetime.date.today())
+        return queryset.filter(still_running if value == "active" else ~still_running)
+
+
+# -- contractors ---------------------------------------------------------------------------
+
+
+class ContractorFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    kind = django_filters.MultipleChoiceFilter(
+        choices=Contractor.Kind.choices, label=_("Kind"), widget=forms.CheckboxSelectMultiple
+    )
+    country = django_filters.ChoiceFilter(choices=country_choices, label=_("Country/region"))
+    organization = django_filters.ModelChoiceFilter(
+        queryset=base_organizations, method="filter_organization", label=_("Organization served")
+    )
+    sort = SortFilter(
+        fields=(("name", "name"), ("kind", "kind"), ("country", "country"), ("base_count", "base_count")),
+        tiebreak=("name", "pk"),
+    )
+
+    class Meta:
+        model = Contractor
+        fields = []
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(name__icontains=value) | Q(notes__icontains=value))
+
+    def filter_organization(self, queryset, name, value):
+        served = visible_bases(self.request).filter(
+            Q(contractor=OuterRef("pk")) | Q(host_agency=OuterRef("pk")), organization=value
+        )
+        return queryset.filter(Exists(served))

@@ -1,0 +1,139 @@
+"""The survey report: the survey's own numbers, breakdowns with charts, comparison of rounds, scope."""
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from registry.importers.survey_import import import_survey_file
+from registry.models import BaseStatus, ReviewState, SurveyRound
+from registry.permissions import Role
+from registry.report import summary_rows
+from registry.summary import survey_summary
+from tests.conftest import SURVEY_2017
+from tests.factories import make_base
+from tests.lists_helpers import make_user, record_for
+
+pytestmark = pytest.mark.django_db
+DATE_2017 = datetime.date(2017, 9, 30)
+
+
+def report_page(client, reference_date, query=""):
+    response = client.get(reverse("registry:survey_report", args=[reference_date]) + query)
+    assert response.status_code == 200
+    return response
+
+
+def breakdown(response, title_start):
+    return next(item for item in response.context["report"]["breakdowns"] if item.title.startswith(title_start))
+
+
+def test_report_of_the_2017_survey_matches_survey_summary(admin_client):
+    outcome = import_survey_file(SURVEY_2017.read_bytes(), SURVEY_2017.name, DATE_2017)
+    assert not outcome.errors
+    summary = survey_summary(SurveyRound.objects.get(reference_date=DATE_2017))
+    response = report_page(admin_client, DATE_2017)
+    report = response.context["report"]
+    assert report["summary"] == summary
+    assert report["summary_rows"] == summary_rows(summary)
+    html = response.content.decode()
+    for label, value in summary_rows(summary):
+        assert f"<tr><th>{label}</th><td class=\"num\">{value}</td></tr>" in html
+    assert "<tr><th>拠点数</th><td class=\"num\">195</td></tr>" in html
+    assert "<tr><th>職員数 計</th><td class=\"num\">336</td></tr>" in html
+    for item in report["breakdowns"]:
+        assert item.total == summary["bases"], item.title  # every breakdown adds up to 拠点数
+        assert item.chart.count('class="bar"') == len(item.rows)
+        assert item.chart in html
+    forms = breakdown(response, "形態別")
+    assert [count for _label, count in forms.rows] == [60, 21, 113, 1]
+    countries = breakdown(response, "国・地域別")
+    assert len(countries.rows) == summary["countries"]
+    assert countries.rows[0] == ("中国", max(count for _label, count in countries.rows))
+
+
+@pytest.fixture
+def small_round(organization):
+    survey_round = SurveyRound.objects.create(reference_date=DATE_2017)
+    bases = [
+        make_base(organization("福岡県"), 1, countries=["KR"], established_fy=2013, staff_dispatched=2),
+        make_base(organization("北九州市"), 1, countries=["CN", "KR"], established_fy=1990, staff_local=1),
+        make_base(organization("大阪府"), 1, countries=["VN"], established_fy=None, form="c"),
+        make_base(organization("大阪府"), 2, countries=["TH"], established_fy=2013, form="b"),
+    ]
+    for base in bases:
+        record_for(survey_round, base, review_state=ReviewState.UNCHANGED)
+    closing = make_base(organization("大阪府"), 3, countries=["US"])
+    record_for(survey_round, closing, review_state=ReviewState.CLOSING)  # proposed closings are not reported
+    return survey_round, bases
+
+
+def test_breakdowns_count_a_city_under_its_prefecture_and_years_with_their_era(admin_client, small_round):
+    response = report_page(admin_client, DATE_2017)
+    assert breakdown(response, "都道府県別").rows == [("大阪府", 2), ("福岡県", 3)]  # 北九州市 counts twice: CN, KR
+    years = breakdown(response, "設置年度別")
+    assert years.rows == [("1990(平成2年度)", 2), ("2013(平成25年度)", 2), ("不明", 1)]
+    assert ">2013 (H25)</text>" in years.chart
+    assert breakdown(response, "国・地域別").rows[0] == ("韓国", 2)
+
+
+def test_clerk_report_counts_only_what_they_may_see(client, small_round, organization):
+    survey_round, _bases = small_round
+    clerk = make_user(Role.CLERK, organization("大阪府"))
+    client.force_login(clerk)
+    report = report_page(client, DATE_2017).context["report"]
+    assert report["summary"] == survey_summary(survey_round, user=clerk)
+    assert report["summary"]["organizations"] == 1 and report["summary"]["bases"] == 2
+    assert breakdown(report_page(client, DATE_2017), "都道府県別").rows == [("大阪府", 2)]
+
+
+def test_comparison_with_another_round(admin_client, small_round, organization):
+    survey_round, bases = small_round
+    later = SurveyRound.objects.create(reference_date=datetime.date(2018, 9, 30))
+    kept, changed, closed, _other = bases
+    record_for(later, kept, review_state=ReviewState.UNCHANGED)
+    record_for(later, changed, staff_local=4, review_state=ReviewState.CHANGED)
+    record_for(later, bases[3], status=BaseStatus.CLOSED, review_state=ReviewState.CHANGED)
+    opened = make_base(organization("北海道"), 1, countries=["RU"], staff_dispatched=1)
+    record_for(later, opened, review_state=ReviewState.NEW)
+
+    response = report_page(admin_client, "2018-09-30", "?compare=2017-09-30")
+    comparison = response.context["comparison"]
+    assert comparison.older == survey_round and comparison.newer == later
+    assert [record.base for record in comparison.opened] == [opened]
+    assert {record.base for record in comparison.closed} == {closed, bases[3]}
+    assert [(old.base, fields) for old, _new, fields in comparison.changed] == [(changed, ["職員数（現地採用）"])]
+    staff = {label: (old, new, difference) for label, old, new, difference in comparison.rows}
+    assert staff["職員数 計"] == (3, 2 + 4 + 1, 4)
+    assert staff["拠点数"] == (5, 4, -1)
+    # the same comparison from the older round's page
+    assert report_page(admin_client, DATE_2017, "?compare=2018-09-30").context["comparison"].opened[0].base == opened
+
+
+@pytest.mark.parametrize("value", ["2017-09-30", "2019-01-01", "yesterday"])
+def test_comparison_with_an_impossible_round_explains_why(admin_client, small_round, value):
+    response = report_page(admin_client, DATE_2017, f"?compare={value}")
+    assert "comparison" not in response.context and response.context["compare_error"]
+
+
+def test_report_is_printable(admin_client, small_round):
+    html = report_page(admin_client, DATE_2017).content.decode()
+    assert "@media print" in html and "<svg" in html and "<script" not in html
+
+
+def test_report_query_count_does_not_grow_with_bases(admin_client, small_round, organization):
+    survey_round, bases = small_round
+    later = SurveyRound.objects.create(reference_date=datetime.date(2018, 9, 30))
+    for base in bases:
+        record_for(later, base, review_state=ReviewState.UNCHANGED)
+    url = reverse("registry:survey_report", args=[DATE_2017]) + "?compare=2018-09-30"
+    with CaptureQueriesContext(connection) as few:
+        assert admin_client.get(url).context["comparison"]
+    for number in range(10, 40):
+        base = make_base(organization("北九州市"), number, countries=["CN"] if number % 2 else ["KR", "TW"])
+        record_for(survey_round, base, review_state=ReviewState.UNCHANGED)
+        record_for(later, base, staff_local=number % 3, review_state=ReviewState.UNCHANGED)
+    with CaptureQueriesContext(connection) as many:
+        admin_client.get(url)
+    assert len(many) == len(few)
