@@ -189,7 +189,8 @@ class SurveyBaseResource(resources.ModelResource):
         try:
             return super().get_or_init_instance(instance_loader, row)
         except ValueProblem as problem:
-            key = "number" if "organization" not in str(problem) and self.organization_ok(row) else "organization"
+            # The instance is looked up by (団体名, 拠点No): say which of the two cells is wrong.
+            key = "number" if self.organization_ok(row) else "organization"
             raise ValidationError({key: str(problem)}) from problem
 
     def organization_ok(self, row):

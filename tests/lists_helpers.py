@@ -1,35 +1,10 @@
-"""Users and records for the list and survey page tests.
-
-``make_user`` stands in for the roles helper (tests/roles.py make_user(role, *orgs)) until it is merged.
-"""
+"""Records for the list and survey page tests; users come from tests/roles.py (the real roles)."""
 import csv
 import io
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
-
-from registry.models import BaseRoundRecord, Membership
-from registry.permissions import Role
+from registry.models import BaseRoundRecord
 from registry.resources import ROUND_SNAPSHOT_FIELDS
-
-EDITABLE = ("base", "baseroundrecord")
-
-
-def make_user(role, *organizations, username=None):
-    group, _created = Group.objects.get_or_create(name=Role.GROUP_NAMES[role])
-    codenames = [f"view_{model}" for model in (
-        "base", "baseroundrecord", "surveyround", "agreement", "agreementrenewal", "contractor", "jointoffice",
-        "organization", "partner",
-    )]
-    if role != Role.SUPERVISOR:
-        codenames += [f"{action}_{model}" for model in EDITABLE for action in ("add", "change")]
-    group.permissions.set(Permission.objects.filter(content_type__app_label="registry", codename__in=codenames))
-    user = get_user_model().objects.create_user(username or f"{role}{get_user_model().objects.count()}",
-                                                password="correct-horse-battery")
-    user.groups.add(group)
-    for organization in organizations:
-        Membership.objects.create(user=user, organization=organization)
-    return user
+from tests.roles import make_user  # noqa: F401  (re-exported for the page tests)
 
 
 def record_for(survey_round, base, **overrides):

@@ -26,12 +26,17 @@ ALLOWED = {
     ("registry/history.py", "restore_version"),
 }
 COLLECTION_BUILDERS = {"set", "dict", "defaultdict", "Counter", "OrderedDict"}
+# Methods known to return a plain dict (a view's template context).
+DICT_RETURNING_METHODS = {"get_context_data"}
 
 
 def _builds_collection(value):
     if isinstance(value, (ast.Set, ast.Dict, ast.SetComp, ast.DictComp)):
         return True
-    return isinstance(value, ast.Call) and getattr(value.func, "id", None) in COLLECTION_BUILDERS
+    if not isinstance(value, ast.Call):
+        return False
+    return (getattr(value.func, "id", None) in COLLECTION_BUILDERS
+            or getattr(value.func, "attr", None) in DICT_RETURNING_METHODS)
 
 
 def _collection_names(function):
@@ -110,7 +115,8 @@ def test_the_scan_catches_bypassing_writes(snippet):
 
 
 def test_the_scan_leaves_collections_alone():
-    snippet = "def f(values):\n    codes = set()\n    codes.update(values)\n    seen = {}\n    seen.update(a=1)\n"
+    snippet = ("def f(values):\n    codes = set()\n    codes.update(values)\n    seen = {}\n    seen.update(a=1)\n"
+               "    context = super().get_context_data()\n    context.update(a=1)\n")
     assert bypassing_writes(snippet) == []
 
 

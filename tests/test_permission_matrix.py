@@ -193,6 +193,10 @@ def shared_records(add, version):
     )
 
 
+def survey_url(name, world, *args):
+    return reverse(f"registry:{name}", args=[world.objects["surveyround"].reference_date, *args])
+
+
 def autocomplete(model_name, field_name, term):
     return lambda w: (f"{reverse('admin:autocomplete')}?app_label=registry&model_name={model_name}"
                       f"&field_name={field_name}&term={term}")
@@ -205,6 +209,20 @@ MATRIX = {
     "registry:history": [Case("L 200 200 200 200 200", lambda w: reverse("registry:history"))],
     "registry:history_export": [
         Case("L 200 200 200 200 200", lambda w: reverse("registry:history_export", args=["csv"]))
+    ],
+    # Pages for signed-in staff: lists, the survey's report, progress and review (each scoped by role).
+    "registry:base_list": [Case("L 200 200 200 200 200", lambda w: reverse("registry:base_list")),
+                           Case("L 200 200 200 200 200", lambda w: reverse("registry:base_list") + "?export=csv")],
+    "registry:agreement_list": [Case("L 200 200 200 200 200", lambda w: reverse("registry:agreement_list"))],
+    "registry:contractor_list": [Case("L 200 200 200 200 200", lambda w: reverse("registry:contractor_list"))],
+    "registry:survey_rounds": [Case("L 200 200 200 200 200", lambda w: reverse("registry:survey_rounds"))],
+    "registry:survey_report": [Case("L 200 200 200 200 200", lambda w: survey_url("survey_report", w))],
+    "registry:survey_progress": [Case("L 200 200 200 200 200", lambda w: survey_url("survey_progress", w))],
+    "registry:survey_pending_sheet": [Case("L 200 200 200 200 200", lambda w: survey_url("survey_pending_sheet", w))],
+    # Reviewing is editing: supervisors only read.
+    "registry:survey_review": [Case("L 200 200 200 403 200", lambda w: survey_url("survey_review", w))],
+    "registry:survey_propose_closing": [
+        Case("L 200 404 200 403 200", lambda w: survey_url("survey_propose_closing", w, w.pk("base")))
     ],
     "admin:index": [Case("L 200 200 200 200 200", lambda w: reverse("admin:index"))],
     "admin:login": [Case("200 R R R R R", lambda w: reverse("admin:login"))],

@@ -236,13 +236,13 @@ def test_unknown_organization_suggests_the_closest_names():
     OrganizationAlias.objects.filter(name="美祿市").delete()
     outcome = run(as_text([base_row(org="美祿市")]))
     [problem] = outcome.errors
-    assert str(problem).startswith("row 6, column 団体名: unknown organization 「美祿市」 (did you mean: 美祢市?")
+    assert str(problem).startswith("row 6, column 団体名: 不明な団体名「美祿市」(候補: 美祢市?")
 
 
 def test_repeated_base_number_within_an_organization_is_an_error():
     outcome = run(as_text([base_row(), base_row(name="別の拠点")]))
     assert [str(p) for p in outcome.errors] == [
-        "row 7, column 拠点No: base number 3 is already used by row 6 of the same organization"]
+        "row 7, column 拠点No: 拠点番号3は同じ団体の6行目で既に使われています"]
     assert Base.objects.count() == 0
 
 
@@ -312,4 +312,4 @@ def test_import_command_exit_status_and_summary_line(tmp_path, capsys):
         call_command("import_survey", str(bad), "--survey-date", "2019-09-30")
     assert exit_status.value.code == 1
     out = capsys.readouterr().out
-    assert "row 6, column 団体名: unknown organization" in out and out.strip().endswith("errors=1")
+    assert "row 6, column 団体名: 不明な団体名「存在しない市」" in out and out.strip().endswith("errors=1")

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from registry.importers.survey_import import import_survey_file
-from registry.models import BaseStatus, ReviewState, SurveyRound
+from registry.models import Base, BaseStatus, ReviewState, SurveyRound
 from registry.permissions import Role
 from registry.report import summary_rows
 from registry.summary import survey_summary
@@ -103,7 +103,7 @@ def test_comparison_with_another_round(admin_client, small_round, organization):
     assert comparison.older == survey_round and comparison.newer == later
     assert [record.base for record in comparison.opened] == [opened]
     assert {record.base for record in comparison.closed} == {closed, bases[3]}
-    assert [(old.base, fields) for old, _new, fields in comparison.changed] == [(changed, ["職員数（現地採用）"])]
+    assert [(old.base, fields) for old, _new, fields in comparison.changed] == [(changed, [str(Base._meta.get_field("staff_local").verbose_name)])]
     staff = {label: (old, new, difference) for label, old, new, difference in comparison.rows}
     assert staff["職員数 計"] == (3, 2 + 4 + 1, 4)
     assert staff["拠点数"] == (5, 4, -1)

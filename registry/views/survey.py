@@ -112,7 +112,16 @@ class PendingSheetView(RoundMixin, View):
         return response
 
 
-class SurveyReviewView(RoundMixin, TemplateView):
+class ReviewerMixin(RoundMixin):
+    """Reviewing a round edits bases: for those who may change bases (not supervisors, who only read)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not request.user.has_perm("registry.change_base"):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class SurveyReviewView(ReviewerMixin, TemplateView):
     """A clerk's checklist: edit what changed, confirm the rest in bulk, propose closures."""
 
     template_name = "registry/survey_review.html"
@@ -156,7 +165,7 @@ class ClosingForm(forms.Form):
     reason = forms.CharField(label=_("Reason for closing"), widget=forms.Textarea(attrs={"rows": 3, "cols": 60}))
 
 
-class ProposeClosingView(RoundMixin, FormView):
+class ProposeClosingView(ReviewerMixin, FormView):
     template_name = "registry/survey_propose_closing.html"
     form_class = ClosingForm
 
