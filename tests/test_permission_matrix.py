@@ -257,6 +257,18 @@ MATRIX = {
     ],
     "admin:registry_base_export": [Case("L 200 200 200 403 200", lambda w: reverse("admin:registry_base_export"))],
     # Contractors are shared reference data: only superusers load or dump them in bulk.
+    # Agreement import is the coordinators' (the importer also refuses rows outside a user's scope);
+    # everyone who may export gets only their own organizations' ties.
+    "admin:registry_agreement_import": [
+        Case("L 403 403 200 403 200", lambda w: reverse("admin:registry_agreement_import"))
+    ],
+    "admin:registry_agreement_process_import": [
+        Case("L 405 405 405 405 405", lambda w: reverse("admin:registry_agreement_process_import")),
+        Case("L 403 403 200 403 200", lambda w: reverse("admin:registry_agreement_process_import"), method="post"),
+    ],
+    "admin:registry_agreement_export": [
+        Case("L 200 200 200 403 200", lambda w: reverse("admin:registry_agreement_export"))
+    ],
     "admin:registry_contractor_import": [
         Case("L 403 403 403 403 200", lambda w: reverse("admin:registry_contractor_import"))
     ],

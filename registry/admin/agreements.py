@@ -1,9 +1,23 @@
-from django.contrib import admin
+import datetime
+
+from django.contrib import admin, messages
+from django.db.models import OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportMixin
 
-from registry.models import Agreement, AgreementRenewal, Partner
+from registry.importers.agreement_cells import renewal_order
+from registry.importers.agreements import AgreementSheetFormat
+from registry.importers.session import ImportSession
+from registry.models import Agreement, AgreementRenewal, ImportRecord, Partner
+from registry.parsing.dates import Precision, format_partial_date
+from registry.resources_agreements import AgreementResource
 
-from .base import ScopedAdmin, ScopedInline
+from .base import ReasonForm, ScopedAdmin, ScopedInline
 
 
 class RenewalInline(ScopedInline, admin.TabularInline):
@@ -12,20 +26,158 @@ class RenewalInline(ScopedInline, admin.TabularInline):
     extra = 0
 
 
+class PartnerAgreementInline(ScopedInline, admin.TabularInline):
+    """The ties a partner has with the organizations the user may see."""
+
+    model = Agreement
+    fields = ["organization", "agreement_type", "signed_display"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = _("ties with Japanese organizations")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("organization")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("signed"))
+    def signed_display(self, obj):
+        return obj.signed_display
+
+
 @admin.register(Partner)
 class PartnerAdmin(ScopedAdmin):
-    list_display = ["name_ja", "name_native", "name_en", "country", "kind"]
+    list_display = ["name_ja", "name_native", "name_en", "country", "region", "kind"]
     list_filter = ["kind", "country"]
-    search_fields = ["name_ja", "name_native", "name_en"]
+    search_fields = ["name_ja", "name_native", "name_en", "region"]
+    inlines = [PartnerAgreementInline]
+
+
+class PartnerCountryFilter(admin.SimpleListFilter):
+    """Only the countries that have a tie, not all 250."""
+
+    title = _("country/region")
+    parameter_name = "country"
+
+    def lookups(self, request, model_admin):
+        codes = model_admin.get_queryset(request).order_by().values_list("partner__country", flat=True).distinct()
+        from django_countries import countries
+
+        return sorted(((code, countries.name(code)) for code in codes if code), key=lambda item: str(item[1]))
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(partner__country=self.value())
+        return queryset
+
+
+class SignedDecadeFilter(admin.SimpleListFilter):
+    title = _("decade signed")
+    parameter_name = "decade"
+    UNKNOWN = "unknown"
+
+    def lookups(self, request, model_admin):
+        years = model_admin.get_queryset(request).filter(signed_on__isnull=False).dates("signed_on", "year")
+        decades = sorted({year.year // 10 * 10 for year in years})
+        choices = [(str(decade), _("%(decade)ss") % {"decade": decade}) for decade in decades]
+        return choices + [(self.UNKNOWN, _("date unknown"))]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == self.UNKNOWN:
+            return queryset.filter(signed_on__isnull=True)
+        if value and value.isdigit():
+            start = int(value)
+            return queryset.filter(signed_on__gte=datetime.date(start, 1, 1),
+                                   signed_on__lt=datetime.date(start + 10, 1, 1))
+        return queryset
+
+
+def with_current_end(queryset):
+    """Annotate the date a tie runs to: its latest renewal's, else its own end date (as Agreement.current_end)."""
+    latest_renewal = AgreementRenewal.objects.filter(
+        agreement=OuterRef("pk"), valid_until__isnull=False
+    ).order_by("-valid_until").values("valid_until")[:1]
+    return queryset.annotate(runs_to=Coalesce(Subquery(latest_renewal), "ends_on"))
+
+
+class ActiveFilter(admin.SimpleListFilter):
+    title = _("in force")
+    parameter_name = "in_force"
+
+    def lookups(self, request, model_admin):
+        return [("active", _("In force")), ("ended", _("Ended"))]
+
+    def queryset(self, request, queryset):
+        today = datetime.date.today()
+        if self.value() == "active":
+            return with_current_end(queryset).filter(Q(runs_to__isnull=True) | Q(runs_to__gte=today))
+        if self.value() == "ended":
+            return with_current_end(queryset).filter(runs_to__lt=today)
+        return queryset
+
+
+class AgreementForm(ReasonForm):
+    class Meta:
+        model = Agreement
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        organization, bases = cleaned.get("organization"), cleaned.get("bases")
+        if organization and bases:
+            foreign = [base for base in bases if base.organization_id != organization.pk]
+            if foreign:
+                self.add_error("bases", _("These bases belong to another organization: %(bases)s")
+                               % {"bases": "、".join(str(base) for base in foreign)})
+        return cleaned
+
+
+class AgreementImportExportMixin(ImportExportMixin):
+    """Import with preview (new / updated / unchanged / errors) and confirm; export in the same layout."""
+
+    resource_classes = [AgreementResource]
+    formats = [AgreementSheetFormat]
+    import_template_name = "admin/registry/agreement_import.html"
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        form = kwargs.get("form")
+        cleaned = getattr(form, "cleaned_data", {}) if form is not None else {}
+        return {"session": ImportSession(kind=ImportRecord.Kind.AGREEMENTS, user=request.user,
+                                         file_name=cleaned.get("original_file_name") or "")}
+
+    def get_export_resource_kwargs(self, request, **kwargs):
+        return {}
+
+    def process_result(self, result, request):
+        """The file may have changed since its preview: report errors instead of a success message."""
+        outcome = getattr(result, "agreement_outcome", None)
+        if outcome is None or not outcome.errors:
+            return super().process_result(result, request)
+        for problem in outcome.errors:
+            messages.error(request, str(problem))
+        messages.error(request, gettext("Nothing was imported."))
+        return HttpResponseRedirect(reverse("admin:registry_agreement_changelist"))
 
 
 @admin.register(Agreement)
-class AgreementAdmin(ScopedAdmin):
+class AgreementAdmin(AgreementImportExportMixin, ScopedAdmin):
+    form = AgreementForm
     list_display = ["organization", "partner", "partner_country", "agreement_type", "signed", "ends_on", "active"]
-    list_filter = ["agreement_type", "partner__country", "signed_precision"]
+    list_filter = ["agreement_type", PartnerCountryFilter, SignedDecadeFilter, ActiveFilter, "signed_precision"]
     search_fields = ["organization__name", "partner__name_ja", "partner__name_en", "partner__name_native", "fields"]
     list_select_related = ["organization", "organization__prefecture", "partner"]
     autocomplete_fields = ["organization", "partner", "bases"]
+    readonly_fields = ["timeline"]
+    fieldsets = [
+        (None, {"fields": ["organization", "partner", "agreement_type"]}),
+        (_("Dates"), {"fields": [("signed_on", "signed_precision"), ("ends_on", "ends_precision"), "timeline"]}),
+        (_("Cooperation"), {"fields": ["fields", "intermediaries", "bases", "notes"]}),
+        (_("Source"), {"fields": ["source_title", "source_url", "source_language"]}),
+    ]
     inlines = [RenewalInline]
 
     def get_queryset(self, request):
@@ -42,3 +194,32 @@ class AgreementAdmin(ScopedAdmin):
     @admin.display(description=_("active"), boolean=True)
     def active(self, obj):
         return obj.is_active
+
+    @admin.display(description=_("timeline"))
+    def timeline(self, obj):
+        if obj is None or obj.pk is None:
+            return "-"
+        return format_html('<ol class="agreement-timeline">{}</ol>',
+                           format_html_join("", "<li><strong>{}</strong> {}</li>", timeline_steps(obj)))
+
+
+def timeline_steps(agreement):
+    """(event, when) from signing through each renewal to the end, in order."""
+    signed = agreement.signed_display or gettext("date unknown")
+    steps = [(gettext("Signed"), signed)]
+    for renewal in sorted(agreement.renewals.all(), key=renewal_order):
+        renewed = format_partial_date(renewal.renewed_on, renewal.renewed_precision) or gettext("date unknown")
+        if renewal.valid_until:
+            renewed = gettext("%(date)s, valid until %(until)s") % {
+                "date": renewed, "until": format_partial_date(renewal.valid_until, Precision.DAY)}
+        steps.append((gettext("Renewed"), renewed))
+    end = agreement.current_end
+    if end is None:
+        steps.append((gettext("In force"), gettext("no end date")))
+    else:
+        if end == agreement.ends_on:
+            end_text = format_partial_date(end, agreement.ends_precision)
+        else:
+            end_text = format_partial_date(end, Precision.DAY)
+        steps.append((gettext("Ends") if agreement.is_active else gettext("Ended"), end_text))
+    return steps

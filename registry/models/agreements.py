@@ -31,6 +31,8 @@ class Partner(models.Model):
     name_native = models.CharField(_("name (native language)"), max_length=200, blank=True)
     name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
     country = CountryField(_("country/region"))
+    region = models.CharField(_("state/province"), max_length=100, blank=True,
+                              help_text=_("Where a city lies, e.g. ミシガン州 for Battle Creek."))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.REGION)
     match_keys = models.JSONField(_("matching keys"), default=list, editable=False)
 
@@ -110,8 +112,18 @@ class Agreement(models.Model):
             errors["signed_precision"] = _("Give the precision of the signing date.")
         if self.ends_on and self.signed_on and self.ends_on < self.signed_on:
             errors["ends_on"] = _("The end date is before the signing date.")
+        if self.same_tie_exists():
+            errors["agreement_type"] = _("This organization already has a tie of this type with this partner.")
         if errors:
             raise ValidationError(errors)
+
+    def same_tie_exists(self):
+        """A tie is identified by (organization, partner, type); sheets key their rows by it."""
+        if not (self.organization_id and self.partner_id and self.agreement_type):
+            return False
+        same = Agreement.objects.filter(organization_id=self.organization_id, partner_id=self.partner_id,
+                                        agreement_type=self.agreement_type)
+        return same.exclude(pk=self.pk).exists()
 
     @property
     def signed_display(self):

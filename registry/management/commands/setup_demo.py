@@ -21,3 +21,4 @@ class Command(BaseCommand):
         outcome = import_survey_file(SURVEY_2017.read_bytes(), SURVEY_2017.name, SURVEY_2017_DATE)
         self.stdout.write(f"2017 survey: {outcome.summary_line}")
         create_demo_users(self.stdout)
+        call_command("import_agreements", SURVEY_2017.with_name("partnership_agreements.tsv"), stdout=self.stdout)

@@ -1,0 +1,97 @@
+"""One partner record per foreign partner, however many Japanese ties it has and in whichever language a sheet names it.
+
+A row's partner is the existing partner of the same country one of whose names (Japanese, native or English)
+has the same match key as one of the row's names; 上海市 from one organization's sheet and Shanghai from
+another's are one partner once a sheet has given both names. Names the partner lacks are filled in;
+names it already has are kept (a different spelling is reported, not applied).
+"""
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from registry.models import Partner
+from registry.parsing.text import match_key
+
+from .values import ValueProblem
+
+NAME_ATTRIBUTES = ("name_ja", "name_native", "name_en")
+
+
+@dataclass
+class PartnerPlan:
+    """The partner a row points at and what the row would add to it."""
+
+    partner: Partner
+    is_new: bool = False
+    fills: dict = field(default_factory=dict)  # attribute → value the partner lacks
+    kept: list = field(default_factory=list)  # (attribute, registry's value, sheet's value) that differ
+
+    @property
+    def needs_saving(self):
+        return self.is_new or bool(self.fills)
+
+    def identity(self):
+        if self.partner.pk:
+            return self.partner.pk
+        return ("new", self.partner.country, tuple(sorted(row_keys(self.partner_names()))))
+
+    def partner_names(self):
+        return {attribute: getattr(self.partner, attribute) for attribute in NAME_ATTRIBUTES}
+
+    def apply(self):
+        for attribute, value in self.fills.items():
+            setattr(self.partner, attribute, value)
+        self.fills = {}
+        self.is_new = False
+
+
+def row_keys(names):
+    return {key for key in (match_key(name) for name in names.values() if name) if key}
+
+
+class PartnerIndex:
+    """Partners by country, loaded once per import and kept up to date as the import saves partners."""
+
+    def __init__(self):
+        self.by_country = {}
+
+    def partners_in(self, country):
+        if country not in self.by_country:
+            self.by_country[country] = list(Partner.objects.filter(country=country))
+        return self.by_country[country]
+
+    def find(self, names, country):
+        keys = row_keys(names)
+        matches = [partner for partner in self.partners_in(country) if keys & set(partner.match_keys)]
+        if len(matches) > 1:
+            listed = "、".join(f"{partner} (#{partner.pk})" for partner in matches)
+            raise ValueProblem(_("the names match several partners (%(partners)s): correct the names so they "
+                                 "match one") % {"partners": listed})
+        return matches[0] if matches else None
+
+    def plan(self, names, country, region="", kind=None, guess_kind=None):
+        partner = self.find(names, country)
+        if partner is None:
+            new = Partner(country=country, region=region or "", kind=kind or guess_kind(list(names.values())),
+                          **{attribute: names.get(attribute, "") for attribute in NAME_ATTRIBUTES})
+            return PartnerPlan(partner=new, is_new=True)
+        plan = PartnerPlan(partner=partner)
+        for attribute in NAME_ATTRIBUTES:
+            value, current = names.get(attribute, ""), getattr(partner, attribute)
+            if value and not current:
+                plan.fills[attribute] = value
+            elif value and match_key(value) != match_key(current):
+                plan.kept.append((attribute, current, value))
+        if region and not partner.region:
+            plan.fills["region"] = region
+        return plan
+
+    def save(self, plan):
+        """Write a new partner or the names it lacked; the caller has opened the import's record."""
+        was_new = plan.is_new
+        plan.apply()
+        plan.partner.full_clean()
+        plan.partner.save()
+        if was_new:
+            self.partners_in(plan.partner.country).append(plan.partner)
+        return plan.partner
