@@ -39,13 +39,15 @@ CLERK_PERMISSIONS = (
     _perms(("view", "add", "change"), "base", "baseroundrecord", "agreement", "agreementrenewal")
     | _perms(("view", "add"), "partner", "contractor")
     | _perms(("view",), "jointoffice", "organization", "organizationalias", "surveyround")
-    # A clerk may export their own organizations' rows (exports go through the restricted queryset).
-    | {"registry.export_base", "registry.export_agreement"}
+    # A clerk may export their own organizations' rows (exports go through the restricted queryset)
+    # and import their own tie list (the importer refuses rows of other organizations); never a survey.
+    | {"registry.export_base", "registry.export_agreement", "registry.import_agreement"}
 )
 
 COORDINATOR_PERMISSIONS = (
     _perms(("view",), *(m for m in REGISTRY_MODELS if m not in ("membership", "rolechange")))
     | _perms(("add", "change"), "base", "baseroundrecord", "surveyround", "contractor", "jointoffice")
+    | _perms(("add", "change"), "agreement", "agreementrenewal", "partner")
     | {"registry.import_base", "registry.export_base", "registry.import_agreement", "registry.export_agreement"}
 )
 

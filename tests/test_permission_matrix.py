@@ -260,11 +260,11 @@ MATRIX = {
     # Agreement import is the coordinators' (the importer also refuses rows outside a user's scope);
     # everyone who may export gets only their own organizations' ties.
     "admin:registry_agreement_import": [
-        Case("L 403 403 200 403 200", lambda w: reverse("admin:registry_agreement_import"))
+        Case("L 200 200 200 403 200", lambda w: reverse("admin:registry_agreement_import"))
     ],
     "admin:registry_agreement_process_import": [
         Case("L 405 405 405 405 405", lambda w: reverse("admin:registry_agreement_process_import")),
-        Case("L 403 403 200 403 200", lambda w: reverse("admin:registry_agreement_process_import"), method="post"),
+        Case("L 200 200 200 403 200", lambda w: reverse("admin:registry_agreement_process_import"), method="post"),
     ],
     "admin:registry_agreement_export": [
         Case("L 200 200 200 403 200", lambda w: reverse("admin:registry_agreement_export"))
@@ -280,11 +280,10 @@ MATRIX = {
         Case("L 403 403 403 403 200", lambda w: reverse("admin:registry_contractor_export"))
     ],
     **admin_model("registry", "baseroundrecord", **OWN_RECORDS_CLERK_EDITS),
-    **admin_model("registry", "agreement", **{**OWN_RECORDS_CLERK_EDITS, "add": "L 200 200 403 403 200",
-                                              "version": "L 200 404 403 200 200"}),
+    **admin_model("registry", "agreement", **OWN_RECORDS_CLERK_EDITS),
     **admin_model("registry", "organization", **OWN_RECORDS_READ_ONLY),
     **admin_model("registry", "organizationalias", **OWN_RECORDS_READ_ONLY),
-    **admin_model("registry", "partner", **shared_records(add="L 200 200 403 403 200", version="L 403 403 403 200 200")),
+    **admin_model("registry", "partner", **shared_records(add="L 200 200 200 403 200", version="L 403 403 200 200 200")),
     **admin_model("registry", "contractor", **shared_records(add="L 200 200 200 403 200", version="L 403 403 200 200 200")),
     **admin_model("registry", "jointoffice", **shared_records(add="L 403 403 200 403 200",
                                                                   version="L 403 403 200 200 200")),
