@@ -6,8 +6,8 @@ from import_export import resources
 from import_export.fields import Field
 from import_export.results import RowResult
 
-from registry.history import Source, change_context
 from registry.importers.outcome import SurveyOutcome, describe_changes
+from registry.importers.recorded import RecordedImportResource
 from registry.importers.session import ImportSession
 from registry.importers.survey_sheet import LABELS, ROW_COLUMN, short_label
 from registry.importers.values import OrganizationIndex, ValueProblem, guess_contractor_kind, parse_form_cell
@@ -35,7 +35,7 @@ def text_field(attribute, key):
     return Field(attribute=attribute, column_name=LABELS[key], widget=TextWidget())
 
 
-class SurveyBaseResource(resources.ModelResource):
+class SurveyBaseResource(RecordedImportResource):
     """The survey sheet 「自治体の海外拠点一覧」: one row per base, keyed by (団体名, 拠点No)."""
 
     org_no = Field(column_name=LABELS["org_no"], readonly=True)
@@ -89,24 +89,6 @@ class SurveyBaseResource(resources.ModelResource):
 
     # -- reading -------------------------------------------------------------------------
 
-    def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None,
-                    collect_failed_rows=False, rollback_on_validation_errors=False, **kwargs):
-        """All or nothing: any invalid row rolls the whole import back."""
-        if kwargs.get("user") is not None and self.session.user is None:
-            self.session.user = kwargs["user"]
-        if kwargs.get("file_name") and not self.session.file_name:
-            self.session.file_name = kwargs["file_name"]
-        with change_context(source=Source.IMPORT, user=self.session.user,
-                            actor_name=f"import: {self.session.user_name}"):
-            result = super().import_data(
-                dataset, dry_run=dry_run, raise_errors=raise_errors, use_transactions=True,
-                collect_failed_rows=collect_failed_rows, rollback_on_validation_errors=True, **kwargs
-            )
-        if not self.outcome.finished:
-            self.outcome.finish(result, self)  # before_import failed, so after_import never ran
-        result.survey_outcome = self.outcome
-        return result
-
     @property
     def organizations(self):
         if self._organizations is None:
@@ -135,13 +117,8 @@ class SurveyBaseResource(resources.ModelResource):
         return office
 
     def before_import(self, dataset, **kwargs):
-        self.session.notices = list(getattr(dataset, "survey_notices", []))
-        self.session.sha256 = getattr(dataset, "content_sha256", "") or self.session.sha256
-        self.session.encoding = self.session.encoding or getattr(dataset, "encoding", "")
-        self.session.delimiter = self.session.delimiter or getattr(dataset, "delimiter", "")
-        self.outcome.source_description = getattr(dataset, "table_description", "")
+        self.read_sheet_metadata(dataset)
         rows = [dict(zip(dataset.headers, values)) for values in dataset]
-        self.row_numbers = [row[ROW_COLUMN] for row in rows]
         self.find_duplicate_numbers(rows)
         self.find_joint_offices(rows)
         self.check_organization_numbers(rows)

@@ -6,11 +6,9 @@ from the sheet leaves that value alone; an empty cell in a column that is there 
 """
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from import_export import resources
 from import_export.fields import Field
 from import_export.results import RowResult
 
-from registry.history import Source, change_context
 from registry.importers.agreement_cells import (
     KIND_LABELS,
     TYPE_LABELS,
@@ -27,7 +25,8 @@ from registry.importers.agreements import (
     agreement_workbook_bytes,
     read_agreement_dataset,
 )
-from registry.importers.outcome import SurveyOutcome
+from registry.importers.outcome import ImportOutcome
+from registry.importers.recorded import RecordedImportResource
 from registry.importers.partners import PartnerIndex
 from registry.importers.session import ImportSession
 from registry.importers.values import OrganizationIndex, ValueProblem
@@ -48,14 +47,6 @@ MODEL_FIELD_COLUMNS = {
 }
 KEY_COLUMNS = ("org_code", "org_name", "partner_ja", "partner_native", "partner_en", "country", "region",
                "partner_kind", "agreement_type", "tie")
-
-
-class AgreementOutcome(SurveyOutcome):
-    """What an agreement import found and did: new, updated and unchanged ties, and errors."""
-
-    @property
-    def counts(self):
-        return {"new": self.new, "updated": self.updated, "unchanged": self.unchanged, "errors": len(self.errors)}
 
 
 class RowState:
@@ -82,7 +73,7 @@ def column(key, attribute=None):
     return Field(attribute=attribute, column_name=LABELS[key])
 
 
-class AgreementResource(resources.ModelResource):
+class AgreementResource(RecordedImportResource):
     organization_code = column("org_code")
     organization = column("org_name", "organization")
     partner = column("partner_ja", "partner")
@@ -119,7 +110,7 @@ class AgreementResource(resources.ModelResource):
     def __init__(self, session=None, **kwargs):
         super().__init__(**kwargs)
         self.session = session or ImportSession(kind=ImportRecord.Kind.AGREEMENTS)
-        self.outcome = AgreementOutcome()
+        self.outcome = ImportOutcome()
         self.organizations = None
         self.partners = PartnerIndex()
         self.present = frozenset()
@@ -130,34 +121,11 @@ class AgreementResource(resources.ModelResource):
 
     # -- reading -------------------------------------------------------------------------
 
-    def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None,
-                    collect_failed_rows=False, rollback_on_validation_errors=False, **kwargs):
-        """All or nothing: any error rolls the whole import back."""
-        if kwargs.get("user") is not None and self.session.user is None:
-            self.session.user = kwargs["user"]
-        if kwargs.get("file_name") and not self.session.file_name:
-            self.session.file_name = kwargs["file_name"]
-        with change_context(source=Source.IMPORT, user=self.session.user,
-                            actor_name=f"import: {self.session.user_name}"):
-            result = super().import_data(
-                dataset, dry_run=dry_run, raise_errors=False, use_transactions=True,
-                collect_failed_rows=collect_failed_rows, rollback_on_validation_errors=True, **kwargs
-            )
-        if not self.outcome.finished:
-            self.outcome.finish(result, self)  # before_import failed, so after_import never ran
-        result.agreement_outcome = self.outcome
-        return result
-
     def before_import(self, dataset, **kwargs):
         self.organizations = OrganizationIndex()
         self.present = getattr(dataset, "present_columns", frozenset(column.key for column in COLUMNS))
         self.sheet_labels = getattr(dataset, "sheet_labels", {})
-        self.session.notices = list(getattr(dataset, "sheet_notices", []))
-        self.session.sha256 = getattr(dataset, "content_sha256", "") or self.session.sha256
-        self.session.encoding = self.session.encoding or getattr(dataset, "encoding", "")
-        self.session.delimiter = self.session.delimiter or getattr(dataset, "delimiter", "")
-        self.outcome.source_description = getattr(dataset, "table_description", "")
-        self.row_numbers = list(dataset[ROW_COLUMN]) if len(dataset) else []
+        self.read_sheet_metadata(dataset)
 
     def before_import_row(self, row, **kwargs):
         cells = {column.key: row.get(column.label, "") or "" for column in COLUMNS}
@@ -417,13 +385,13 @@ def sync_renewals(agreement, entries):
 
 
 def import_agreement_file(content, file_name, *, user=None, dry_run=False):
-    """Preview (dry_run) or apply one agreement sheet; returns the AgreementOutcome."""
+    """Preview (dry_run) or apply one agreement sheet; returns the ImportOutcome."""
     dataset = read_agreement_dataset(content, file_name)
     session = ImportSession(kind=ImportRecord.Kind.AGREEMENTS, user=user, file_name=file_name, content=content,
                             table_description=dataset.table_description, encoding=dataset.encoding,
                             delimiter=dataset.delimiter)
     result = AgreementResource(session=session).import_data(dataset, dry_run=dry_run, user=user, file_name=file_name)
-    outcome = result.agreement_outcome
+    outcome = result.outcome
     if dry_run:
         outcome.import_record = None
     return outcome

@@ -94,7 +94,7 @@ def test_preview_groups_the_rows_and_confirm_applies_them_with_the_user(admin_cl
 def test_an_unchanged_sheet_previews_as_unchanged(admin_client):
     load([tie_row()])
     preview = upload(admin_client, as_text([tie_row()]))
-    assert preview.context["result"].agreement_outcome.counts == {"new": 0, "updated": 0, "unchanged": 1, "errors": 0}
+    assert preview.context["result"].outcome.counts == {"new": 0, "updated": 0, "unchanged": 1, "errors": 0}
     page = preview.content.decode()
     assert "agreement-new" not in page and "agreement-updated" not in page and "1: 大阪府 – 上海市" not in page
     assert "4: 大阪府 – 上海市 (友好提携)" in page

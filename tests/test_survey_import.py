@@ -1,6 +1,5 @@
 """The survey sheet in: formats, clean-up rules, errors, all-or-nothing, a round's semantics, the 2017 file."""
 import datetime
-import io
 
 import pytest
 from django.core.management import call_command

@@ -154,7 +154,7 @@ class AgreementImportExportMixin(ImportExportMixin):
 
     def process_result(self, result, request):
         """The file may have changed since its preview: report errors instead of a success message."""
-        outcome = getattr(result, "agreement_outcome", None)
+        outcome = getattr(result, "outcome", None)
         if outcome is None or not outcome.errors:
             return super().process_result(result, request)
         for problem in outcome.errors:

@@ -12,16 +12,14 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
-from import_export.formats.base_formats import Format
 
 from registry.parsing.text import normalize_cell, plain_text
 from registry.parsing.ties import TieParseError, parse_ties
 
-from .formats import XLSX_CONTENT_TYPE, write_text_cell
-from .reader import SheetTable, read_table
+from .formats import SheetFormat, write_text_cell
+from .reader import ROW_COLUMN, SheetTable, read_table
 
 TITLE_TEXT = "友好提携・姉妹都市等一覧"
-ROW_COLUMN = "行"
 
 
 @dataclass(frozen=True)
@@ -177,29 +175,12 @@ def read_agreement_dataset(content, file_name=""):
     return sheet_to_dataset(parse_agreement_table(read_table(content, file_name)))
 
 
-class AgreementSheetFormat(Format):
+class AgreementSheetFormat(SheetFormat):
     """Reads agreement sheets as xlsx / csv / tsv in any encoding the reader knows; writes the layout as xlsx."""
 
-    def __init__(self, encoding=None):
-        self.encoding = encoding  # ignored: the reader detects the encoding itself
+    title = "友好提携等一覧 (xlsx / csv / tsv)"
 
-    def get_title(self):
-        return "友好提携等一覧 (xlsx / csv / tsv)"
-
-    def get_extension(self):
-        return "xlsx"
-
-    def get_content_type(self):
-        return XLSX_CONTENT_TYPE
-
-    def can_import(self):
-        return True
-
-    def can_export(self):
-        return True
-
-    def create_dataset(self, in_stream):
-        content = in_stream if isinstance(in_stream, bytes) else in_stream.encode("utf-8")
+    def read_dataset(self, content):
         return read_agreement_dataset(content)
 
     def export_data(self, dataset, **kwargs):

@@ -20,16 +20,19 @@ def cell_value(key, value):
     return value
 
 
-class SurveySheetFormat(Format):
-    """Reads xlsx/csv/tsv survey sheets in any layout variant; writes the survey's xlsx layout."""
+class SheetFormat(Format):
+    """An import-export format that reads xlsx, csv or tsv through our reader and writes xlsx.
 
-    reference_date = None
+    Subclasses give ``title``, ``read_dataset(content)`` and ``export_data(dataset)``.
+    """
+
+    title = ""
 
     def __init__(self, encoding=None):
         self.encoding = encoding  # ignored: the reader detects the encoding itself
 
     def get_title(self):
-        return "調査票 (xlsx / csv / tsv)"
+        return self.title
 
     def get_extension(self):
         return "xlsx"
@@ -45,6 +48,16 @@ class SurveySheetFormat(Format):
 
     def create_dataset(self, in_stream):
         content = in_stream if isinstance(in_stream, bytes) else in_stream.encode("utf-8")
+        return self.read_dataset(content)
+
+
+class SurveySheetFormat(SheetFormat):
+    """Reads xlsx/csv/tsv survey sheets in any layout variant; writes the survey's xlsx layout."""
+
+    title = "調査票 (xlsx / csv / tsv)"
+    reference_date = None
+
+    def read_dataset(self, content):
         return sheet_to_dataset(parse_survey_table(read_table(content)))
 
     def export_data(self, dataset, **kwargs):

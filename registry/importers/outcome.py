@@ -1,7 +1,6 @@
 """What an import found and did, in the terms a coordinator reads: new, updated, unchanged, missing, errors."""
 from dataclasses import dataclass, field
 
-from django.utils.translation import gettext as _
 from import_export.results import RowResult
 
 from registry.display import display_value
@@ -44,7 +43,9 @@ class Problem:
 
 
 @dataclass
-class SurveyOutcome:
+class ImportOutcome:
+    """What an import found and did: new, updated and unchanged rows, warnings and errors."""
+
     new: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -52,8 +53,6 @@ class SurveyOutcome:
     warnings: list = field(default_factory=list)
     notices: list = field(default_factory=list)
     updated_rows: list = field(default_factory=list)
-    missing: list = field(default_factory=list)
-    created_contractors: list = field(default_factory=list)
     new_rows: list = field(default_factory=list)
     unchanged_rows: list = field(default_factory=list)
     import_record: object = None
@@ -62,8 +61,7 @@ class SurveyOutcome:
 
     @property
     def counts(self):
-        return {"new": self.new, "updated": self.updated, "unchanged": self.unchanged,
-                "missing": len(self.missing), "errors": len(self.errors)}
+        return {"new": self.new, "updated": self.updated, "unchanged": self.unchanged, "errors": len(self.errors)}
 
     @property
     def summary_line(self):
@@ -94,7 +92,6 @@ class SurveyOutcome:
         for error in result.base_errors:
             self.errors.append(Problem("-", "-", str(error.error)))
         if self.errors:
-            self.missing = []
             self.import_record = None
         self.errors.sort(key=lambda p: (p.row if isinstance(p.row, int) else 0))
 
@@ -109,3 +106,22 @@ class SurveyOutcome:
         lines = [str(problem) for problem in self.errors]
         lines += [f"warning: {warning}" for warning in self.warnings + self.notices]
         return lines
+
+
+@dataclass
+class SurveyOutcome(ImportOutcome):
+    """A survey round's import also reports the bases its organizations did not report."""
+
+    missing: list = field(default_factory=list)
+    created_contractors: list = field(default_factory=list)
+
+    @property
+    def counts(self):
+        counts = super().counts
+        return {**{k: v for k, v in counts.items() if k != "errors"}, "missing": len(self.missing),
+                "errors": counts["errors"]}
+
+    def finish(self, result, resource):
+        super().finish(result, resource)
+        if self.errors:
+            self.missing = []

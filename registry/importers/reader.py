@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 XLSX_MAGIC = b"PK\x03\x04"
 TEXT_ENCODINGS = ("utf-8-sig", "utf-8", "cp932")
 DELIMITER_NAMES = {"\t": "tab", ",": "comma", ";": "semicolon"}
+# The dataset column holding each row's number in the file, for messages.
+ROW_COLUMN = "行"
 
 
 class SheetReadError(ValueError):

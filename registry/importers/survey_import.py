@@ -24,7 +24,7 @@ def import_survey_file(content, file_name, survey_date, *, user=None, dry_run=Fa
     )
     resource = SurveyBaseResource(session=session)
     result = resource.import_data(dataset, dry_run=dry_run, user=user, file_name=file_name)
-    outcome = result.survey_outcome
+    outcome = result.outcome
     outcome.source_description = dataset.table_description
     if dataset.reference_date and survey_date and dataset.reference_date != survey_date:
         outcome.warnings.insert(0, f"the sheet's title gives {dataset.reference_date:%Y-%m-%d}, "

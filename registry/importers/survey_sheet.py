@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from registry.parsing.eras import EraError, to_gregorian
 from registry.parsing.text import normalize_cell, plain_text
 
-from .reader import SheetTable
+from .reader import ROW_COLUMN, SheetTable
 
 TITLE_TEXT = "自治体の海外拠点一覧"
 
@@ -235,8 +235,6 @@ def realign_shifted(cells, mapping):
     return cells
 
 
-ROW_COLUMN = "行"
-
 
 def short_label(label):
     return label.split(" ")[0]
@@ -250,7 +248,7 @@ def sheet_to_dataset(sheet):
     dataset = tablib.Dataset(headers=headers)
     for row in sheet.rows:
         dataset.append([row.number] + [row.values[column] for column, _label in COLUMNS])
-    dataset.survey_notices = sheet.notices
+    dataset.sheet_notices = sheet.notices
     dataset.content_sha256 = sheet.table.sha256
     dataset.reference_date = sheet.reference_date
     dataset.table_description = sheet.table.description

@@ -1,12 +1,11 @@
 import datetime
-from pathlib import Path
 
-from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from registry.importers.reader import SheetReadError
 from registry.importers.survey_import import import_survey_file
 from registry.importers.survey_sheet import SheetLayoutError
+
+from ._imports import ImportCommand
 
 
 def parse_date(text):
@@ -16,43 +15,18 @@ def parse_date(text):
         raise CommandError(f"--survey-date must be YYYY-MM-DD, not {text!r}") from error
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
     help = "Import a survey sheet (xlsx, csv or tsv) for one survey round, all or nothing."
+    layout_errors = (SheetLayoutError,)
+    failed_counts = "new=0 updated=0 unchanged=0 missing=0 errors=1"
 
     def add_arguments(self, parser):
-        parser.add_argument("path")
+        super().add_arguments(parser)
         parser.add_argument("--survey-date", required=True, help="the round's reference date, YYYY-MM-DD")
-        parser.add_argument("--dry-run", action="store_true", help="show what would change and write nothing")
-        parser.add_argument("--user", help="the user the changes are recorded under")
 
-    def handle(self, *args, path, survey_date, dry_run, user, **options):
-        survey_date = parse_date(survey_date)
-        actor = self.find_user(user)
-        file_path = Path(path)
-        if not file_path.is_file():
-            raise CommandError(f"{path}: no such file")
-        try:
-            outcome = import_survey_file(file_path.read_bytes(), file_path.name, survey_date, user=actor,
-                                         dry_run=dry_run)
-        except (SheetReadError, SheetLayoutError) as error:
-            self.stderr.write(f"row -, column -: {error}")
-            self.stdout.write("new=0 updated=0 unchanged=0 missing=0 errors=1")
-            raise SystemExit(1)
-        self.stdout.write(f"read as {outcome.source_description}")
-        for line in outcome.report_lines():
-            self.stdout.write(line)
+    def run_import(self, content, file_name, user, dry_run, *, survey_date, **options):
+        return import_survey_file(content, file_name, parse_date(survey_date), user=user, dry_run=dry_run)
+
+    def report_details(self, outcome):
         for base in outcome.missing:
             self.stdout.write(f"not reported this round (proposed for closing): {base}")
-        if not outcome.errors and not dry_run and not outcome.changed_anything:
-            self.stdout.write("nothing changed: the registry already holds this sheet")
-        self.stdout.write(outcome.summary_line)
-        if outcome.errors:
-            raise SystemExit(1)
-
-    def find_user(self, username):
-        if not username:
-            return None
-        try:
-            return get_user_model().objects.get(username=username)
-        except get_user_model().DoesNotExist as error:
-            raise CommandError(f"no user {username!r}") from error

@@ -1,0 +1,56 @@
+"""What import_survey and import_agreements share: reading the file, the user, and the report they print."""
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from registry.importers.reader import SheetReadError
+
+
+class ImportCommand(BaseCommand):
+    """Prints every error or warning as ``row R, column C: message``, then the counts; exits 1 on any error."""
+
+    layout_errors = ()  # exceptions meaning the file is not a sheet of this kind at all
+    failed_counts = "new=0 updated=0 unchanged=0 errors=1"
+
+    def add_arguments(self, parser):
+        parser.add_argument("path")
+        parser.add_argument("--dry-run", action="store_true", help="show what would change and write nothing")
+        parser.add_argument("--user", help="the user the changes are recorded under (and whose scope applies)")
+
+    def run_import(self, content, file_name, user, dry_run, **options):
+        raise NotImplementedError
+
+    def report_details(self, outcome):
+        """Lines a subclass adds after the problems (e.g. bases not reported this round)."""
+
+    def handle(self, *args, path, dry_run, user, **options):
+        actor = find_user(user)
+        file_path = Path(path)
+        if not file_path.is_file():
+            raise CommandError(f"{path}: no such file")
+        try:
+            outcome = self.run_import(file_path.read_bytes(), file_path.name, actor, dry_run, **options)
+        except (SheetReadError, *self.layout_errors) as error:
+            self.stderr.write(f"row -, column -: {error}")
+            self.stdout.write(self.failed_counts)
+            raise SystemExit(1)
+        self.stdout.write(f"read as {outcome.source_description}")
+        for line in outcome.report_lines():
+            self.stdout.write(line)
+        if not outcome.errors:
+            self.report_details(outcome)
+        if not outcome.errors and not dry_run and not outcome.changed_anything:
+            self.stdout.write("nothing changed: the registry already holds this sheet")
+        self.stdout.write(outcome.summary_line)
+        if outcome.errors:
+            raise SystemExit(1)
+
+
+def find_user(username):
+    if not username:
+        return None
+    try:
+        return get_user_model().objects.get(username=username)
+    except get_user_model().DoesNotExist as error:
+        raise CommandError(f"no user {username!r}") from error
