@@ -317,15 +317,6 @@ class SurveyBaseResource(RecordedImportResource):
     def dehydrate_staff_total(self, base):
         return base.staff_total
 
-    def dehydrate_number(self, base):
-        return base.number
-
-    def dehydrate_staff_dispatched(self, base):
-        return base.staff_dispatched
-
-    def dehydrate_staff_local(self, base):
-        return base.staff_local
-
 
 def survey_order():
     """Prefectures first, then cities, as the survey lists them."""
