@@ -7,6 +7,9 @@ each page as that signed-in user through Django's test client, writes the HTML t
 a temporary directory and photographs it with ``chromium --headless --screenshot``.
 The pages need nothing from the server to display: styles and SVG charts are inline.
 Prints the path of each PNG.
+
+Needs Debian's Chromium and a Japanese font (without it Japanese renders as boxes):
+    apt-get install -y chromium fonts-ipafont-gothic
 """
 import argparse
 import os
