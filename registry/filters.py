@@ -75,6 +75,9 @@ class FiscalYearField(forms.CharField):
             ) from None
 
 
+SEARCHABLE_YEARS = (1800, 2200)
+
+
 class PartialDateField(forms.CharField):
     """A year, month or day, Gregorian or era (1980, S55, 1980-11, 1980-11-21); gives (date, precision)."""
 
@@ -83,9 +86,13 @@ class PartialDateField(forms.CharField):
         if not text:
             return None
         try:
-            return parse_partial_date(text)
+            day, precision = parse_partial_date(text)
         except DateParseError:
-            raise ValidationError(_("Enter a date such as 1980, S55, 1980-11 or 1980-11-21."), code="invalid") from None
+            day = None
+        # Years far outside any record would overflow the date arithmetic of the range.
+        if day is None or not SEARCHABLE_YEARS[0] <= day.year <= SEARCHABLE_YEARS[1]:
+            raise ValidationError(_("Enter a date such as 1980, S55, 1980-11 or 1980-11-21."), code="invalid")
+        return day, precision
 
 
 class FiscalYearFilter(django_filters.Filter):

@@ -67,9 +67,17 @@ def _path_condition(model, path, organization_ids):
     link = model._meta.get_field(first)
     if not rest:
         return Q(**{f"{link.attname}__in": organization_ids})
+    # Entries of a round record (or a renewal) belong to whoever owns its base (agreement) now,
+    # or owned it last if it was deleted: the rule permissions.owning_organization_id applies.
     related = link.related_model
-    related_ids = related.history.filter(_path_condition(related, rest, organization_ids))
-    return Q(**{f"{link.attname}__in": related_ids.values(related._meta.pk.attname)})
+    lookup = "pk__in" if rest == "pk" else f"{rest}__in"
+    live_owned = related._default_manager.filter(**{lookup: organization_ids}).values("pk")
+    deleted_owned = (
+        related.history.filter(_path_condition(related, rest, organization_ids), history_type="-")
+        .exclude(**{f"{related._meta.pk.attname}__in": related._default_manager.values("pk")})
+        .values(related._meta.pk.attname)
+    )
+    return Q(**{f"{link.attname}__in": live_owned}) | Q(**{f"{link.attname}__in": deleted_owned})
 
 
 def visible_models(user):

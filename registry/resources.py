@@ -21,6 +21,7 @@ from registry.importers.widgets import (
 )
 from registry.models import Base, BaseRoundRecord, BaseStatus, Contractor, JointOffice, ReviewState
 from registry.parsing.text import match_key, parse_int_cell
+from registry.permissions import organization_ids_in_scope
 
 ROUND_SNAPSHOT_FIELDS = ("name", "countries", "cities", "form", "contractor_id", "established_fy",
                          "staff_dispatched", "staff_local", "status")
@@ -101,23 +102,33 @@ class SurveyBaseResource(RecordedImportResource):
     def find_or_create_contractor(self, name, row=None, hosting=False):
         contractor = Contractor.objects.filter(match_key=match_key(name)).first()
         if contractor is None:
-            self.session.ensure_record()
-            contractor = Contractor.objects.create(name=name, kind=guess_contractor_kind(name, hosting=hosting))
+            contractor = self.create_valid(Contractor(name=name, kind=guess_contractor_kind(name, hosting=hosting)))
             self.outcome.created_contractors.append(contractor.name)
         return contractor
 
     def find_or_create_joint_office(self, name, instance):
         office = JointOffice.objects.filter(match_key=match_key(name)).first()
         if office is None:
-            self.session.ensure_record()
             countries = list(instance.countries)
-            office = JointOffice.objects.create(
-                name=name, country=countries[0] if countries else "", city=instance.cities
+            cities = instance.city_list
+            office = self.create_valid(
+                JointOffice(name=name, country=countries[0] if countries else "", city=cities[0] if cities else "")
             )
         return office
 
+    def create_valid(self, record):
+        """Save a record the sheet names, after the same checks as a form (length, choices)."""
+        try:
+            record.full_clean(exclude=["match_key"])
+        except ValidationError as error:
+            raise ValueProblem(" ".join(error.messages)) from error
+        self.session.ensure_record()
+        record.save()
+        return record
+
     def before_import(self, dataset, **kwargs):
         self.read_sheet_metadata(dataset)
+        self.check_title_date(getattr(dataset, "reference_date", None))
         rows = [dict(zip(dataset.headers, values)) for values in dataset]
         self.find_duplicate_numbers(rows)
         self.find_joint_offices(rows)
@@ -146,6 +157,14 @@ class SurveyBaseResource(RecordedImportResource):
         for (name_key, countries, cities), group in groups.items():
             if len(group["organizations"]) > 1:
                 self.joint_office_names[(name_key, countries, cities)] = group["name"]
+
+    def check_title_date(self, title_date):
+        survey_date = self.session.survey_date
+        if title_date and survey_date and title_date != survey_date:
+            self.outcome.warnings.append(
+                _("the sheet's title gives %(title)s, the import is for %(round)s")
+                % {"title": f"{title_date:%Y-%m-%d}", "round": f"{survey_date:%Y-%m-%d}"}
+            )
 
     def check_organization_numbers(self, rows):
         """団体No is only a hint: report a number shared by several organizations."""
@@ -191,6 +210,10 @@ class SurveyBaseResource(RecordedImportResource):
 
     def check_row(self, instance, row):
         errors = {}
+        allowed = organization_ids_in_scope(self.session.user, "change") if self.session.user else None
+        if instance.organization_id and allowed is not None and instance.organization_id not in allowed:
+            errors["organization"] = [_("you may not change the bases of %(organization)s")
+                                      % {"organization": instance.organization.name}]
         if instance.number is None:
             errors["number"] = [_("the base number is missing")]
         if row[ROW_COLUMN] in self.duplicate_rows:
@@ -218,7 +241,13 @@ class SurveyBaseResource(RecordedImportResource):
             errors["form"] = [str(problem)]
             return
         instance.form, instance.form_detail = cell.letter, cell.detail
-        instance.host_agency = self.find_or_create_contractor(cell.host_name, hosting=True) if cell.host_name else None
+        try:
+            instance.host_agency = (
+                self.find_or_create_contractor(cell.host_name, hosting=True) if cell.host_name else None
+            )
+        except ValueProblem as problem:
+            errors["form"] = [str(problem)]
+            return
         joint_key = (match_key(instance.name), row[LABELS["countries"]], row[LABELS["cities"]])
         joint_name = self.joint_office_names.get(joint_key)
         if joint_name:
@@ -237,6 +266,9 @@ class SurveyBaseResource(RecordedImportResource):
             labels[name] = label
             if resource_field.attribute:
                 labels[resource_field.attribute] = label
+        # Model fields filled from another column of the sheet.
+        for attribute, column in (("form_detail", "form"), ("host_agency", "form"), ("joint_office", "name")):
+            labels[attribute] = labels[column]
         return labels
 
     # -- writing -------------------------------------------------------------------------

@@ -43,6 +43,9 @@ TEXT_KEYS = ("fields", "intermediaries", "source_title", "source_url", "source_l
 MODEL_FIELD_COLUMNS = {
     "organization": "org_name", "partner": "partner_ja", "agreement_type": "agreement_type",
     "signed_on": "signed", "signed_precision": "signed", "ends_on": "ends", "ends_precision": "ends",
+    # A partner's own fields, when the partner record refuses a value.
+    "name_ja": "partner_ja", "name_native": "partner_native", "name_en": "partner_en", "country": "country",
+    "kind": "partner_kind",
     **{key: key for key in TEXT_KEYS},
 }
 KEY_COLUMNS = ("org_code", "org_name", "partner_ja", "partner_native", "partner_en", "country", "region",
@@ -177,6 +180,9 @@ class AgreementResource(RecordedImportResource):
         except ValueProblem as problem:
             tie_row.add_error("partner_ja" if "partner_ja" in self.present else "tie", problem)
             return
+        user = self.session.user
+        if user is not None and not user.has_perm("registry.change_partner"):
+            state.partner_plan.keep_existing()  # partners are shared: a clerk adds ties, not names
         for attribute, current, given in state.partner_plan.kept:
             self.session.notices.append(
                 _("row %(row)s: %(column)s 「%(given)s」 differs from the registry's 「%(current)s」 for this "

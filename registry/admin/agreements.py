@@ -1,23 +1,20 @@
 import datetime
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpResponseRedirect
-from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportExportMixin
 
 from registry.importers.agreement_cells import renewal_order
-from registry.importers.agreements import AgreementSheetFormat
-from registry.importers.session import ImportSession
+from registry.importers.agreements import AgreementSheetFormat, SheetLayoutError
 from registry.models import Agreement, AgreementRenewal, ImportRecord, Partner
 from registry.parsing.dates import Precision, format_partial_date
 from registry.resources_agreements import AgreementResource
 
 from .base import ReasonForm, ScopedAdmin, ScopedInline
+from .importing import SheetImportMixin
 
 
 class RenewalInline(ScopedInline, admin.TabularInline):
@@ -136,31 +133,14 @@ class AgreementForm(ReasonForm):
         return cleaned
 
 
-class AgreementImportExportMixin(ImportExportMixin):
+class AgreementImportExportMixin(SheetImportMixin):
     """Import with preview (new / updated / unchanged / errors) and confirm; export in the same layout."""
 
     resource_classes = [AgreementResource]
     formats = [AgreementSheetFormat]
     import_template_name = "admin/registry/agreement_import.html"
-
-    def get_import_resource_kwargs(self, request, **kwargs):
-        form = kwargs.get("form")
-        cleaned = getattr(form, "cleaned_data", {}) if form is not None else {}
-        return {"session": ImportSession(kind=ImportRecord.Kind.AGREEMENTS, user=request.user,
-                                         file_name=cleaned.get("original_file_name") or "")}
-
-    def get_export_resource_kwargs(self, request, **kwargs):
-        return {}
-
-    def process_result(self, result, request):
-        """The file may have changed since its preview: report errors instead of a success message."""
-        outcome = getattr(result, "outcome", None)
-        if outcome is None or not outcome.errors:
-            return super().process_result(result, request)
-        for problem in outcome.errors:
-            messages.error(request, str(problem))
-        messages.error(request, gettext("Nothing was imported."))
-        return HttpResponseRedirect(reverse("admin:registry_agreement_changelist"))
+    import_kind = ImportRecord.Kind.AGREEMENTS
+    layout_errors = (SheetLayoutError,)
 
 
 @admin.register(Agreement)

@@ -1,11 +1,11 @@
 from django.contrib import admin
-from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 
-from registry.models import Contractor, JointOffice
+from registry.models import Base, Contractor, JointOffice
+from registry.models.querysets import related_count
 from registry.resources import ContractorResource
 
 from .base import ScopedAdmin
@@ -21,8 +21,10 @@ class ContractorAdmin(ImportExportMixin, ScopedAdmin):
     readonly_fields = ["match_key"]
 
     def get_queryset(self, request):
+        visible_bases = Base.objects.restrict(request.user, "view")
         return super().get_queryset(request).annotate(
-            contracted_count=Count("contracted_bases", distinct=True), hosted_count=Count("hosted_bases", distinct=True)
+            contracted_count=related_count(visible_bases, "contractor"),
+            hosted_count=related_count(visible_bases, "host_agency"),
         )
 
     @admin.display(description=_("bases run or hosted"))
@@ -37,7 +39,8 @@ class JointOfficeAdmin(ScopedAdmin):
     readonly_fields = ["match_key"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(member_count=Count("bases"))
+        visible_bases = Base.objects.restrict(request.user, "view")
+        return super().get_queryset(request).annotate(member_count=related_count(visible_bases, "joint_office"))
 
     @admin.display(description=_("organizations"))
     def member_count(self, obj):

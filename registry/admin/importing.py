@@ -1,12 +1,55 @@
-"""Survey import and export in the admin: django-import-export's two-step preview/confirm with a round date."""
+"""Imports in the admin: django-import-export's two steps (preview, then confirm) for our sheets."""
 from django import forms
+from django.contrib import messages
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
 
 from registry.importers.formats import SurveySheetFormat
+from registry.importers.reader import SheetReadError
 from registry.importers.session import ImportSession
+from registry.importers.survey_sheet import SheetLayoutError
+from registry.models import ImportRecord
 from registry.resources import SurveyBaseResource
+
+
+class SheetImportMixin(ImportExportMixin):
+    """What both sheet imports share: the session, clear file-level errors, and honest results."""
+
+    import_kind = None  # ImportRecord.Kind of the records this import writes
+    layout_errors = ()  # the reader's exceptions that explain themselves to the user
+
+    def session_for(self, request, cleaned):
+        return ImportSession(kind=self.import_kind, user=request.user,
+                             file_name=cleaned.get("original_file_name") or "")
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        form = kwargs.get("form")
+        cleaned = getattr(form, "cleaned_data", {}) if form is not None else {}
+        return {"session": self.session_for(request, cleaned)}
+
+    def get_export_resource_kwargs(self, request, **kwargs):
+        return {}
+
+    def add_data_read_fail_error_to_form(self, form, error):
+        if isinstance(error, (SheetReadError, *self.layout_errors)):
+            form.add_error("import_file", str(error))
+        else:
+            super().add_data_read_fail_error_to_form(form, error)
+
+    def process_result(self, result, request):
+        """The file may have changed since its preview: report errors instead of a success message."""
+        outcome = getattr(result, "outcome", None)
+        if outcome is None or not outcome.errors:
+            return super().process_result(result, request)
+        for problem in outcome.errors:
+            messages.error(request, str(problem))
+        messages.error(request, gettext("Nothing was imported."))
+        opts = self.model._meta
+        return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
 
 
 class SurveyImportForm(ImportForm):
@@ -19,12 +62,15 @@ class SurveyConfirmForm(ConfirmImportForm):
     survey_date = forms.DateField(widget=forms.HiddenInput)
 
 
-class SurveyImportExportMixin(ImportExportMixin):
+class SurveyImportExportMixin(SheetImportMixin):
     resource_classes = [SurveyBaseResource]
     formats = [SurveySheetFormat]
     import_form_class = SurveyImportForm
     confirm_form_class = SurveyConfirmForm
     import_template_name = "admin/registry/survey_import.html"
+
+    layout_errors = (SheetLayoutError,)
+    import_kind = ImportRecord.Kind.SURVEY
 
     def get_confirm_form_initial(self, request, import_form):
         initial = super().get_confirm_form_initial(request, import_form)
@@ -32,14 +78,10 @@ class SurveyImportExportMixin(ImportExportMixin):
             initial["survey_date"] = import_form.cleaned_data["survey_date"]
         return initial
 
-    def get_import_resource_kwargs(self, request, **kwargs):
-        form = kwargs.get("form")
-        cleaned = getattr(form, "cleaned_data", {}) if form is not None else {}
-        return {"session": ImportSession(survey_date=cleaned.get("survey_date"), user=request.user,
-                                         file_name=cleaned.get("original_file_name") or "")}
-
-    def get_export_resource_kwargs(self, request, **kwargs):
-        return {}
+    def session_for(self, request, cleaned):
+        session = super().session_for(request, cleaned)
+        session.survey_date = cleaned.get("survey_date")
+        return session
 
     def get_export_queryset(self, request):
         from registry.exports import survey_export_queryset

@@ -38,6 +38,13 @@ class PartnerPlan:
     def partner_names(self):
         return {attribute: getattr(self.partner, attribute) for attribute in NAME_ATTRIBUTES}
 
+    def keep_existing(self):
+        """Add nothing to an existing partner (the importing user may not change partners)."""
+        if not self.is_new:
+            self.kept.extend((attribute, getattr(self.partner, attribute), value)
+                             for attribute, value in self.fills.items() if attribute in NAME_ATTRIBUTES)
+            self.fills = {}
+
     def apply(self):
         for attribute, value in self.fills.items():
             setattr(self.partner, attribute, value)

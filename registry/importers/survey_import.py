@@ -26,9 +26,6 @@ def import_survey_file(content, file_name, survey_date, *, user=None, dry_run=Fa
     result = resource.import_data(dataset, dry_run=dry_run, user=user, file_name=file_name)
     outcome = result.outcome
     outcome.source_description = dataset.table_description
-    if dataset.reference_date and survey_date and dataset.reference_date != survey_date:
-        outcome.warnings.insert(0, f"the sheet's title gives {dataset.reference_date:%Y-%m-%d}, "
-                                   f"the import is for {survey_date:%Y-%m-%d}")
     if dry_run:
         outcome.import_record = None
     return outcome

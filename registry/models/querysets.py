@@ -21,3 +21,15 @@ class SharedQuerySet(RestrictedQuerySet):
     """Records shared by every organization: visible to anyone with the view permission."""
 
     organization_field = None
+
+
+def related_count(rows, field):
+    """Per outer row, how many of ``rows`` (already restricted to what the user sees) point at it by ``field``.
+
+    A subquery instead of Count() over the relation, so rows the user may not see are never counted.
+    """
+    from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+    from django.db.models.functions import Coalesce
+
+    counted = rows.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(count=Count("pk")).values("count")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))

@@ -1,3 +1,4 @@
+import datetime
 """The change log: every history entry the user may read, newest first, filtered and exportable."""
 import csv
 import io
@@ -6,6 +7,7 @@ import tablib
 from django import forms
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
+from django.core.validators import MaxValueValidator
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -44,8 +46,10 @@ class ChangeLogFilterForm(forms.Form):
     date_from = forms.DateField(
         label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    date_to = forms.DateField(label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    import_record = forms.IntegerField(label=gettext_lazy("Import #"), required=False, min_value=1)
+    date_to = forms.DateField(label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                              validators=[MaxValueValidator(datetime.date(9999, 12, 30))])
+    import_record = forms.IntegerField(label=gettext_lazy("Import #"), required=False, min_value=1,
+                                       max_value=2**31 - 1)
     reason = forms.CharField(label=gettext_lazy("Reason contains"), required=False)
     group = forms.UUIDField(label=gettext_lazy("Change group"), required=False)
 
@@ -92,9 +96,12 @@ def _filter_form(request):
     return ChangeLogFilterForm(params, models=models), params
 
 
+MAX_PAGE = 1_000_000  # beyond any history; keeps the OFFSET within the database's integer range
+
+
 def _page_number(request):
     try:
-        return max(int(request.GET.get("page", 1)), 1)
+        return min(max(int(request.GET.get("page", 1)), 1), MAX_PAGE)
     except ValueError:
         return 1
 

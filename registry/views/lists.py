@@ -3,8 +3,7 @@ import datetime
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F
 from django.http import HttpResponseBadRequest
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView
@@ -12,6 +11,7 @@ from django.views.generic import ListView
 from registry.exports_lists import AGREEMENT_COLUMNS, BASE_COLUMNS, CONTRACTOR_COLUMNS, export_response
 from registry.filters import AgreementFilterSet, BaseFilterSet, ContractorFilterSet
 from registry.models import Agreement, Base, Contractor
+from registry.models.querysets import related_count
 from registry.permissions import has_model_permission
 
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -95,18 +95,6 @@ class AgreementListView(FilteredListView):
         return super().get_context_data(today=datetime.date.today(), **kwargs)
 
 
-def bases_run_count(bases, role_field):
-    """Visible bases that a contractor runs (contractor) or hosts (host_agency), as a subquery."""
-    counted = (
-        bases.filter(**{role_field: OuterRef("pk")})
-        .order_by()
-        .values(role_field)
-        .annotate(count=Count("pk"))
-        .values("count")
-    )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
-
-
 class ContractorListView(FilteredListView):
     model = Contractor
     filterset_class = ContractorFilterSet
@@ -122,8 +110,8 @@ class ContractorListView(FilteredListView):
             super()
             .scoped_queryset()
             .annotate(
-                contracted_count=bases_run_count(bases, "contractor"),
-                hosted_count=bases_run_count(bases, "host_agency"),
+                contracted_count=related_count(bases, "contractor"),
+                hosted_count=related_count(bases, "host_agency"),
             )
             .annotate(base_count=F("contracted_count") + F("hosted_count"))
         )

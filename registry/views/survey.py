@@ -1,5 +1,6 @@
 """Survey pages: the rounds, a round's report, its update progress and the clerks' review."""
 import datetime
+import re
 
 from django import forms
 from django.contrib import messages
@@ -28,6 +29,13 @@ from registry.review import (
 from registry.views.lists import StaffPageMixin
 
 STATE_LABELS = dict(ReviewState.choices)
+
+
+def record_id(text):
+    """A primary key from a request parameter, or None (ASCII digits only, within the key's range)."""
+    if text and re.fullmatch(r"[0-9]{1,18}", text):
+        return int(text)
+    return None
 
 
 class SurveyRoundListView(StaffPageMixin, ListView):
@@ -128,8 +136,8 @@ class SurveyReviewView(ReviewerMixin, TemplateView):
 
     def bases(self):
         bases = reviewable_bases(self.request.user)
-        organization_id = self.request.GET.get("organization")
-        if organization_id and organization_id.isdigit():
+        organization_id = record_id(self.request.GET.get("organization"))
+        if organization_id:
             bases = bases.filter(organization_id=organization_id)
         return bases
 
@@ -148,7 +156,7 @@ class SurveyReviewView(ReviewerMixin, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
-        requested = {int(pk) for pk in request.POST.getlist("base") if pk.isdigit()}
+        requested = {record_id(pk) for pk in request.POST.getlist("base")} - {None}
         bases = list(reviewable_bases(request.user).filter(pk__in=requested))
         if len(bases) != len(requested):
             raise PermissionDenied
