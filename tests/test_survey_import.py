@@ -312,3 +312,17 @@ def test_import_command_exit_status_and_summary_line(tmp_path, capsys):
     assert exit_status.value.code == 1
     out = capsys.readouterr().out
     assert "row 6, column 団体名: 不明な団体名「存在しない市」" in out and out.strip().endswith("errors=1")
+
+
+def test_export_never_writes_a_formula_and_the_text_comes_back(tmp_path):
+    import openpyxl
+
+    assert not run(as_text([base_row(remarks="=HYPERLINK(\"http://x\")", activities="+81 6 1234")])).errors
+    target = tmp_path / "out.xlsx"
+    call_command("export_survey", "--survey-date", "2019-09-30", "-o", str(target))
+    sheet = openpyxl.load_workbook(target).active
+    remarks = sheet.cell(row=5, column=17)
+    assert (remarks.value, remarks.data_type) == ("=HYPERLINK(\"http://x\")", "s")
+    assert sheet.cell(row=5, column=15).data_type == "s"
+    again = run(target.read_bytes(), "out.xlsx")
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 1)
