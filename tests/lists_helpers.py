@@ -1,10 +1,9 @@
-"""Records for the list and survey page tests; users come from tests/roles.py (the real roles)."""
+"""Records and parsed exports for the list and survey page tests."""
 import csv
 import io
 
 from registry.models import BaseRoundRecord
 from registry.resources import ROUND_SNAPSHOT_FIELDS
-from tests.roles import make_user  # noqa: F401  (re-exported for the page tests)
 
 
 def record_for(survey_round, base, **overrides):

@@ -8,7 +8,8 @@ from registry.exports_lists import BASE_COLUMNS
 from registry.models import BaseStatus, Contractor, JointOffice
 from registry.permissions import Role
 from tests.factories import make_base, make_contractor
-from tests.lists_helpers import csv_rows, make_user, xlsx_rows
+from tests.lists_helpers import csv_rows, xlsx_rows
+from tests.roles import make_user
 
 pytestmark = pytest.mark.django_db
 URL = reverse("registry:base_list")

@@ -9,7 +9,8 @@ from registry.models import Agreement, AgreementRenewal, AgreementType, Contract
 from registry.parsing.dates import Precision
 from registry.permissions import Role
 from tests.factories import make_base, make_contractor
-from tests.lists_helpers import csv_rows, make_user, xlsx_rows
+from tests.lists_helpers import csv_rows, xlsx_rows
+from tests.roles import make_user
 
 pytestmark = pytest.mark.django_db
 AGREEMENTS = reverse("registry:agreement_list")

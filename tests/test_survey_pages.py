@@ -10,7 +10,8 @@ from registry.models import BaseRoundRecord, ReviewState, SurveyRound
 from registry.permissions import Role
 from registry.review import REASON_UNCHANGED
 from tests.factories import make_base
-from tests.lists_helpers import make_user, record_for
+from tests.lists_helpers import record_for
+from tests.roles import make_user
 
 pytestmark = pytest.mark.django_db
 LAST_YEAR = datetime.date(2017, 9, 30)

@@ -13,7 +13,8 @@ from registry.report import summary_rows
 from registry.summary import survey_summary
 from tests.conftest import SURVEY_2017
 from tests.factories import make_base
-from tests.lists_helpers import make_user, record_for
+from tests.lists_helpers import record_for
+from tests.roles import make_user
 
 pytestmark = pytest.mark.django_db
 DATE_2017 = datetime.date(2017, 9, 30)

@@ -4,7 +4,7 @@ import io
 from import_export.formats.base_formats import Format
 
 from .reader import read_table
-from .survey_sheet import COLUMNS, LABELS, ROW_COLUMN, TITLE_TEXT, parse_survey_table, sheet_to_dataset
+from .survey_sheet import COLUMNS, LABELS, TITLE_TEXT, parse_survey_table, sheet_to_dataset
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STAFF_COLUMNS = ("staff_total", "staff_dispatched", "staff_local")
@@ -116,6 +116,3 @@ def survey_workbook_bytes(dataset, reference_date=None):
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-__all__ = ["SurveySheetFormat", "ROW_COLUMN", "survey_workbook_bytes"]
