@@ -1,5 +1,6 @@
 """The survey sheet in: formats, clean-up rules, errors, all-or-nothing, a round's semantics, the 2017 file."""
 import datetime
+import io
 
 import pytest
 from django.core.management import call_command
@@ -326,3 +327,16 @@ def test_export_never_writes_a_formula_and_the_text_comes_back(tmp_path):
     assert sheet.cell(row=5, column=15).data_type == "s"
     again = run(target.read_bytes(), "out.xlsx")
     assert (again.new, again.updated, again.unchanged) == (0, 0, 1)
+
+
+def test_a_year_that_excel_turned_into_a_date_is_read_as_its_fiscal_year():
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(io.BytesIO(as_xlsx([base_row(), base_row(number="4")])))
+    sheet = workbook.active
+    sheet.cell(row=5, column=9).value = datetime.datetime(1985, 4, 1)
+    sheet.cell(row=6, column=9).value = datetime.datetime(1986, 3, 31)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    assert not run(buffer.getvalue(), "sheet.xlsx").errors
+    assert dict(Base.objects.values_list("number", "established_fy")) == {3: 1985, 4: 1985}

@@ -203,12 +203,18 @@ def build_row(number, cells, mapping, header_width):
     values = {column: "" for column, _label in COLUMNS}
     for index, column in mapping.items():
         if index < len(cells):
-            clean = normalize_cell if column in NORMALIZED_COLUMNS else plain_text
-            values[column] = clean(cells[index])
+            values[column] = clean_value(column, cells[index])
     if not values["url"] and re.fullmatch(r"https?://\S+", values["activities"]):
         values["url"], values["activities"] = values["activities"], ""
         notes.append(_("a URL found in the activities column was moved to the URL column"))
     return SurveyRow(number=number, values=values, notes=notes)
+
+
+def clean_value(column, cell):
+    if column == "established" and isinstance(cell, datetime.date):
+        # Excel turned the year into a date: take the fiscal year (April to March) that contains it.
+        return str(cell.year if cell.month >= 4 else cell.year - 1)
+    return (normalize_cell if column in NORMALIZED_COLUMNS else plain_text)(cell)
 
 
 def column_index(mapping, column):
