@@ -236,6 +236,13 @@ def test_a_renewal_without_any_date_is_an_error():
         f"row {FIRST_ROW}, column 更新: 「~」 gives neither a renewal date nor a date it runs to"]
 
 
+def test_a_renewal_that_runs_out_before_it_was_renewed_is_an_error():
+    outcome = run(as_text([tie_row(**{"更新": "2008-10-29~2005-10-28"})]))
+    assert [str(p) for p in outcome.errors] == [
+        f"row {FIRST_ROW}, column 更新: 「2008-10-29~2005-10-28」 runs out before it was renewed"]
+    assert AgreementRenewal.objects.count() == 0
+
+
 # -- errors, preview, all or nothing, history ---------------------------------------------
 
 def test_errors_name_row_and_column_and_nothing_is_written():

@@ -124,6 +124,8 @@ def read_renewal(item):
         valid_until = end_of_period(until, until_precision)
     if renewed_on is None and valid_until is None:
         raise ValueProblem(_("「%(item)s」 gives neither a renewal date nor a date it runs to") % {"item": item})
+    if renewed_on is not None and valid_until is not None and valid_until < renewed_on:
+        raise ValueProblem(_("「%(item)s」 runs out before it was renewed") % {"item": item})
     return RenewalEntry(renewed_on, precision, valid_until)
 
 

@@ -165,3 +165,7 @@ class AgreementRenewal(models.Model):
 
     def __str__(self):
         return format_partial_date(self.renewed_on, self.renewed_precision) or str(_("renewal"))
+
+    def clean(self):
+        if self.renewed_on and self.valid_until and self.valid_until < self.renewed_on:
+            raise ValidationError({"valid_until": _("A renewal cannot run out before it was renewed.")})
