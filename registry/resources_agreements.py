@@ -393,11 +393,8 @@ def sync_renewals(agreement, entries):
 def import_agreement_file(content, file_name, *, user=None, dry_run=False):
     """Preview (dry_run) or apply one agreement sheet; returns the ImportOutcome."""
     dataset = read_agreement_dataset(content, file_name)
-    session = ImportSession(kind=ImportRecord.Kind.AGREEMENTS, user=user, file_name=file_name, content=content,
-                            table_description=dataset.table_description, encoding=dataset.encoding,
-                            delimiter=dataset.delimiter)
-    result = AgreementResource(session=session).import_data(dataset, dry_run=dry_run, user=user, file_name=file_name)
-    outcome = result.outcome
+    session = ImportSession(kind=ImportRecord.Kind.AGREEMENTS, user=user, file_name=file_name)
+    outcome = AgreementResource(session=session).import_data(dataset, dry_run=dry_run).outcome
     if dry_run:
         outcome.import_record = None
     return outcome

@@ -1,5 +1,4 @@
 """One run of an import: the round it is for, who runs it, and the record created on its first write."""
-import hashlib
 from dataclasses import dataclass, field
 
 from registry.history import current_context
@@ -11,19 +10,13 @@ class ImportSession:
     survey_date: object = None
     user: object = None
     file_name: str = ""
-    content: bytes = b""
     kind: str = ImportRecord.Kind.SURVEY
-    table_description: str = ""
     encoding: str = ""
     delimiter: str = ""
     notices: list = field(default_factory=list)
     record: ImportRecord = None
-    sha256: str = ""
+    sha256: str = ""  # of the file as uploaded; the reader computes it
     _round: SurveyRound = None
-
-    def __post_init__(self):
-        if self.content and not self.sha256:
-            self.sha256 = hashlib.sha256(self.content).hexdigest()
 
     @property
     def user_name(self):

@@ -13,19 +13,8 @@ def read_survey_dataset(content, file_name=""):
 def import_survey_file(content, file_name, survey_date, *, user=None, dry_run=False):
     """Preview (dry_run) or apply one survey file; returns the SurveyOutcome."""
     dataset = read_survey_dataset(content, file_name)
-    session = ImportSession(
-        survey_date=survey_date,
-        user=user,
-        file_name=file_name,
-        content=content,
-        table_description=dataset.table_description,
-        encoding=dataset.encoding,
-        delimiter=dataset.delimiter,
-    )
-    resource = SurveyBaseResource(session=session)
-    result = resource.import_data(dataset, dry_run=dry_run, user=user, file_name=file_name)
-    outcome = result.outcome
-    outcome.source_description = dataset.table_description
+    session = ImportSession(survey_date=survey_date, user=user, file_name=file_name)
+    outcome = SurveyBaseResource(session=session).import_data(dataset, dry_run=dry_run).outcome
     if dry_run:
         outcome.import_record = None
     return outcome
