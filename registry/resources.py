@@ -67,12 +67,6 @@ class SurveyBaseResource(RecordedImportResource):
         )
         export_order = fields
         import_id_fields = ("organization", "number")
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
-        store_instance = True
-        use_transactions = True
-        skip_html_diff = True
 
     def __init__(self, session=None, **kwargs):
         super().__init__(**kwargs)

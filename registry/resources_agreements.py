@@ -103,12 +103,6 @@ class AgreementResource(RecordedImportResource):
                   "intermediaries", "source_title", "source_url", "source_language", "notes")
         export_order = fields
         import_id_fields = ("organization", "partner", "agreement_type")
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
-        store_instance = True
-        use_transactions = True
-        skip_html_diff = True
 
     def __init__(self, session=None, **kwargs):
         super().__init__(**kwargs)

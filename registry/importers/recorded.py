@@ -14,6 +14,16 @@ class RecordedImportResource(resources.ModelResource):
     ``result.outcome``.
     """
 
+    class Meta:
+        # Re-importing a sheet writes nothing; rows keep their instance for the outcome; the model's
+        # own validation runs on every row; the preview is ours, not import-export's HTML diff.
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+        store_instance = True
+        use_transactions = True
+        skip_html_diff = True
+
     def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None,
                     collect_failed_rows=False, rollback_on_validation_errors=False, **kwargs):
         """All or nothing: any invalid row rolls the whole import back, whoever calls it."""
