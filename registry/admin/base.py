@@ -248,6 +248,19 @@ def restrict_field_choices(field, request):
     return field
 
 
+class LogAdmin(admin.ModelAdmin):
+    """A record written only by the system (import records, role changes): read, never edited."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ScopedInline:
     """Inline mixin: rows and choices restricted like the parent admin."""
 

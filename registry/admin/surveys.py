@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.models import ImportRecord, SurveyRound
 
-from .base import ScopedAdmin
+from .base import LogAdmin, ScopedAdmin
 
 
 @admin.register(SurveyRound)
@@ -16,7 +16,7 @@ class SurveyRoundAdmin(ScopedAdmin):
 
 
 @admin.register(ImportRecord)
-class ImportRecordAdmin(admin.ModelAdmin):
+class ImportRecordAdmin(LogAdmin):
     list_display = ["id", "kind", "survey_round", "file_name", "user_name", "created_at", "counts", "change_log"]
     list_filter = ["kind", "survey_round"]
     list_select_related = ["survey_round"]
@@ -26,12 +26,3 @@ class ImportRecordAdmin(admin.ModelAdmin):
     def change_log(self, obj):
         url = reverse("registry:history") + f"?import_record={obj.pk}"
         return format_html('<a href="{}">{}</a>', url, _("Review the changes of this import"))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
