@@ -175,6 +175,15 @@ def tracked_m2m_fields(model):
     return sorted(model._tracked_history.get_m2m_fields_from_model(model), key=lambda f: f.name)
 
 
+class NotRevertible(Exception):
+    """The record's history is kept for the record, but may not be replayed (who has access)."""
+
+
+def is_revertible(model):
+    """Access records (memberships) are granted and revoked with grant_role/revoke_role only, never by revert."""
+    return getattr(model, "history_revertible", True)
+
+
 def restore_version(version, reason, user=None):
     """Make the record what it was in ``version`` (recreating it if deleted), as one revert entry.
 
@@ -183,6 +192,8 @@ def restore_version(version, reason, user=None):
     Returns the restored instance (no entry is written if nothing differs).
     """
     model = version.instance_type
+    if not is_revertible(model):
+        raise NotRevertible(model._meta.label)
     pk_name = model._meta.pk.attname
     instance = model._default_manager.filter(pk=getattr(version, pk_name)).first()
     created = instance is None

@@ -14,7 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from registry.history import current_context, restore_version
+from registry.history import current_context, is_revertible, restore_version
 from registry.permissions import can_revert, record_in_scope, restrict_choices, restrict_queryset, user_can
 
 CHANGE_REASON_FIELD = "change_reason"
@@ -165,7 +165,10 @@ class ScopedAdmin(SimpleHistoryAdmin):
         super().save_model(request, obj, form, change)
         # Every caller runs this inside a transaction: refusing here rolls the save back,
         # so nobody can move a record to an organization outside their scope.
-        if not restrict_queryset(self.model._default_manager.filter(pk=obj.pk), request.user, "change").exists():
+        # A new record is checked against the right to add (a clerk may add a shared contractor
+        # without being allowed to change existing ones), an edited one against the right to change.
+        action = "change" if change else "add"
+        if not restrict_queryset(self.model._default_manager.filter(pk=obj.pk), request.user, action).exists():
             raise PermissionDenied(_("This record would leave your organizations."))
 
     # --- history ----------------------------------------------------------------------------
@@ -193,8 +196,13 @@ class ScopedAdmin(SimpleHistoryAdmin):
         for record, entry in zip(records, describe(records)):
             record.entry = entry
 
+    def revert_disabled(self, request, obj=None):
+        return not is_revertible(self.model) or super().revert_disabled(request, obj)
+
     def may_revert(self, request, obj):
-        """Supervisors revert whatever they may see; editors revert what they may change."""
+        """Supervisors revert whatever they may see; editors revert what they may change; nobody reverts access."""
+        if not is_revertible(self.model):
+            return False
         if obj is None:
             return can_revert(request.user) or self.has_add_permission(request)
         if can_revert(request.user):
