@@ -13,8 +13,8 @@ from typing import Callable
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 
-from registry.importers.formats import FORMULA_STARTS, XLSX_CONTENT_TYPE, write_text_cell
 from registry.parsing.eras import format_fiscal_year
+from registry.sheets.formats import FORMULA_STARTS, XLSX_CONTENT_TYPE, write_text_cell
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 

@@ -4,7 +4,7 @@ import io
 from import_export.formats.base_formats import Format
 
 from .reader import read_table
-from .survey_sheet import COLUMNS, LABELS, TITLE_TEXT, parse_survey_table, sheet_to_dataset
+from registry.sheets.survey.layout import COLUMNS, LABELS, TITLE_TEXT, parse_survey_table, sheet_to_dataset
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STAFF_COLUMNS = ("staff_total", "staff_dispatched", "staff_local")

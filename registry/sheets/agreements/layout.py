@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from registry.parsing.text import normalize_cell, plain_text
 from registry.parsing.ties import TieParseError, parse_ties
 
-from .formats import SheetFormat, write_text_cell
-from .reader import ROW_COLUMN, SheetTable, read_table
+from registry.sheets.formats import SheetFormat, write_text_cell
+from registry.sheets.reader import ROW_COLUMN, SheetLayoutError, SheetTable, read_table
 
 TITLE_TEXT = "友好提携・姉妹都市等一覧"
 
@@ -59,10 +59,6 @@ EXPORT_KEYS = tuple(column.key for column in COLUMNS if column.key != "tie")
 # Cells compared after NFKC (codes, dates, kinds); the rest is kept as written.
 NORMALIZED_KEYS = frozenset({"org_code", "org_name", "country", "partner_kind", "agreement_type", "signed", "ends",
                              "source_url", "source_language"})
-
-
-class SheetLayoutError(ValueError):
-    pass
 
 
 def label_key(text):
