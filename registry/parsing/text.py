@@ -31,6 +31,17 @@ _INT_SUFFIXES = ("名", "人")
 _NEGATIVE_SIGNS = ("-", "−", "–")
 
 
+# Characters no cell or form field keeps: C0 controls other than tab, line feed and carriage
+# return, and DEL. Word's soft line break (vertical tab) and the form feed become line breaks.
+_LINE_BREAK_CONTROLS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})
+_CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
+
+
+def clean_control_characters(text: str) -> str:
+    """Text without control characters (which xlsx cannot hold and PostgreSQL refuses as NUL)."""
+    return _CONTROL_RE.sub("", text.translate(_LINE_BREAK_CONTROLS))
+
+
 def plain_text(value) -> str:
     """Free text as written: stripped, with dash-only cells as '' but no NFKC."""
     if value is None or not isinstance(value, str):
