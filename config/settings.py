@@ -172,6 +172,15 @@ STORAGES = {
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = env_flag("WHITENOISE_USE_FINDERS", default=not (STATIC_ROOT / "admin").is_dir())
 
+# What the sheet reader accepts (registry/sheets/reader.py); a file over a limit is refused with a message.
+SHEET_MAX_UPLOAD_BYTES = env_int("SHEET_MAX_UPLOAD_BYTES", 20_000_000)
+SHEET_MAX_ROWS = env_int("SHEET_MAX_ROWS", 50_000)
+SHEET_MAX_COLUMNS = env_int("SHEET_MAX_COLUMNS", 200)
+SHEET_MAX_CELL_CHARS = env_int("SHEET_MAX_CELL_CHARS", 10_000)
+SHEET_MAX_XLSX_UNCOMPRESSED_BYTES = env_int("SHEET_MAX_XLSX_UNCOMPRESSED_BYTES", 200_000_000)
+# Uploads waiting for their confirmation are deleted after confirm, cancel, or this many seconds.
+IMPORT_UPLOAD_MAX_AGE = env_int("IMPORT_UPLOAD_MAX_AGE", 60 * 60)
+
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
