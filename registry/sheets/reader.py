@@ -217,7 +217,20 @@ def decode_text(content: bytes):
         if encoding == "utf-8-sig" and not content.startswith(b"\xef\xbb\xbf"):
             continue
         return text, ("utf-8 (BOM)" if encoding == "utf-8-sig" else encoding)
-    raise SheetReadError(_("The file is neither UTF-8 nor Shift_JIS (CP932) text."))
+    # Neither decodes: name the first line that is not UTF-8 (often one pasted from another file).
+    first_bad = utf8_error_offset(content)
+    raise SheetReadError(
+        _("The file is neither UTF-8 nor Shift_JIS (CP932) text: line %(row)s is not UTF-8. "
+          "Save the whole file in one of these encodings.") % {"row": content.count(b"\n", 0, first_bad) + 1}
+    )
+
+
+def utf8_error_offset(content):
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return error.start
+    return 0
 
 
 def detect_delimiter(text: str) -> str:
@@ -234,8 +247,9 @@ def read_text(content: bytes, limits: SheetLimits) -> SheetTable:
         raise SheetReadError(_("Line %(row)s contains a NUL character: this is not a text file "
                                "(save the sheet as CSV or xlsx).") % {"row": line})
     delimiter = detect_delimiter(text)
-    # Strict: a quote must open and close a whole cell; the cell limit is checked per cell below.
-    csv.field_size_limit(max(limits.cell_chars * 4, 131072))
+    # Strict: a quote must open and close a whole cell. The cell limit is checked per cell below,
+    # with a message; the csv module's own limit only has to let any cell of an accepted upload through.
+    csv.field_size_limit(max(limits.upload_bytes, 131072))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     lines = text.splitlines()
     rows = []
