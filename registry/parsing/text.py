@@ -66,12 +66,11 @@ def normalize_cell(value) -> str:
 
 
 def _number_text(number: float | Decimal) -> str:
-    if number != number:  # NaN, e.g. an empty cell read by pandas
+    if isinstance(number, Decimal) and number.is_nan() or number != number:  # NaN, e.g. an empty cell
         return ""
-    try:
-        return str(int(number)) if number == int(number) else str(number)
-    except OverflowError:  # infinity
-        return str(number)
+    if abs(number) < 10**15 and number == int(number):  # whole numbers as Excel shows them
+        return str(int(number))
+    return str(number)  # fractions, infinity, and numbers too large to be counts or years
 
 
 def match_key(name) -> str:
@@ -175,4 +174,6 @@ def parse_int_cell(value) -> int | None:
         raise ValueError(f"数値ではありません: {value!r}") from None
     if not number.is_finite() or number != number.to_integral_value():
         raise ValueError(f"整数ではありません: {value!r}")
+    if number >= 10**9:  # no count is that large (and 1e999999999 would take minutes to expand)
+        raise ValueError(f"数が大きすぎます: {value!r}")
     return int(number)
