@@ -189,6 +189,9 @@ MEDIA_ROOT = BASE_DIR / "var" / "media"
 
 COUNTRIES_OVERRIDE = {}
 
+# dumpdata/loaddata (and backup/restore) keep times to the microsecond.
+SERIALIZATION_MODULES = {"json": "registry.serializers_json"}
+
 if not DEBUG:
     SESSION_COOKIE_HTTPONLY = True
     CSRF_COOKIE_HTTPONLY = True

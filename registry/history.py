@@ -49,6 +49,22 @@ def current_context():
 
 
 @contextlib.contextmanager
+def loading_recorded_data():
+    """Inside, records are being loaded as they were (loaddata, restore): no history entry or access-log
+    line is written, since the loaded data carries its own history."""
+    outer = getattr(_local, "loading", False)
+    _local.loading = True
+    try:
+        yield
+    finally:
+        _local.loading = outer
+
+
+def is_loading_recorded_data():
+    return getattr(_local, "loading", False)
+
+
+@contextlib.contextmanager
 def change_context(*, reason="", user=None, actor_name="", source="", import_record=None, new_group=True):
     """Attribute every history row written inside the block to this action.
 
@@ -141,11 +157,21 @@ class TrackedHistory(HistoricalRecords):
             sender._tracked_history = self
 
     def post_save(self, instance, created, using=None, **kwargs):
+        if is_loading_recorded_data():
+            return
         if not created and not kwargs.get("raw"):
             manager = getattr(instance, self.manager_name)
             if not has_changed_since_last_history(instance, manager):
                 return
         super().post_save(instance, created, using=using, **kwargs)
+
+    def post_delete(self, instance, using=None, **kwargs):
+        if not is_loading_recorded_data():
+            super().post_delete(instance, using=using, **kwargs)
+
+    def m2m_changed(self, instance, action, attr, pk_set, reverse, **kwargs):
+        if not is_loading_recorded_data():
+            super().m2m_changed(instance, action, attr, pk_set, reverse, **kwargs)
 
 
 @receiver(pre_create_historical_record)
