@@ -12,6 +12,7 @@ from registry.models import ImportRecord
 from registry.sheets.formats import SurveySheetFormat
 from registry.sheets.reader import SheetLayoutError, SheetReadError
 from registry.sheets.session import ImportSession
+from registry.sheets.uploads import sweep_stale_uploads
 from registry.sheets.survey.resource import SurveyBaseResource
 
 
@@ -20,6 +21,20 @@ class SheetImportMixin(ImportExportMixin):
 
     import_kind = None  # ImportRecord.Kind of the records this import writes
     layout_errors = ()  # the reader's exceptions that explain themselves to the user
+
+    def import_action(self, request, **kwargs):
+        sweep_stale_uploads()  # previews left more than an hour ago
+        return super().import_action(request, **kwargs)
+
+    def process_import(self, request, **kwargs):
+        sweep_stale_uploads()
+        try:
+            return super().process_import(request, **kwargs)
+        except FileNotFoundError:  # the preview's upload was swept: say so instead of failing
+            messages.error(request, gettext("This preview is more than an hour old and its file has been deleted: "
+                                            "upload the file again."))
+            opts = self.model._meta
+            return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_import"))
 
     def session_for(self, request, cleaned):
         return ImportSession(kind=self.import_kind, user=request.user,
