@@ -13,7 +13,7 @@ from registry.models import Agreement, AgreementRenewal, ImportRecord, Partner
 from registry.parsing.dates import Precision, format_partial_date
 from registry.resources_agreements import AgreementResource
 
-from .base import ReasonForm, ScopedAdmin, ScopedInline
+from .scoping import ReasonForm, ScopedAdmin, ScopedInline
 from .importing import SheetImportMixin
 
 

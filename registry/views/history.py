@@ -18,7 +18,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from registry.history_review import (
+from registry.history.log import (
     ACTION_CHOICES,
     HistoryFilters,
     entry_keys,

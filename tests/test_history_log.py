@@ -13,16 +13,16 @@ from django.utils import timezone
 from django.utils.text import capfirst
 
 from registry.history import Source, change_context
-from registry.history_review import HistoryFilters, entry_keys, history_querysets
+from registry.history.log import HistoryFilters, entry_keys, history_querysets
 from registry.models import (
     Agreement,
     AgreementType,
     Base,
-    BaseForm,
     BaseRoundRecord,
     Contractor,
     ImportRecord,
     Membership,
+    OperatingForm,
     Partner,
     SurveyRound,
 )
@@ -65,7 +65,7 @@ def seeded(superuser, organization):
         osaka_base = make_base(osaka, name="上海事務所", established_fy=2002, countries=["CN"])
     with change_context(user=superuser, source=Source.ADMIN, reason="名称の訂正"):
         osaka_base.name = "上海代表処"
-        osaka_base.form = BaseForm.CONTRACTED
+        osaka_base.form = OperatingForm.CONTRACTED
         osaka_base.contractor = make_contractor("上海諮詢有限公司")
         osaka_base.countries = ["CN", "HK"]
         osaka_base.established_fy = 2019
@@ -87,7 +87,7 @@ def test_newest_first_with_differences_as_people_read_them(admin_client, seeded)
     assert page.index("削除予定") < page.index("取込拠点") < page.index("上海代表処")
     assert "<del>2002(平成14年度)</del> → <ins>2019(令和元年度)</ins>" in page
     assert "<del>中国</del> → <ins>中国、香港</ins>" in page
-    assert f"<del>{BaseForm.OWN_OFFICE.label}</del> → <ins>{BaseForm.CONTRACTED.label}</ins>" in page
+    assert f"<del>{OperatingForm.OWN_OFFICE.label}</del> → <ins>{OperatingForm.CONTRACTED.label}</ins>" in page
     assert "<ins>上海諮詢有限公司</ins>" in page
     label = capfirst(str(Base._meta.get_field("established_fy").verbose_name))
     assert f"<strong>{label}</strong>" in page
