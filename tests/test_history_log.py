@@ -23,12 +23,14 @@ from registry.models import (
     ImportRecord,
     Membership,
     OperatingForm,
+    Organization,
     Partner,
     SurveyRound,
 )
 from registry.permissions import Role
 from registry.views import history as history_views
 from tests.factories import make_base, make_contractor
+from tests.roles import client_for, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -234,3 +236,28 @@ def test_page_query_count_does_not_depend_on_rows_or_page_size(admin_client, sup
     assert page_queries(admin_client, page=3) == (few, 50)
     monkeypatch.setattr(history_views, "PAGE_SIZE", 10)
     assert page_queries(admin_client) == (few, 10)
+
+
+def test_history_scope_follows_any_past_owner():
+    """A clerk does not see entries of a record that belongs to another organization now."""
+    base = make_base("大阪府", 7, name="誤登録")
+    base.organization = Organization.objects.get(name="京都府")
+    base.save()  # a coordinator corrects the base's organization
+    survey_round = SurveyRound.objects.create(reference_date=datetime.date(2020, 9, 30))
+    with change_context(reason="京都府の更新"):
+        BaseRoundRecord.objects.create(survey_round=survey_round, base=base, form="a", staff_dispatched=9,
+                                       staff_local=0, countries=["CN"], cities="上海", name="誤登録")
+    c = client_for(make_user(Role.CLERK, "大阪府"))
+    assert "京都府の更新" not in c.get("/history/").content.decode()
+    assert "京都府の更新" not in c.get("/history/export.csv").content.decode("utf-8-sig")
+
+
+@pytest.mark.parametrize("url", [
+    "/history/?date_to=9999-12-31", "/history/export.csv?date_to=9999-12-31",
+    "/history/?page=99999999999999999999",
+    "/history/?import_record=99999999999999999999",  # SQLite only
+])
+def test_no_server_error(url):
+    SurveyRound.objects.create(reference_date=datetime.date(2019, 9, 30))
+    response = client_for(make_user(Role.CLERK, "大阪府")).get(url)
+    assert response.status_code < 500
