@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, ListView, TemplateView, View
 
 from registry.exports import export_survey_xlsx
-from registry.importers.formats import XLSX_CONTENT_TYPE
+from registry.downloads import XLSX_CONTENT_TYPE
 from registry.models import Organization, ReviewState, SurveyRound
 from registry.report import compare_rounds, survey_report
 from registry.review import (
