@@ -8,10 +8,10 @@ from django.test import Client
 from django.urls import reverse
 
 from registry.history import change_context
-from registry.importers.survey_import import import_survey_file
 from registry.models import Base, BaseRoundRecord, Organization, OrganizationAlias, Partner, SurveyRound
 from registry.permissions import Role
-from registry.resources_agreements import import_agreement_file
+from registry.sheets.agreements.resource import import_agreement_file
+from registry.sheets.survey.importing import import_survey_file
 from tests import agreement_sheets as ag
 from tests.factories import make_base, make_contractor
 from tests.lists_helpers import body as response_body

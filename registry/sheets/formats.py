@@ -6,7 +6,7 @@ from import_export.formats.base_formats import Format
 from registry.downloads import XLSX_CONTENT_TYPE, write_cell
 
 from .reader import read_table
-from .survey_sheet import COLUMNS, LABELS, TITLE_TEXT, parse_survey_table, sheet_to_dataset
+from registry.sheets.survey.layout import COLUMNS, LABELS, TITLE_TEXT, parse_survey_table, sheet_to_dataset
 
 STAFF_COLUMNS = ("staff_total", "staff_dispatched", "staff_local")
 STAFF_SUBLABELS = {"staff_total": "計(a)+(b) 自動計算", "staff_dispatched": "派遣(a)", "staff_local": "現地(b)"}

@@ -17,9 +17,8 @@ from registry.parsing.text import normalize_cell, plain_text
 from registry.parsing.ties import TieParseError, parse_ties
 
 from registry.downloads import Column, write_cell
-
-from .formats import SheetFormat
-from .reader import ROW_COLUMN, SheetTable, read_table
+from registry.sheets.formats import SheetFormat
+from registry.sheets.reader import ROW_COLUMN, SheetLayoutError, SheetTable, read_table
 
 TITLE_TEXT = "友好提携・姉妹都市等一覧"
 
@@ -54,10 +53,6 @@ EXPORT_KEYS = tuple(column.key for column in COLUMNS if column.key != "tie")
 # Cells compared after NFKC (codes, dates, kinds); the rest is kept as written.
 NORMALIZED_KEYS = frozenset({"org_code", "org_name", "country", "partner_kind", "agreement_type", "signed", "ends",
                              "source_url", "source_language"})
-
-
-class SheetLayoutError(ValueError):
-    pass
 
 
 def label_key(text):
