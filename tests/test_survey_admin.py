@@ -8,8 +8,8 @@ from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from registry.importers.survey_import import import_survey_file
 from registry.models import Base, ImportRecord, Organization, OrganizationAlias
+from registry.sheets.survey.importing import import_survey_file
 from tests.roles import client_for, make_user
 from tests.sheets import as_text, base_row
 
