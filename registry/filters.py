@@ -12,6 +12,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from registry.fields import FiscalYearField
 from registry.models import (
     Agreement,
     AgreementType,
@@ -24,7 +25,6 @@ from registry.models import (
 )
 from registry.models.organizations import REGION_CHOICES, prefecture_numbers_of_region
 from registry.parsing.dates import DateParseError, Precision, parse_partial_date, period_end
-from registry.parsing.eras import EraError, parse_fiscal_year
 
 
 def country_choices():
@@ -55,21 +55,6 @@ def visible_bases(request):
 
 
 # -- form fields ---------------------------------------------------------------------------
-
-
-class FiscalYearField(forms.CharField):
-    """A fiscal year typed as an era year (H25, 平成25年度, 令和元年度) or Gregorian (2013)."""
-
-    def to_python(self, value):
-        text = super().to_python(value)
-        if not text:
-            return None
-        try:
-            return parse_fiscal_year(text)
-        except EraError:
-            raise ValidationError(
-                _("Enter a fiscal year such as H25, 平成25年度 or 2013."), code="invalid"
-            ) from None
 
 
 SEARCHABLE_YEARS = (1800, 2200)
