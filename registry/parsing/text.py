@@ -63,6 +63,11 @@ def _number_text(number: float | Decimal) -> str:
         return str(number)
 
 
+def label_key(text) -> str:
+    """A header label as compared: NFKC, no whitespace, upper case (「拠点 No」 = 「拠点ＮＯ」)."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text or ""))).upper()
+
+
 def match_key(name) -> str:
     """Return a key for comparing organisation names.
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from registry.parsing.eras import EraError, to_gregorian
-from registry.parsing.text import normalize_cell, plain_text
+from registry.parsing.text import label_key, normalize_cell, plain_text
 
 from registry.sheets.reader import ROW_COLUMN, SheetLayoutError, SheetTable
 
@@ -88,10 +88,6 @@ class SurveySheet:
     rows: list
     reference_date: datetime.date = None
     notices: list = field(default_factory=list)
-
-
-def label_key(text):
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text or ""))).upper()
 
 
 def header_key(label):
