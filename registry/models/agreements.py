@@ -10,6 +10,7 @@ from django_countries.fields import CountryField
 from registry.history import TrackedHistory
 from registry.parsing.dates import Precision, format_partial_date
 from registry.parsing.text import match_key
+from registry.parsing.ties import TieType
 
 from .querysets import RestrictedQuerySet, SharedQuerySet
 
@@ -61,11 +62,13 @@ class Partner(models.Model):
 
 
 class AgreementType(models.TextChoices):
-    SISTER_CITY = "sister_city", _("Sister city")
-    FRIENDSHIP = "friendship", _("Friendship tie")
-    MOU = "mou", _("MOU")
-    ECONOMIC = "economic", _("Economic exchange agreement")
-    OTHER = "other", _("Other")
+    """The parser's ``TieType`` codes with their labels."""
+
+    SISTER_CITY = TieType.SISTER_CITY, _("Sister city")
+    FRIENDSHIP = TieType.FRIENDSHIP, _("Friendship tie")
+    MOU = TieType.MOU, _("MOU")
+    ECONOMIC = TieType.ECONOMIC, _("Economic exchange agreement")
+    OTHER = TieType.OTHER, _("Other")
 
 
 def runs_on(day):
