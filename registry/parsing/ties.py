@@ -15,7 +15,7 @@ from enum import StrEnum
 from .countries import split_country_prefix
 from .dates import DateParseError, Precision, parse_partial_date
 from .eras import ERA_TOKEN_PATTERN
-from .text import normalize_cell
+from .text import normalize_cell, split_outside_brackets
 
 
 class TieType(StrEnum):
@@ -163,13 +163,10 @@ def parse_ties(cell) -> list[TieParts]:
 
 
 def _split_ties(text: str) -> list[str]:
-    items, current, depth = [], [], 0
-    for ch in text:
-        depth += {"(": 1, ")": -1}.get(ch, 0)
-        if depth == 0 and (ch in "\n、;/" or (ch.isspace() and "".join(current).rstrip().endswith(")"))):
-            items.append("".join(current))
-            current = []
-        else:
-            current.append(ch)
-    items.append("".join(current))
-    return items
+    """Ties are separated by a line break, 、 ; / or a space after a closing bracket, outside brackets."""
+    return split_outside_brackets(text, _is_tie_separator, brackets={"(": ")"})
+
+
+def _is_tie_separator(text: str, index: int, chunk: list) -> bool:
+    ch = text[index]
+    return ch in "\n、;/" or (ch.isspace() and "".join(chunk).rstrip().endswith(")"))
