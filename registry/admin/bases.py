@@ -97,4 +97,7 @@ class BaseRoundRecordAdmin(ScopedAdmin):
     list_filter = ["survey_round", "form", "status", "review_state"]
     search_fields = ["base__name", "base__organization__name"]
     list_select_related = ["survey_round", "base", "base__organization", "base__organization__prefecture"]
-    autocomplete_fields = ["base", "contractor"]
+
+    def get_readonly_fields(self, request, obj=None):
+        """Read-only here: registry.rounds writes round figures (review steps, imports, corrections)."""
+        return [field.name for field in self.model._meta.fields]

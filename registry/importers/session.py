@@ -48,11 +48,24 @@ class ImportSession:
             context.import_record = self.record
             if not context.reason:
                 context.reason = self.label
-        if self.survey_date is not None and survey_round is None:
-            self._round = SurveyRound.objects.create(reference_date=self.survey_date)
+        if self.survey_date is not None and (survey_round is None or not survey_round.is_open):
+            from registry.rounds.lifecycle import open_round
+
+            self._round = open_round(self.survey_date, user=self.user).survey_round
             self.record.survey_round = self._round
             self.record.save(update_fields=["survey_round"])
         return self.record
+
+    def check_round_accepts_import(self):
+        """A sheet goes into an open round (or opens one); a closed or published round is never rewritten."""
+        survey_round = self.survey_round()
+        if survey_round is not None and survey_round.is_frozen:
+            from registry.rounds.records import RoundRefused, require_open
+
+            try:
+                require_open(survey_round)
+            except RoundRefused as refusal:
+                raise ValueError(str(refusal)) from refusal
 
     @property
     def label(self):

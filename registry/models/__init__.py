@@ -3,7 +3,16 @@ from .bases import Base, BaseForm, BaseStatus
 from .contractors import Contractor, JointOffice
 from .memberships import Membership, RoleChange
 from .organizations import Organization, OrganizationAlias
-from .surveys import BaseRoundRecord, ImportRecord, ReviewState, SurveyRound
+from .surveys import (
+    BaseRoundRecord,
+    ImportRecord,
+    ReviewState,
+    RoundCorrection,
+    RoundReminder,
+    RoundResponse,
+    RoundStatus,
+    SurveyRound,
+)
 
 __all__ = [
     "Agreement",
@@ -22,5 +31,9 @@ __all__ = [
     "Partner",
     "ReviewState",
     "RoleChange",
+    "RoundCorrection",
+    "RoundReminder",
+    "RoundResponse",
+    "RoundStatus",
     "SurveyRound",
 ]
