@@ -1,5 +1,5 @@
 from .agreements import Agreement, AgreementRenewal, AgreementType, Partner
-from .bases import Base, BaseForm, BaseStatus
+from .bases import Base, BaseForm, BaseStatus, Closure
 from .contractors import Contractor, JointOffice
 from .memberships import Membership, RoleChange
 from .organizations import Organization, OrganizationAlias
@@ -22,6 +22,7 @@ __all__ = [
     "BaseForm",
     "BaseRoundRecord",
     "BaseStatus",
+    "Closure",
     "Contractor",
     "ImportRecord",
     "JointOffice",

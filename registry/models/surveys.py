@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
 from registry.history import TrackedHistory
@@ -73,7 +74,7 @@ class SurveyRound(models.Model):
 class ReviewState(models.TextChoices):
     NOT_REVIEWED = "not_reviewed", _("Not yet reviewed")
     UNCHANGED = "unchanged", _("Confirmed unchanged")
-    CHANGED = "changed", _("Changed")
+    CHANGED = "changed", pgettext_lazy("review state", "Changed")
     NEW = "new", _("Newly added")
     CLOSING = "closing", _("Proposed for closing")
 

@@ -152,3 +152,20 @@ def round_todo(user, survey_round=None):
         "not_reviewed": sum(1 for base in bases if records.get(base.pk) is None
                             or records[base.pk].review_state == ReviewState.NOT_REVIEWED),
     }
+
+
+def round_effects(base_id):
+    """What changing this base does to the rounds, in words for the person about to do it (revert, restore)."""
+    from django.utils.translation import gettext as _
+
+    effects = []
+    following = SurveyRound.objects.open().order_by("-reference_date").first()
+    if following is not None:
+        effects.append(_("%(round)s is open: its figures for this base follow this change.") % {"round": following})
+    frozen = SurveyRound.objects.frozen().filter(records__base_id=base_id).order_by("-reference_date")
+    for survey_round in frozen:
+        effects.append(
+            _("%(round)s is %(status)s: its figures do not change; a change to them is an explicit correction (訂正).")
+            % {"round": survey_round, "status": survey_round.get_status_display()}
+        )
+    return effects
