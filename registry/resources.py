@@ -119,8 +119,12 @@ class SurveyBaseResource(RecordedImportResource):
         return record
 
     def before_import(self, dataset, **kwargs):
-        self.session.check_round_accepts_import()
         self.read_sheet_metadata(dataset)
+        try:
+            self.session.check_round_accepts_import()
+        except ValueError:
+            del dataset[0:len(dataset)]  # nothing of the sheet is read into a closed round
+            raise
         self.check_title_date(getattr(dataset, "reference_date", None))
         rows = [dict(zip(dataset.headers, values)) for values in dataset]
         self.find_duplicate_numbers(rows)

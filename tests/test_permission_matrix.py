@@ -250,6 +250,8 @@ MATRIX = {
         Case("L 403 403 405 403 405", lambda w, step=step: survey_url(f"survey_{step}", w)),
         Case("L 403 403 R 403 R", lambda w, step=step: survey_url(f"survey_{step}", w), method="post"),
     ] for step in ("close", "publish", "remind")},
+    # The open round (none in the world): everyone signed in is sent to the list of rounds.
+    "registry:survey_current": [Case("L R R R R R", lambda w: reverse("registry:survey_current"))],
     "registry:survey_list": [Case("L 200 200 200 200 200", lambda w: survey_url("survey_list", w))],
     "registry:survey_published_sheet": [
         Case("L 404 404 404 404 404", lambda w: survey_url("survey_published_sheet", w), note="not published"),

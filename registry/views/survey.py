@@ -18,6 +18,7 @@ from registry.models import BaseRoundRecord, Organization, ReviewState, RoundCor
 from registry.report import compare_rounds, survey_report
 from registry.rounds import lifecycle
 from registry.rounds.progress import (
+    current_round,
     STATE_ORDER,
     pending_bases,
     progress_totals,
@@ -58,6 +59,19 @@ class SurveyRoundListView(StaffPageMixin, ListView):
         return super().get_context_data(
             title=_("Survey rounds"), open_form=OpenRoundForm() if can_open else None, **kwargs
         )
+
+
+class CurrentRoundView(StaffPageMixin, View):
+    """The open round: a clerk's to-do, or the progress for those who steer or read it."""
+
+    def get(self, request, *args, **kwargs):
+        survey_round = current_round()
+        if survey_round is None:
+            return HttpResponseRedirect(reverse("registry:survey_rounds"))
+        steers = request.user.has_perm("registry.change_surveyround") or not request.user.has_perm(
+            "registry.change_base")
+        name = "registry:survey_progress" if steers else "registry:survey_review"
+        return HttpResponseRedirect(reverse(name, args=[survey_round.reference_date]))
 
 
 class OpenRoundForm(forms.Form):
