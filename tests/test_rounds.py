@@ -237,7 +237,7 @@ def test_an_import_never_rewrites_a_closed_round(year, superuser):
     content = as_text([base_row(number="1", form="a", total="9", dispatched="4", local="5")])
     outcome = import_survey_file(content, "r.tsv", THIS_YEAR, user=superuser)
     assert [str(problem) for problem in outcome.errors] == [
-        "row -, column -: 2018-09-30 調査 is 締切: its figures change only while it is open."]
+        "row -, column -: 2018-09-30 調査 は締切です。調査の数値は受付中にしか変わりません。"]
     assert Base.objects.get(pk=year.bases[0].pk).staff_dispatched == 2
 
 
