@@ -106,7 +106,7 @@ def test_review_steps_change_the_state_at_once_and_leave_history(year):
 
 
 def test_import_follows_into_the_open_round(year, superuser):
-    from registry.importers.survey_import import import_survey_file
+    from registry.sheets.survey.importing import import_survey_file
     from tests.sheets import as_text, base_row
 
     content = as_text([base_row(number="1", form="a", year="", dept="", total="5", dispatched="2", local="3")])
@@ -230,7 +230,7 @@ def test_round_command_prints_counts_and_exits_1_on_refusal(year):
 
 
 def test_an_import_never_rewrites_a_closed_round(year, superuser):
-    from registry.importers.survey_import import import_survey_file
+    from registry.sheets.survey.importing import import_survey_file
     from tests.sheets import as_text, base_row
 
     lifecycle.close_round(year.this)

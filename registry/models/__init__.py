@@ -1,5 +1,5 @@
 from .agreements import Agreement, AgreementRenewal, AgreementType, Partner
-from .bases import Base, BaseForm, BaseStatus, Closure
+from .bases import Base, BaseStatus, Closure, OperatingForm
 from .contractors import Contractor, JointOffice
 from .memberships import Membership, RoleChange
 from .organizations import Organization, OrganizationAlias
@@ -19,7 +19,6 @@ __all__ = [
     "AgreementRenewal",
     "AgreementType",
     "Base",
-    "BaseForm",
     "BaseRoundRecord",
     "BaseStatus",
     "Closure",
@@ -27,6 +26,7 @@ __all__ = [
     "ImportRecord",
     "JointOffice",
     "Membership",
+    "OperatingForm",
     "Organization",
     "OrganizationAlias",
     "Partner",

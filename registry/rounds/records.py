@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from registry.history import Source, current_context
+from registry.history import bulk_history_options, current_context
 from registry.models import Base, BaseRoundRecord, BaseStatus, ReviewState, SurveyRound
 
 # What the round reports for a base (its figures), compared between rounds.
@@ -65,28 +65,9 @@ def _actor():
     return user if user is not None and getattr(user, "is_authenticated", False) else None
 
 
-def _history_attrs():
-    """The extra history columns for bulk writes (no signal fills them there)."""
-    context = current_context()
-    if context is None:
-        return {"change_group": None, "actor_name": "system", "change_source": Source.COMMAND}
-    user = _actor()
-    return {
-        "change_group": context.group,
-        "actor_name": (user.get_username() if user else "") or context.actor_name,
-        "change_source": context.source or Source.COMMAND,
-        "import_record": context.import_record,
-    }
-
-
 def _write(created, updated):
     """Save records through simple-history's bulk API: one history entry each, with who and why."""
-    context = current_context()
-    options = {
-        "default_user": _actor(),
-        "default_change_reason": context.reason if context is not None else "",
-        "custom_historical_attrs": _history_attrs(),
-    }
+    options = bulk_history_options()
     if created:
         bulk_create_with_history(created, BaseRoundRecord, batch_size=500, **options)
     if updated:

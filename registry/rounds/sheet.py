@@ -1,7 +1,7 @@
 """The published sheet: the survey's own layout, written from a round's frozen figures (not from today's bases)."""
-from registry.importers.formats import survey_workbook_bytes
+from registry.sheets.formats import survey_workbook_bytes
 from registry.models import Base
-from registry.resources import SurveyBaseResource
+from registry.sheets.survey.resource import SurveyBaseResource
 from registry.summary import reported_records
 
 from .records import COPIED_FIELDS

@@ -12,8 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, ListView, TemplateView, View
 
-from registry.exports import export_survey_xlsx
-from registry.importers.formats import XLSX_CONTENT_TYPE
+from registry.downloads import XLSX_CONTENT_TYPE
 from registry.models import BaseRoundRecord, Organization, ReviewState, RoundCorrection, SurveyRound
 from registry.report import compare_rounds, survey_report
 from registry.rounds import lifecycle
@@ -30,6 +29,7 @@ from registry.rounds.progress import (
 from registry.rounds.records import RoundRefused
 from registry.rounds.reminders import remind_round
 from registry.rounds.sheet import published_sheet_xlsx
+from registry.sheets.survey.export import export_survey_xlsx
 from registry.views.lists import StaffPageMixin
 
 STATE_LABELS = dict(ReviewState.choices)
