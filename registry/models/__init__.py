@@ -1,9 +1,18 @@
 from .agreements import Agreement, AgreementRenewal, AgreementType, Partner
-from .bases import Base, BaseStatus, OperatingForm
+from .bases import Base, BaseStatus, Closure, OperatingForm
 from .contractors import Contractor, JointOffice
 from .memberships import Membership, RoleChange
 from .organizations import Organization, OrganizationAlias
-from .surveys import BaseRoundRecord, ImportRecord, ReviewState, SurveyRound
+from .surveys import (
+    BaseRoundRecord,
+    ImportRecord,
+    ReviewState,
+    RoundCorrection,
+    RoundReminder,
+    RoundResponse,
+    RoundStatus,
+    SurveyRound,
+)
 
 __all__ = [
     "Agreement",
@@ -12,6 +21,7 @@ __all__ = [
     "Base",
     "BaseRoundRecord",
     "BaseStatus",
+    "Closure",
     "Contractor",
     "ImportRecord",
     "JointOffice",
@@ -22,5 +32,9 @@ __all__ = [
     "Partner",
     "ReviewState",
     "RoleChange",
+    "RoundCorrection",
+    "RoundReminder",
+    "RoundResponse",
+    "RoundStatus",
     "SurveyRound",
 ]
