@@ -3,31 +3,29 @@
 Query parameters are the model's field names (``?countries=KR&form=c``) plus a few
 range and free-text parameters, so a filtered URL can be shared.
 """
-import calendar
 import datetime
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from registry.fields import FiscalYearField
 from registry.models import (
     Agreement,
-    AgreementRenewal,
     AgreementType,
     Base,
-    BaseForm,
     BaseStatus,
+    Closure,
     Contractor,
     JointOffice,
+    OperatingForm,
     Organization,
 )
 from registry.models.organizations import REGION_CHOICES, prefecture_numbers_of_region
-from registry.parsing.dates import DateParseError, Precision, parse_partial_date
-from registry.parsing.eras import EraError, parse_fiscal_year
+from registry.parsing.dates import DateParseError, Precision, parse_partial_date, period_end
 
 
 def country_choices():
@@ -58,21 +56,6 @@ def visible_bases(request):
 
 
 # -- form fields ---------------------------------------------------------------------------
-
-
-class FiscalYearField(forms.CharField):
-    """A fiscal year typed as an era year (H25, 平成25年度, 令和元年度) or Gregorian (2013)."""
-
-    def to_python(self, value):
-        text = super().to_python(value)
-        if not text:
-            return None
-        try:
-            return parse_fiscal_year(text)
-        except EraError:
-            raise ValidationError(
-                _("Enter a fiscal year such as H25, 平成25年度 or 2013."), code="invalid"
-            ) from None
 
 
 SEARCHABLE_YEARS = (1800, 2200)
@@ -119,16 +102,7 @@ class SortFilter(django_filters.OrderingFilter):
         return qs.order_by(*ordering, *self.tiebreak)
 
 
-# -- end of an interval given with precision ----------------------------------------------
-
-
-def interval_end(day, precision):
-    """Last day of the year, month or day that a partial date stands for."""
-    if precision == Precision.YEAR:
-        return datetime.date(day.year, 12, 31)
-    if precision == Precision.MONTH:
-        return day.replace(day=calendar.monthrange(day.year, day.month)[1])
-    return day
+# -- the period a partial date stands for ---------------------------------------------------
 
 
 def latest_start_ending_by(upper, precision):
@@ -195,7 +169,7 @@ class BaseFilterSet(django_filters.FilterSet):
     )
     cities = django_filters.CharFilter(lookup_expr="icontains", label=_("Cities"))
     form = django_filters.MultipleChoiceFilter(
-        choices=BaseForm.choices, label=_("Form"), widget=forms.CheckboxSelectMultiple
+        choices=OperatingForm.choices, label=_("Form"), widget=forms.CheckboxSelectMultiple
     )
     contractor = django_filters.ModelChoiceFilter(
         queryset=base_contractors, method="filter_contractor", label=_("Contractor or host agency")
@@ -205,6 +179,7 @@ class BaseFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(
         choices=BaseStatus.choices, label=_("Status"), widget=forms.CheckboxSelectMultiple
     )
+    closure = django_filters.ChoiceFilter(choices=Closure.choices, method="filter_closure", label=_("Closing"))
     staff_min = django_filters.NumberFilter(field_name="staff_sum", lookup_expr="gte", label=_("Staff from"))
     staff_max = django_filters.NumberFilter(field_name="staff_sum", lookup_expr="lte", label=_("Staff to"))
     joint_office = django_filters.ModelChoiceFilter(queryset=base_joint_offices, label=_("Joint office"))
@@ -230,8 +205,11 @@ class BaseFilterSet(django_filters.FilterSet):
 
     def filter_queryset(self, queryset):
         # staff_total is derived, never stored: filter and sort on the sum.
-        queryset = queryset.annotate(staff_sum=F("staff_dispatched") + F("staff_local"))
+        queryset = queryset.annotate(staff_sum=F("staff_dispatched") + F("staff_local")).with_closure()
         return super().filter_queryset(queryset)
+
+    def filter_closure(self, queryset, name, value):
+        return queryset.closure(value)
 
     def search(self, queryset, name, value):
         condition = Q()
@@ -260,16 +238,6 @@ class BaseFilterSet(django_filters.FilterSet):
 def agreement_organizations(request):
     agreements = Agreement.objects.all() if request is None else Agreement.objects.restrict(request.user, "view")
     return Organization.objects.filter(pk__in=agreements.values("organization")).select_related("prefecture")
-
-
-def current_end_expression():
-    """The latest renewal's end, or the agreement's own end (see Agreement.current_end)."""
-    latest_renewal = (
-        AgreementRenewal.objects.filter(agreement=OuterRef("pk"), valid_until__isnull=False)
-        .order_by("-valid_until")
-        .values("valid_until")[:1]
-    )
-    return Coalesce(Subquery(latest_renewal), F("ends_on"))
 
 
 class AgreementFilterSet(django_filters.FilterSet):
@@ -305,7 +273,7 @@ class AgreementFilterSet(django_filters.FilterSet):
         fields = []
 
     def filter_queryset(self, queryset):
-        queryset = queryset.annotate(end_date=current_end_expression())
+        queryset = queryset.with_end_date()
         return super().filter_queryset(queryset)
 
     def search(self, queryset, name, value):
@@ -324,11 +292,10 @@ class AgreementFilterSet(django_filters.FilterSet):
 
     def filter_signed_to(self, queryset, name, value):
         day, precision = value
-        return queryset.filter(signed_within(upper=interval_end(day, precision)))
+        return queryset.filter(signed_within(upper=period_end(day, precision)))
 
     def filter_state(self, queryset, name, value):
-        still_running = Q(end_date__isnull=True) | Q(end_date__gte=datetime.date.today())
-        return queryset.filter(still_running if value == "active" else ~still_running)
+        return queryset.in_force() if value == "active" else queryset.ended()
 
 
 # -- contractors ---------------------------------------------------------------------------

@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from django_countries import countries as all_countries
 
 from registry.charts import bar_chart_svg
-from registry.models import BaseForm, BaseRoundRecord
+from registry.models import BaseRoundRecord, OperatingForm
 from registry.parsing.eras import format_fiscal_year, short_era_code
-from registry.sheets.survey.resource import ROUND_SNAPSHOT_FIELDS
+from registry.rounds.records import FIGURE_FIELDS
 from registry.summary import reported_records, summarize, survey_summary
 
 UNKNOWN = "??"
@@ -51,15 +51,15 @@ def breakdown(title, rows, chart_labels=None):
 def by_country(records):
     counts = Counter(code for record in records for code in country_codes(record))
     rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    return [(country_label(code), n) for code, n in rows]
+    return [(country_or_unknown(code), n) for code, n in rows]
 
 
-def country_label(code):
+def country_or_unknown(code):
     return (code != UNKNOWN and all_countries.name(code)) or _("Unknown")
 
 
 def by_form(summary):
-    labels = dict(BaseForm.choices)
+    labels = dict(OperatingForm.choices)
     return [(str(labels[letter]), summary["forms"][letter]) for letter in "abcd"]
 
 
@@ -142,7 +142,7 @@ def field_label(name):
 
 
 def changed_fields(older, newer):
-    return [field_label(name) for name in ROUND_SNAPSHOT_FIELDS if getattr(older, name) != getattr(newer, name)]
+    return [field_label(name) for name in FIGURE_FIELDS if getattr(older, name) != getattr(newer, name)]
 
 
 @dataclass

@@ -198,7 +198,7 @@ def test_renewals_are_read_kept_and_extended():
     assert list(agreement.renewals.order_by("renewed_on").values_list("renewed_on", "valid_until")) == [
         (datetime.date(2005, 10, 29), datetime.date(2008, 10, 28)),
         (datetime.date(2008, 10, 29), datetime.date(2011, 10, 28))]
-    assert agreement.current_end == datetime.date(2011, 10, 28) and not agreement.is_active
+    assert agreement.current_end == datetime.date(2011, 10, 28) and not agreement.in_force_on(datetime.date.today())
 
     same = run_rows([tie_row(partner="ドバイ", country="アラブ首長国連邦", signed="H14.10.29",
                              **{"更新": '"2008-10-29〜2011-10-28\n2005年10月29日~H20.10.28"'})])
@@ -211,7 +211,7 @@ def test_renewals_are_read_kept_and_extended():
     renewals = list(agreement.renewals.order_by("renewed_on"))
     assert [r.pk for r in renewals[:2]] == first_ids
     assert renewals[2].valid_until == datetime.date(2099, 10, 31)  # a month runs to its last day
-    assert agreement.is_active
+    assert agreement.in_force_on(datetime.date.today())
 
 
 def test_a_sheet_without_the_renewal_column_leaves_renewals_alone():
@@ -464,3 +464,18 @@ def test_fixture_records_the_vietnamese_text_as_a_note_not_as_an_agreement(fixtu
 def test_fixture_reimports_unchanged(fixture_loaded):
     outcome = run(FIXTURE.read_bytes(), FIXTURE.name)
     assert outcome.counts == {"new": 0, "updated": 0, "unchanged": 12, "errors": 0}
+
+
+def test_long_partner_name_names_its_column():
+    outcome = import_agreement_file(as_text([tie_row(partner="あ" * 300)]), "a.tsv")
+    assert outcome.errors and all(p.column != "-" for p in outcome.errors), outcome.report_lines()
+
+
+def test_clerk_import_does_not_change_partner():
+    """A clerk's agreement import leaves shared partners, which the clerk may not change, as they are."""
+    clerk = make_user(Role.CLERK, "大阪府")
+    assert not clerk.has_perm("registry.change_partner")
+    partner = Partner.objects.create(name_ja="上海市", country="CN", kind="city")
+    import_agreement_file(as_text([tie_row(**{"相手先(英語)": "Shanghai", "州・省": "x"})]), "a.tsv", user=clerk)
+    partner.refresh_from_db()
+    assert (partner.name_en, partner.region) == ("", "")

@@ -3,13 +3,13 @@ import io
 
 from import_export.formats.base_formats import Format
 
+from registry.downloads import XLSX_CONTENT_TYPE, write_cell
+
 from .reader import read_table
 from registry.sheets.survey.layout import COLUMNS, LABELS, TITLE_TEXT, parse_survey_table, sheet_to_dataset
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STAFF_COLUMNS = ("staff_total", "staff_dispatched", "staff_local")
 STAFF_SUBLABELS = {"staff_total": "計(a)+(b) 自動計算", "staff_dispatched": "派遣(a)", "staff_local": "現地(b)"}
-FORMULA_STARTS = ("=", "+", "-", "@")
 NUMERIC_COLUMNS = ("org_no", "base_no") + STAFF_COLUMNS
 
 
@@ -55,13 +55,12 @@ class SurveySheetFormat(SheetFormat):
     """Reads xlsx/csv/tsv survey sheets in any layout variant; writes the survey's xlsx layout."""
 
     title = "調査票 (xlsx / csv / tsv)"
-    reference_date = None
 
     def read_dataset(self, content):
         return sheet_to_dataset(parse_survey_table(read_table(content)))
 
     def export_data(self, dataset, **kwargs):
-        return survey_workbook_bytes(dataset, kwargs.get("reference_date") or self.reference_date)
+        return survey_workbook_bytes(dataset, kwargs.get("reference_date"))
 
 
 def survey_title(reference_date):
@@ -73,19 +72,6 @@ def survey_title(reference_date):
     era_year = reference_date.year - era.offset
     era_text = f"{era.name}{'元' if era_year == 1 else era_year}年{reference_date.month}月"
     return f"{TITLE_TEXT}({era_text}{reference_date.day}日現在)"
-
-
-def write_text_cell(sheet, row, column, value):
-    """Write a value; text is always stored as text, so data never becomes a formula."""
-    cell = sheet.cell(row=row, column=column)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        cell.value = value
-        return cell
-    text = "" if value is None else str(value)
-    cell.value = text
-    if text.startswith(FORMULA_STARTS):
-        cell.data_type = "s"
-    return cell
 
 
 def survey_workbook_bytes(dataset, reference_date=None):
@@ -112,7 +98,7 @@ def survey_workbook_bytes(dataset, reference_date=None):
     for row_offset, values in enumerate(dataset, sub_row + 1):
         row = dict(zip(headers, values))
         for index, key in enumerate(keys, 1):
-            write_text_cell(sheet, row_offset, index, cell_value(key, row.get(LABELS[key], "")))
+            write_cell(sheet, row_offset, index, cell_value(key, row.get(LABELS[key], "")))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -1,6 +1,4 @@
 """List pages for signed-in staff: filter, sort, page through and download bases, agreements, contractors."""
-import datetime
-
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import F
@@ -8,7 +6,8 @@ from django.http import HttpResponseBadRequest
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView
 
-from registry.exports_lists import AGREEMENT_COLUMNS, BASE_COLUMNS, CONTRACTOR_COLUMNS, export_response
+from registry.downloads import export_response
+from registry.exports_lists import AGREEMENT_COLUMNS, BASE_COLUMNS, CONTRACTOR_COLUMNS
 from registry.filters import AgreementFilterSet, BaseFilterSet, ContractorFilterSet
 from registry.models import Agreement, Base, Contractor
 from registry.models.querysets import related_count
@@ -90,9 +89,6 @@ class AgreementListView(FilteredListView):
 
     def scoped_queryset(self):
         return super().scoped_queryset().select_related("organization__prefecture", "partner")
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(today=datetime.date.today(), **kwargs)
 
 
 class ContractorListView(FilteredListView):
