@@ -66,7 +66,7 @@ class RecordForm(forms.ModelForm):
         current = latest_history_id(instance)
         if current is None or current == seen:
             return
-        from registry.history_review import describe
+        from registry.history.log import describe
 
         history = getattr(instance, type(instance)._tracked_history.manager_name)
         newer = list(history.filter(history_id__gt=seen).order_by("history_id"))
