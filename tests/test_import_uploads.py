@@ -41,3 +41,11 @@ def test_previews_left_for_more_than_an_hour_are_deleted(admin_client, uploads):
     assert response.status_code == 302 and response["Location"] == reverse("admin:registry_agreement_import")
     assert "1時間以上前" in " ".join(str(m) for m in get_messages(response.wsgi_request))
     assert Agreement.objects.count() == 0
+
+
+def test_an_upload_over_the_limit_is_refused_before_it_is_read(admin_client, uploads, settings):
+    settings.SHEET_MAX_UPLOAD_BYTES = 1_000
+    preview = upload(admin_client, as_text([tie_row()] * 30))
+    assert preview.status_code == 200
+    assert "取り込めるのは0.001 MBまでです" in " ".join(preview.context["form"].errors["import_file"])
+    assert not uploads.exists() or list(uploads.iterdir()) == []

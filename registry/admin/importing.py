@@ -10,15 +10,28 @@ from import_export.forms import ConfirmImportForm, ImportForm
 
 from registry.models import ImportRecord
 from registry.sheets.formats import SurveySheetFormat
-from registry.sheets.reader import SheetLayoutError, SheetReadError
+from registry.sheets.reader import SheetLayoutError, SheetLimits, SheetReadError
 from registry.sheets.session import ImportSession
 from registry.sheets.uploads import sweep_stale_uploads
 from registry.sheets.survey.resource import SurveyBaseResource
 
 
+class SheetImportForm(ImportForm):
+    """The upload, refused by its size before anything reads it (SHEET_MAX_UPLOAD_BYTES)."""
+
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        try:
+            SheetLimits.from_settings().check_upload(upload.size)
+        except SheetReadError as error:
+            raise forms.ValidationError(str(error)) from error
+        return upload
+
+
 class SheetImportMixin(ImportExportMixin):
     """What both sheet imports share: the session, clear file-level errors, and honest results."""
 
+    import_form_class = SheetImportForm
     import_kind = None  # ImportRecord.Kind of the records this import writes
     layout_errors = ()  # the reader's exceptions that explain themselves to the user
 
@@ -66,7 +79,7 @@ class SheetImportMixin(ImportExportMixin):
         return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
 
 
-class SurveyImportForm(ImportForm):
+class SurveyImportForm(SheetImportForm):
     survey_date = forms.DateField(
         label=_("Survey reference date"), help_text=_("e.g. 2019-09-30: the date the round's figures refer to")
     )

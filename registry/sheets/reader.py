@@ -6,6 +6,7 @@ of a text file) so that every message can point at them.
 import csv
 import hashlib
 import io
+import math
 import zipfile
 from dataclasses import dataclass, field
 
@@ -57,7 +58,7 @@ class SheetLimits:
     def check_upload(self, size):
         if size > self.upload_bytes:
             raise SheetReadError(_("The file is %(size)s MB; files up to %(limit)s MB can be imported.")
-                                 % {"size": megabytes(size), "limit": megabytes(self.upload_bytes)})
+                                 % {"size": megabytes(size, rounded_up=True), "limit": megabytes(self.upload_bytes)})
 
     def check_row_count(self, number):
         if number > self.rows:
@@ -85,8 +86,11 @@ class SheetLimits:
         return cleaned
 
 
-def megabytes(size):
-    return f"{size / 1_000_000:.1f}".removesuffix(".0")
+def megabytes(size, rounded_up=False):
+    """Sizes as people read them: a limit as set (20, 0.001), a file's size rounded up to 0.1 MB."""
+    if rounded_up:
+        return f"{math.ceil(size / 100_000) / 10:.1f}".removesuffix(".0")
+    return f"{size / 1_000_000:.3g}"
 
 
 @dataclass
@@ -168,7 +172,7 @@ def check_archive(content, limits):
     if unpacked > limits.xlsx_uncompressed_bytes:
         raise SheetReadError(
             _("The xlsx file unpacks to %(size)s MB; files that unpack to at most %(limit)s MB can be imported.")
-            % {"size": megabytes(unpacked), "limit": megabytes(limits.xlsx_uncompressed_bytes)}
+            % {"size": megabytes(unpacked, rounded_up=True), "limit": megabytes(limits.xlsx_uncompressed_bytes)}
         )
 
 
