@@ -14,7 +14,9 @@ PRODUCTION = {
 
 
 def run(env_changes, *args):
-    env = {key: value for key, value in os.environ.items() if key not in ("SECRET_KEY", "TEST_DATABASE_NAME")}
+    # (the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE in this process; a deployment never has it)
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("SECRET_KEY", "TEST_DATABASE_NAME", "DJANGO_ALLOW_ASYNC_UNSAFE")}
     env.update(env_changes)
     return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True)
 
