@@ -246,13 +246,27 @@ def crash_is_an_error(work):
             with lock:
                 results.append({"kind": "crash", "status": 0, "seconds": 0, "error": True,
                                 "detail": f"{username}: {error!r}"})
+        finally:
+            if not getattr(_person, "ready", False):
+                READY.release()  # a person who never got going must not hold up the start
     return run
+
+
+# Everyone logs in first (a deliberately slow password hash); the clock starts when all are in.
+READY = threading.Semaphore(0)
+_person = threading.local()
+
+
+def logged_in(person):
+    person.log_in()
+    _person.ready = True
+    READY.release()
 
 
 @crash_is_an_error
 def editor(site, username, base_id, stop, results, lock, pause):
     person = Person(site, username, results, lock)
-    person.log_in()
+    logged_in(person)
     url = f"/admin/registry/base/{base_id}/change/"
     count = 0
     while not stop.is_set():
@@ -277,7 +291,7 @@ READER_PATHS = ["/admin/registry/base/", "/admin/registry/base/?q=%E4%BA%8B%E5%8
 @crash_is_an_error
 def reader(site, username, base_ids, stop, results, lock, pause):
     person = Person(site, username, results, lock)
-    person.log_in()
+    logged_in(person)
     index = 0
     while not stop.is_set():
         base_id = base_ids[index % len(base_ids)]
@@ -320,6 +334,8 @@ def summary(results, args, engine, elapsed):
 
 
 def run(args):
+    global READY
+    READY = threading.Semaphore(0)
     workdir = Path(tempfile.mkdtemp(prefix="load-"))
     env, engine, people = prepare_database(args, workdir)
     process, site = start_server(env, args, workdir / "server.log")
@@ -330,9 +346,12 @@ def run(args):
                    for name, base_id in people["editors"]]
         threads += [threading.Thread(target=reader, args=(site, name, base_ids, stop, results, lock, args.pause))
                      for name, _none in people["readers"]]
-        started = time.monotonic()
         for thread in threads:
             thread.start()
+        for _thread in threads:
+            READY.acquire(timeout=300)
+        logins = [r for r in results if r["kind"] == "login"]
+        started = time.monotonic()
         time.sleep(args.seconds)
         stop.set()
         for thread in threads:
@@ -342,6 +361,7 @@ def run(args):
         process.terminate()
         process.wait(timeout=30)
     report = summary(results, args, engine, elapsed)
+    report["logins"] = len(logins)
     if report["errors"]:
         report["server_log_tail"] = (workdir / "server.log").read_text()[-3000:]
     shutil.rmtree(workdir, ignore_errors=True)
