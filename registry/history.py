@@ -148,21 +148,41 @@ class TrackedHistory(HistoricalRecords):
         super().post_save(instance, created, using=using, **kwargs)
 
 
+def context_or_system():
+    return current_context() or ChangeContext(group=None, source=Source.COMMAND, actor_name="system")
+
+
+def history_extras(context, user):
+    """The who/why/which-action columns of a history row written by ``user`` inside ``context``."""
+    extras = {
+        "actor_name": (user.get_username() if user else "") or context.actor_name,
+        "change_group": context.group,
+        "change_source": context.source or Source.COMMAND,
+    }
+    if context.import_record is not None:
+        extras["import_record"] = context.import_record
+    return extras
+
+
 @receiver(pre_create_historical_record)
 def fill_history_extras(sender, instance, history_instance, history_user=None, **kwargs):
-    context = current_context()
-    if context is None:
-        context = ChangeContext(group=None, source=Source.COMMAND, actor_name="system")
+    context = context_or_system()
     if history_instance.history_user_id is None and context.user is not None:
         history_instance.history_user = context.user
-    user = history_instance.history_user
-    history_instance.actor_name = (user.get_username() if user else "") or context.actor_name
-    history_instance.change_group = context.group
-    history_instance.change_source = context.source or Source.COMMAND
-    if context.import_record is not None:
-        history_instance.import_record = context.import_record
+    for name, value in history_extras(context, history_instance.history_user).items():
+        setattr(history_instance, name, value)
     if not history_instance.history_change_reason:
         history_instance.history_change_reason = context.reason
+
+
+def bulk_history_options():
+    """Keyword arguments for simple-history's bulk API: the same columns a one-by-one save gets."""
+    context = context_or_system()
+    return {
+        "default_user": context.user,
+        "default_change_reason": context.reason,
+        "custom_historical_attrs": history_extras(context, context.user),
+    }
 
 
 def tracked_models():

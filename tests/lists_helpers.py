@@ -3,7 +3,7 @@ import csv
 import io
 
 from registry.models import BaseRoundRecord
-from registry.sheets.survey.resource import ROUND_SNAPSHOT_FIELDS
+from registry.sheets.survey.plan import ROUND_SNAPSHOT_FIELDS
 
 
 def record_for(survey_round, base, **overrides):

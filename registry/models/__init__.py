@@ -3,7 +3,7 @@ from .bases import Base, BaseForm, BaseStatus
 from .contractors import Contractor, JointOffice
 from .memberships import Membership, RoleChange
 from .organizations import Organization, OrganizationAlias
-from .surveys import BaseRoundRecord, ImportRecord, ReviewState, SurveyRound
+from .surveys import BaseRoundRecord, ImportLock, ImportRecord, ReviewState, SurveyRound
 
 __all__ = [
     "Agreement",
@@ -14,6 +14,7 @@ __all__ = [
     "BaseRoundRecord",
     "BaseStatus",
     "Contractor",
+    "ImportLock",
     "ImportRecord",
     "JointOffice",
     "Membership",

@@ -114,6 +114,7 @@ class SurveyOutcome(ImportOutcome):
 
     missing: list = field(default_factory=list)
     created_contractors: list = field(default_factory=list)
+    round_writes: list = field(default_factory=list)  # (organization id, base number, review state) planned
 
     @property
     def counts(self):

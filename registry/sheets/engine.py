@@ -1,0 +1,83 @@
+"""What every sheet import shares: plan without writing, then apply in bulk, under one lock, with history.
+
+A sheet's planner reads the file, resolves every name against in-memory indexes and returns a plan
+(an outcome to show, plus the records to create and update). Applying it writes in one transaction,
+in batches, through simple-history's bulk API so each history row carries the same who / when / why /
+route / import record / change group as a one-by-one save would.
+"""
+import datetime
+import hashlib
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from registry.history import bulk_history_options
+from registry.models import ImportLock
+
+BATCH_SIZE = 1000
+# A lock older than this was left by a process that died: the next import takes it over.
+STALE_LOCK = datetime.timedelta(hours=1)
+
+
+class ImportBusy(Exception):
+    """Another import is being applied; the user is told so and nothing is written."""
+
+
+class PreviewOutdated(Exception):
+    """The file or the data changed since the preview: the previewed plan no longer holds."""
+
+
+def bulk_create(model, records):
+    """Insert ``records`` in batches, each with its history row (returns them with their ids)."""
+    if not records:
+        return []
+    return bulk_create_with_history(records, model, batch_size=BATCH_SIZE, **bulk_history_options())
+
+
+def bulk_update(model, records, fields):
+    """Update ``fields`` of ``records`` in batches, each with its history row."""
+    if records:
+        bulk_update_with_history(records, model, list(fields), batch_size=BATCH_SIZE, **bulk_history_options())
+
+
+class import_lock:  # noqa: N801 - used as a context manager
+    """One import at a time: a second one is refused with 「取込中です」 instead of failing half way."""
+
+    def __init__(self, user_name=""):
+        self.user_name = user_name
+
+    def __enter__(self):
+        for _attempt in range(2):
+            try:
+                with transaction.atomic():
+                    ImportLock.objects.create(name=ImportLock.NAME, user_name=self.user_name)
+                return self
+            except IntegrityError:
+                held = ImportLock.objects.filter(name=ImportLock.NAME).first()
+                if held is not None and held.acquired_at > timezone.now() - STALE_LOCK:
+                    raise ImportBusy(
+                        _("取込中です: %(user)s さんの取込が %(time)s から実行中です。終わってからもう一度お試しください。")
+                        % {"user": held.user_name or "-", "time": timezone.localtime(held.acquired_at).strftime("%H:%M")}
+                    ) from None
+                ImportLock.objects.filter(name=ImportLock.NAME, acquired_at__lte=timezone.now() - STALE_LOCK).delete()
+        raise ImportBusy(_("取込中です。終わってからもう一度お試しください。"))
+
+    def __exit__(self, *exc):
+        ImportLock.objects.filter(name=ImportLock.NAME).delete()
+        return False
+
+
+def plan_fingerprint(outcome):
+    """A digest of everything a preview showed: the same file over the same data gives the same digest."""
+    parts = (
+        outcome.counts,
+        [tuple(row) for row in outcome.new_rows],
+        [(row, label, [tuple(change) for change in changes]) for row, label, changes in outcome.updated_rows],
+        [tuple(row) for row in outcome.unchanged_rows],
+        [str(base) for base in getattr(outcome, "missing", [])],
+        getattr(outcome, "created_contractors", []),
+        sorted(getattr(outcome, "round_writes", ())),
+    )
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
