@@ -11,6 +11,7 @@ import hashlib
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from registry.history import bulk_history_options
@@ -19,6 +20,9 @@ from registry.models import ImportLock
 BATCH_SIZE = 1000
 # A lock older than this was left by a process that died: the next import takes it over.
 STALE_LOCK = datetime.timedelta(hours=1)
+
+
+OUTDATED = gettext_lazy("The file or the registry changed after the preview: nothing was imported. Preview the file again.")
 
 
 class ImportBusy(Exception):

@@ -68,6 +68,11 @@ class ImportOutcome:
         return " ".join(f"{name}={count}" for name, count in self.counts.items())
 
     @property
+    def would_change(self):
+        """Applying this would write something (the preview offers 取り込む only then)."""
+        return bool(self.new or self.updated)
+
+    @property
     def changed_anything(self):
         return self.import_record is not None
 
@@ -121,6 +126,10 @@ class SurveyOutcome(ImportOutcome):
         counts = super().counts
         return {**{k: v for k, v in counts.items() if k != "errors"}, "missing": len(self.missing),
                 "errors": counts["errors"]}
+
+    @property
+    def would_change(self):
+        return bool(super().would_change or self.missing or self.round_writes or self.created_contractors)
 
     def finish(self, result, resource):
         super().finish(result, resource)

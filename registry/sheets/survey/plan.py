@@ -15,7 +15,7 @@ from registry.history import Source, change_context
 from registry.models import Base, BaseRoundRecord, BaseStatus, Contractor, JointOffice, ReviewState
 from registry.parsing.text import match_key, parse_int_cell
 from registry.permissions import organization_ids_in_scope
-from registry.sheets.engine import PreviewOutdated, bulk_create, bulk_update, import_lock, plan_fingerprint
+from registry.sheets.engine import OUTDATED, PreviewOutdated, bulk_create, bulk_update, import_lock, plan_fingerprint
 from registry.sheets.outcome import Problem, SurveyOutcome, describe_changes
 from registry.sheets.reader import ROW_COLUMN, read_table
 from registry.sheets.survey.layout import COLUMNS, LABELS, parse_survey_table, short_label
@@ -427,8 +427,7 @@ def apply_survey_plan(plan, expected_fingerprint=None):
     if outcome.errors:
         return outcome
     if expected_fingerprint is not None and plan.fingerprint != expected_fingerprint:
-        raise PreviewOutdated(_("The file or the registry changed after the preview: nothing was imported. "
-                                "Preview the file again."))
+        raise PreviewOutdated(OUTDATED)
     if not plan.writes_anything:
         return outcome
     with import_lock(session.user_name), transaction.atomic(), change_context(

@@ -5,7 +5,7 @@ from import_export.fields import Field
 from import_export.results import Error, Result, RowResult
 
 from registry.models import Base, Contractor
-from registry.sheets.engine import ImportBusy, PreviewOutdated
+from registry.sheets.engine import OUTDATED, ImportBusy, PreviewOutdated
 from registry.sheets.outcome import Problem
 from registry.sheets.session import ImportSession
 from registry.sheets.survey.layout import COLUMNS, LABELS, ROW_COLUMN
@@ -56,10 +56,10 @@ class SurveyBaseResource(resources.ModelResource):
         export_order = fields
         import_id_fields = ("organization", "number")
 
-    def __init__(self, session=None, expected_fingerprint=None, **kwargs):
+    def __init__(self, session=None, expected=None, **kwargs):
         super().__init__(**kwargs)
         self.session = session or ImportSession()
-        self.expected_fingerprint = expected_fingerprint
+        self.expected = expected  # (file hash, plan digest) of the preview the confirm step applies
         self.org_numbers = {}
         self.plan = None
 
@@ -82,10 +82,12 @@ class SurveyBaseResource(resources.ModelResource):
         outcome = self.plan.outcome
         if not dry_run:
             try:
-                apply_survey_plan(self.plan, self.expected_fingerprint)
+                if self.expected is not None and self.expected[0] != self.session.sha256:
+                    raise PreviewOutdated(OUTDATED)
+                apply_survey_plan(self.plan, self.expected[1] if self.expected else None)
             except (ImportBusy, PreviewOutdated) as refusal:
                 outcome.errors.append(Problem("-", "-", str(refusal)))
-        return engine_result(outcome)
+        return engine_result(outcome, self.session)
 
     # -- export --------------------------------------------------------------------------
 
@@ -122,7 +124,7 @@ def survey_order():
     return (prefecture_first, "organization__code", "number")
 
 
-def engine_result(outcome):
+def engine_result(outcome, session):
     """What django-import-export's admin views read: the totals, an error flag, and our outcome."""
     result = Result()
     result.totals[RowResult.IMPORT_TYPE_NEW] = outcome.new
@@ -131,4 +133,5 @@ def engine_result(outcome):
     if outcome.errors:
         result.base_errors.append(Error(ValueError(str(outcome.errors[0]))))
     result.outcome = outcome
+    result.sha256 = session.sha256
     return result
