@@ -50,6 +50,7 @@ COLUMN_OF = {
     **{column: column for column, _label in COLUMNS},
 }
 RELATED_FIELDS = ("organization", "contractor", "host_agency", "joint_office")
+COUNTRY_CODES = frozenset(str(code) for code, _name in Base._meta.get_field("countries").choices)
 
 
 class NewRow(tuple):
@@ -289,6 +290,8 @@ class SurveyPlanner:
         exclude = {*errors, *RELATED_FIELDS, "number" if "number" in errors else ""}
         if "form" in errors:
             exclude |= {"form", "form_detail"}
+        if "countries" not in errors and all(str(code) in COUNTRY_CODES for code in base.countries):
+            exclude.add("countries")  # read through the country index: only an unknown code needs the slow check
         try:
             base.clean_fields(exclude=exclude)
             base.clean()
