@@ -1,5 +1,5 @@
 from .agreements import Agreement, AgreementRenewal, AgreementType, Partner
-from .bases import Base, BaseForm, BaseStatus
+from .bases import Base, BaseStatus, OperatingForm
 from .contractors import Contractor, JointOffice
 from .memberships import Membership, RoleChange
 from .organizations import Organization, OrganizationAlias
@@ -10,7 +10,6 @@ __all__ = [
     "AgreementRenewal",
     "AgreementType",
     "Base",
-    "BaseForm",
     "BaseRoundRecord",
     "BaseStatus",
     "Contractor",
@@ -18,6 +17,7 @@ __all__ = [
     "ImportRecord",
     "JointOffice",
     "Membership",
+    "OperatingForm",
     "Organization",
     "OrganizationAlias",
     "Partner",

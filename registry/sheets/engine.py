@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from registry.history import bulk_history_options
+from registry.history.tracking import bulk_history_options
 from registry.models import ImportLock
 
 BATCH_SIZE = 1000
