@@ -3,34 +3,6 @@ from dataclasses import dataclass, field
 
 from import_export.results import RowResult
 
-from registry.display import display_value
-
-COMPARED_FIELDS = (
-    "name", "countries", "cities", "form", "form_detail", "contractor_id", "host_agency_id", "joint_office_id",
-    "established_fy", "department", "staff_dispatched", "staff_local", "reason", "activities", "url", "remarks",
-)
-
-
-def comparable(value):
-    if isinstance(value, (list, tuple)):
-        return [str(getattr(item, "code", item)) for item in value]
-    return value
-
-
-def describe_changes(before, after):
-    """[(label, old display, new display)] for every compared field that differs."""
-    changes = []
-    for attname in COMPARED_FIELDS:
-        old, new = getattr(before, attname), getattr(after, attname)
-        if comparable(old) != comparable(new):
-            field_name = attname.removesuffix("_id")
-            model_field = type(after)._meta.get_field(field_name)
-            old_value = getattr(before, field_name)
-            new_value = getattr(after, field_name)
-            changes.append((str(model_field.verbose_name), display_value(model_field, old_value),
-                            display_value(model_field, new_value)))
-    return changes
-
 
 @dataclass
 class Problem:

@@ -9,14 +9,17 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from registry.history import Source, change_context
+from registry.history.diff import RelatedObjects
+from registry.history.diff import field_changes as diff_changes
 from registry.models import Base, BaseRoundRecord, BaseStatus, Contractor, JointOffice, ReviewState
 from registry.parsing.text import match_key, parse_int_cell
 from registry.permissions import organization_ids_in_scope
 from registry.sheets.engine import OUTDATED, PreviewOutdated, bulk_create, bulk_update, import_lock, plan_fingerprint
-from registry.sheets.outcome import Problem, SurveyOutcome, describe_changes
+from registry.sheets.outcome import Problem, SurveyOutcome
 from registry.sheets.reader import ROW_COLUMN, read_table
 from registry.sheets.survey.layout import COLUMNS, LABELS, parse_survey_table, short_label
 from registry.sheets.values import OrganizationIndex, ValueProblem, guess_contractor_kind, parse_form_cell
@@ -373,13 +376,21 @@ def copy_base(base):
 
 
 def field_changes(original, base):
-    """describe_changes, counting a contractor the import is about to create as a change."""
-    changes = describe_changes(original, base)
-    for name in ("contractor", "host_agency"):
-        related = getattr(base, name)
-        if related is not None and related.pk is None and getattr(original, f"{name}_id") is None:
-            model_field = Base._meta.get_field(name)
-            changes.append((str(model_field.verbose_name), str(getattr(original, name) or ""), related.name))
+    """[(label, old, new)] by the one diff module, naming related records from the rows already loaded;
+    a contractor or joint office the import is about to create counts as a change to its name."""
+    related = RelatedObjects()
+    for name in RELATED_FIELDS:
+        for record in (getattr(original, name) if getattr(original, f"{name}_id") else None, getattr(base, name)):
+            if record is not None and record.pk is not None:
+                related.found.setdefault(type(record), {})[record.pk] = record
+    changes = [(change.label, change.old, change.new)
+               for change in diff_changes(Base, original, base, {}, {}, related)]
+    for name in ("contractor", "host_agency", "joint_office"):
+        pending = getattr(base, name)
+        if pending is not None and pending.pk is None:
+            label = capfirst(str(Base._meta.get_field(name).verbose_name))
+            old = str(getattr(original, name) or "") if getattr(original, f"{name}_id") else ""
+            changes = [change for change in changes if change[0] != label] + [(label, old, pending.name)]
     return changes
 
 
