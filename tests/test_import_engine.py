@@ -244,3 +244,43 @@ def test_a_reimport_preview_says_nothing_changes_and_offers_no_apply_button(admi
     again = upload(admin_client, as_text([base_row()]))
     assert again.status_code == 200 and again.context.get("confirm_form") is None
     assert "変更はありません" in again.content.decode()
+
+
+# -- what the coordinator sees ---------------------------------------------------------------------------
+
+def test_the_buttons_say_preview_then_import_and_new_rows_show_their_key_facts(admin_client):
+    form_page = admin_client.get(reverse("admin:registry_base_import")).content.decode()
+    assert 'value="プレビュー"' in form_page
+    preview = upload(admin_client, as_text([base_row(country="タイ", city="バンコク", total="4", dispatched="1",
+                                                     local="3")])).content.decode()
+    assert 'value="取り込む"' in preview
+    assert "タイ バンコク / 形態 a / 職員 4人" in preview
+
+
+def test_the_finish_message_is_japanese_with_every_count_and_links(admin_client):
+    first_round()
+    response = confirm(admin_client, upload(admin_client, SECOND_SHEET))
+    [message] = [str(m) for m in response.wsgi_request._messages]
+    record = ImportRecord.objects.latest("pk")
+    assert "取り込みました: 新規 3・更新 2・変更なし 1・未回答 1。" in message
+    assert f'href="/history/?import_record={record.pk}"' in message
+    assert f'href="{reverse("registry:survey_report", args=[SECOND])}"' in message
+
+
+def test_import_records_show_their_counts_as_a_table(admin_client):
+    import_survey_file(as_text([base_row()]), "a.tsv", SECOND)
+    page = admin_client.get(reverse("admin:registry_importrecord_changelist")).content.decode()
+    assert "<th>新規</th>" in page and "<td>1</td>" in page and '{"new"' not in page
+
+
+def test_the_admin_export_is_named_after_the_round_with_its_date_in_the_title(admin_client):
+    import io
+
+    import openpyxl
+
+    import_survey_file(as_text([base_row()]), "a.tsv", SECOND)
+    response = admin_client.post(reverse("admin:registry_base_export"), {
+        "format": 0, "resource": 0, **{f"surveybaseresource_{name}": "on" for name in ("number", "organization")}})
+    assert "filename*=utf-8''%E6%B5%B7%E5%A4%96%E6%8B%A0%E7%82%B9_2019-09-30.xlsx" in response["Content-Disposition"]
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert "令和元年9月30日現在" in sheet["A1"].value

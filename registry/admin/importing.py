@@ -7,15 +7,17 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
 
-from registry.models import ImportRecord
+from registry.models import ImportRecord, SurveyRound
 from registry.sheets.engine import plan_fingerprint
 from registry.sheets.formats import SurveySheetFormat
 from registry.sheets.reader import SheetLayoutError, SheetReadError
@@ -193,6 +195,25 @@ class SurveyImportExportMixin(SheetImportMixin):
         session = super().session_for(request, cleaned)
         session.survey_date = cleaned.get("survey_date")
         return session
+
+    # -- export: 「海外拠点_2019-09-30.xlsx」, the round's date in the title row ----------------------
+
+    def export_round_date(self):
+        latest = SurveyRound.objects.order_by("-reference_date").first()
+        return latest.reference_date if latest else timezone.localdate()
+
+    def get_export_data(self, file_format, request, queryset, **kwargs):
+        file_format.reference_date = self.export_round_date()
+        return super().get_export_data(file_format, request, queryset, **kwargs)
+
+    def get_export_filename(self, request, queryset, file_format):
+        return f"海外拠点_{self.export_round_date():%Y-%m-%d}.{file_format.get_extension()}"
+
+    def _do_file_export(self, file_format, request, queryset, export_form=None):
+        response = super()._do_file_export(file_format, request, queryset, export_form=export_form)
+        response["Content-Disposition"] = content_disposition_header(
+            True, self.get_export_filename(request, queryset, file_format))
+        return response
 
     def get_export_queryset(self, request):
         from registry.sheets.survey.export import survey_export_queryset

@@ -47,7 +47,7 @@ def bulk_update(model, records, fields):
 
 
 class import_lock:  # noqa: N801 - used as a context manager
-    """One import at a time: a second one is refused with 「取込中です」 instead of failing half way."""
+    """One import at a time: a second one is told 「取込中です」 (import in progress) instead of failing half way."""
 
     def __init__(self, user_name=""):
         self.user_name = user_name
@@ -62,11 +62,11 @@ class import_lock:  # noqa: N801 - used as a context manager
                 held = ImportLock.objects.filter(name=ImportLock.NAME).first()
                 if held is not None and held.acquired_at > timezone.now() - STALE_LOCK:
                     raise ImportBusy(
-                        _("取込中です: %(user)s さんの取込が %(time)s から実行中です。終わってからもう一度お試しください。")
+                        _("Import in progress: %(user)s started an import at %(time)s. Try again when it has finished.")
                         % {"user": held.user_name or "-", "time": timezone.localtime(held.acquired_at).strftime("%H:%M")}
                     ) from None
                 ImportLock.objects.filter(name=ImportLock.NAME, acquired_at__lte=timezone.now() - STALE_LOCK).delete()
-        raise ImportBusy(_("取込中です。終わってからもう一度お試しください。"))
+        raise ImportBusy(_("Import in progress. Try again when it has finished."))
 
     def __exit__(self, *exc):
         ImportLock.objects.filter(name=ImportLock.NAME).delete()
