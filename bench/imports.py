@@ -23,10 +23,10 @@ import resource
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 ROUND, NEXT_ROUND = datetime.date(2019, 9, 30), datetime.date(2020, 9, 30)
 HEADER = ["団体No", "拠点No", "団体名", "①拠点名", "②拠点設置国・地域", "③拠点都市",
           "④拠点形態 a: 独自事務所 b: 機関等派遣 c: 業務委託 d: その他", "⑤委託先の名称", "⑥設置年度",
@@ -48,18 +48,10 @@ def parse_args():
     return parser.parse_args()
 
 
-def point_at_bench_database(name):
-    server = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    if not server.startswith("postgres"):
-        sys.exit("DATABASE_URL must point at a PostgreSQL server")
-    parts = urlparse(server)
-    os.environ["DATABASE_URL"] = urlunparse(parts._replace(path=f"/{name}"))
-    admin_url = urlunparse(parts._replace(path="/postgres"))
-    import psycopg
+def prepare_database(name):
+    from history_changelog import ensure_database, point_at_bench_database
 
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
+    ensure_database(point_at_bench_database(name), name, rebuild=True)
 
 
 def setup_django():
@@ -273,7 +265,7 @@ def ratios(figures):
 def main():
     args = parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s] or ([500, 2000] if args.quick else [1000, 10000, 20000])
-    point_at_bench_database(args.database)
+    prepare_database(args.database)
     setup_django()
     from django.db import connection
 

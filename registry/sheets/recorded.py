@@ -34,10 +34,7 @@ class RecordedImportResource(resources.ModelResource):
     def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None,
                     collect_failed_rows=False, rollback_on_validation_errors=False, **kwargs):
         """All or nothing: any invalid row rolls the whole import back, whoever calls it."""
-        if kwargs.get("user") is not None and self.session.user is None:
-            self.session.user = kwargs["user"]
-        if kwargs.get("file_name") and not self.session.file_name:
-            self.session.file_name = kwargs["file_name"]
+        self.session.take(user=kwargs.get("user"), file_name=kwargs.get("file_name"))
         if dry_run:
             return self.run(dataset, True, collect_failed_rows, **kwargs)
         expected = self.expected
@@ -73,9 +70,6 @@ class RecordedImportResource(resources.ModelResource):
 
     def read_sheet_metadata(self, dataset):
         """How the reader found the file: kept on the import record and shown in the preview."""
-        self.session.notices = list(getattr(dataset, "sheet_notices", []))
-        self.session.sha256 = getattr(dataset, "content_sha256", "") or self.session.sha256
-        self.session.encoding = self.session.encoding or getattr(dataset, "encoding", "")
-        self.session.delimiter = self.session.delimiter or getattr(dataset, "delimiter", "")
+        self.session.take(dataset)
         self.outcome.source_description = getattr(dataset, "table_description", "")
         self.row_numbers = list(dataset[ROW_COLUMN]) if len(dataset) else []

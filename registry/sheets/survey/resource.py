@@ -67,14 +67,7 @@ class SurveyBaseResource(resources.ModelResource):
 
     def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None,
                     collect_failed_rows=False, rollback_on_validation_errors=False, **kwargs):
-        if kwargs.get("user") is not None and self.session.user is None:
-            self.session.user = kwargs["user"]
-        if kwargs.get("file_name") and not self.session.file_name:
-            self.session.file_name = kwargs["file_name"]
-        self.session.notices = list(getattr(dataset, "sheet_notices", []))
-        self.session.sha256 = getattr(dataset, "content_sha256", "") or self.session.sha256
-        self.session.encoding = self.session.encoding or getattr(dataset, "encoding", "")
-        self.session.delimiter = self.session.delimiter or getattr(dataset, "delimiter", "")
+        self.session.take(dataset, kwargs.get("user"), kwargs.get("file_name"))
         rows = [{ROW_COLUMN: values[0], **{key: value for (key, _label), value in zip(COLUMNS, values[1:])}}
                 for values in dataset]
         self.plan = plan_survey_rows(rows, self.session, getattr(dataset, "reference_date", None),
