@@ -10,6 +10,7 @@ from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from .context import ChangeContext, Source, current_context
 
@@ -79,41 +80,53 @@ class TrackedHistory(HistoricalRecords):
         super().post_save(instance, created, using=using, **kwargs)
 
 
-def context_or_system():
+def _context_or_system():
     return current_context() or ChangeContext(group=None, source=Source.COMMAND, actor_name="system")
 
 
-def history_extras(context, user):
-    """The who/why/which-action columns of a history row written by ``user`` inside ``context``."""
-    extras = {
+def context_columns(context, user):
+    """Our history columns for a row written by ``user`` (or nobody) inside ``context``."""
+    columns = {
         "actor_name": (user.get_username() if user else "") or context.actor_name,
         "change_group": context.group,
         "change_source": context.source or Source.COMMAND,
     }
     if context.import_record is not None:
-        extras["import_record"] = context.import_record
-    return extras
+        columns["import_record"] = context.import_record
+    return columns
+
+
+def bulk_history_options():
+    """Keyword arguments for simple-history's bulk writes (``bulk_create_with_history`` …) naming the action in
+    progress, as the signal below does for single saves (bulk writes send no signal per row)."""
+    context = _context_or_system()
+    return {
+        "default_user": context.user,
+        "default_change_reason": context.reason,
+        "custom_historical_attrs": context_columns(context, context.user),
+    }
+
+
+def write_in_bulk(model, created=(), updated=(), fields=(), batch_size=1000):
+    """Insert ``created`` and update ``fields`` of ``updated`` in batches through simple-history's bulk API:
+    one history row per record, naming the action in progress like a single save. Returns how many were written."""
+    options = bulk_history_options()
+    if created:
+        bulk_create_with_history(list(created), model, batch_size=batch_size, **options)
+    if updated:
+        bulk_update_with_history(list(updated), model, list(fields), batch_size=batch_size, **options)
+    return len(created) + len(updated)
 
 
 @receiver(pre_create_historical_record)
 def fill_history_extras(sender, instance, history_instance, history_user=None, **kwargs):
-    context = context_or_system()
+    context = _context_or_system()
     if history_instance.history_user_id is None and context.user is not None:
         history_instance.history_user = context.user
-    for name, value in history_extras(context, history_instance.history_user).items():
+    for name, value in context_columns(context, history_instance.history_user).items():
         setattr(history_instance, name, value)
     if not history_instance.history_change_reason:
         history_instance.history_change_reason = context.reason
-
-
-def bulk_history_options():
-    """Keyword arguments for simple-history's bulk API: the same columns a one-by-one save gets."""
-    context = context_or_system()
-    return {
-        "default_user": context.user,
-        "default_change_reason": context.reason,
-        "custom_historical_attrs": history_extras(context, context.user),
-    }
 
 
 def tracked_models():

@@ -12,12 +12,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from registry.history.tracking import bulk_history_options
 from registry.models import ImportLock
 
-BATCH_SIZE = 1000
 # A lock older than this was left by a process that died: the next import takes it over.
 STALE_LOCK = datetime.timedelta(hours=1)
 
@@ -31,19 +28,6 @@ class ImportBusy(Exception):
 
 class PreviewOutdated(Exception):
     """The file or the data changed since the preview: the previewed plan no longer holds."""
-
-
-def bulk_create(model, records):
-    """Insert ``records`` in batches, each with its history row (returns them with their ids)."""
-    if not records:
-        return []
-    return bulk_create_with_history(records, model, batch_size=BATCH_SIZE, **bulk_history_options())
-
-
-def bulk_update(model, records, fields):
-    """Update ``fields`` of ``records`` in batches, each with its history row."""
-    if records:
-        bulk_update_with_history(records, model, list(fields), batch_size=BATCH_SIZE, **bulk_history_options())
 
 
 class import_lock:  # noqa: N801 - used as a context manager

@@ -91,7 +91,7 @@ class SurveyOutcome(ImportOutcome):
 
     missing: list = field(default_factory=list)
     created_contractors: list = field(default_factory=list)
-    round_writes: list = field(default_factory=list)  # (organization id, base number, review state) planned
+    round_writes: list = field(default_factory=list)  # what the round would record, e.g. 「12#3 changed」
 
     @property
     def counts(self):

@@ -12,21 +12,21 @@ from django.db import transaction
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from registry.history import Source, change_context
+from registry.history import Source, change_context, write_in_bulk
 from registry.history.diff import RelatedObjects
 from registry.history.diff import field_changes as diff_changes
-from registry.models import Base, BaseRoundRecord, BaseStatus, Contractor, JointOffice, ReviewState
+from registry.models import Base, BaseRoundRecord, BaseStatus, Contractor, JointOffice, ReviewState, SurveyRound
 from registry.parsing.text import match_key, parse_int_cell
 from registry.permissions import organization_ids_in_scope
-from registry.sheets.engine import OUTDATED, PreviewOutdated, bulk_create, bulk_update, import_lock, plan_fingerprint
+from registry.sheets.engine import OUTDATED, PreviewOutdated, import_lock, plan_fingerprint
 from registry.sheets.outcome import Problem, SurveyOutcome
+from registry.rounds.records import following_round, plan_records, record_bases
 from registry.sheets.reader import ROW_COLUMN, read_table
+from registry.sheets.session import round_refusal
 from registry.sheets.survey.layout import COLUMNS, LABELS, parse_survey_table, short_label
 from registry.sheets.values import OrganizationIndex, ValueProblem, guess_contractor_kind, parse_form_cell
 from registry.sheets.widgets import CitiesWidget, CountNumberWidget, CountriesWidget, FiscalYearWidget, TextWidget
 
-ROUND_SNAPSHOT_FIELDS = ("name", "countries", "cities", "form", "contractor_id", "established_fy",
-                         "staff_dispatched", "staff_local", "status")
 # Cells read straight into a field of the base: (attribute, sheet column, widget).
 CELL_FIELDS = (
     ("number", "base_no", CountNumberWidget()),
@@ -75,8 +75,8 @@ class SurveyPlan:
     changed_bases: list = field(default_factory=list)
     new_contractors: list = field(default_factory=list)
     new_joint_offices: list = field(default_factory=list)
-    # (base, review state, the round's existing record or None) for every round record to write.
-    round_entries: list = field(default_factory=list)
+    # (base, review state): the import's verdict on every base of the sheet's organizations, for the round.
+    verdicts: list = field(default_factory=list)
 
     @property
     def fingerprint(self):
@@ -85,7 +85,7 @@ class SurveyPlan:
     @property
     def writes_anything(self):
         return bool(self.new_bases or self.changed_bases or self.new_contractors or self.new_joint_offices
-                    or self.round_entries)
+                    or self.outcome.round_writes)
 
 
 def column_label(key):
@@ -325,14 +325,27 @@ class SurveyPlanner:
     # -- the round -------------------------------------------------------------------------------
 
     def plan_round_record(self, base, review_state):
+        if self.session.survey_date is not None:
+            self.plan.verdicts.append((base, review_state))
+
+    def plan_round_writes(self):
+        """What the rounds service will write for the verdicts (asked without writing), for the preview."""
         if self.session.survey_date is None:
             return
-        record = self.round_records.get(base.pk) if base.pk else None
-        if record is not None and same_snapshot(record, base):
-            if review_state != ReviewState.CLOSING or record.review_state == ReviewState.CLOSING:
-                return  # the round already says exactly this
-        self.plan.round_entries.append((base, review_state, record))
-        self.outcome.round_writes.append((base.organization_id, base.number, review_state))
+        refusal = round_refusal(self.session.survey_date)
+        if refusal:
+            self.outcome.errors.append(Problem("-", "-", refusal))
+            return
+        survey_round = self.session.survey_round()
+        existing = self.round_records
+        if survey_round is None or not survey_round.is_open:
+            self.outcome.round_writes.append(f"opens {self.session.survey_date:%Y-%m-%d}")
+            survey_round, existing = survey_round or SurveyRound(reference_date=self.session.survey_date), {}
+        states = {base.pk if base.pk is not None else id(base): state for base, state in self.plan.verdicts}
+        created, updated = plan_records(survey_round, [base for base, _state in self.plan.verdicts], existing,
+                                        states=states)
+        self.outcome.round_writes += sorted(
+            f"{record.base.organization_id}#{record.base.number} {record.review_state}" for record in created + updated)
 
     def plan_missing(self):
         missing = [base for organization_id in self.seen_organization_ids
@@ -350,10 +363,11 @@ class SurveyPlanner:
         outcome.errors.sort(key=lambda p: (p.row if isinstance(p.row, int) else 0))
         if outcome.errors:
             outcome.missing = []
-            self.plan.new_bases, self.plan.changed_bases, self.plan.round_entries = [], [], []
+            self.plan.new_bases, self.plan.changed_bases, self.plan.verdicts = [], [], []
             self.plan.new_contractors, self.plan.new_joint_offices = [], []
         else:
             self.plan_missing()
+            self.plan_round_writes()
         return self.plan
 
 
@@ -392,15 +406,6 @@ def field_changes(original, base):
             old = str(getattr(original, name) or "") if getattr(original, f"{name}_id") else ""
             changes = [change for change in changes if change[0] != label] + [(label, old, pending.name)]
     return changes
-
-
-def same_snapshot(record, base):
-    for name in ROUND_SNAPSHOT_FIELDS:
-        if name == "contractor_id" and base.contractor is not None and base.contractor.pk is None:
-            return False
-        if getattr(record, name) != getattr(base, name):
-            return False
-    return True
 
 
 def key_facts(base):
@@ -447,26 +452,23 @@ def apply_survey_plan(plan, expected_fingerprint=None):
     with import_lock(session.user_name), transaction.atomic(), change_context(
             source=Source.IMPORT, user=session.user, actor_name=f"import: {session.user_name}"):
         session.ensure_record()
-        bulk_create(Contractor, plan.new_contractors)
-        bulk_create(JointOffice, plan.new_joint_offices)
-        bulk_create(Base, plan.new_bases)
-        bulk_update(Base, plan.changed_bases, WRITTEN_FIELDS)
-        save_round_records(session.survey_round(), plan.round_entries)
+        write_in_bulk(Contractor, plan.new_contractors)
+        write_in_bulk(JointOffice, plan.new_joint_offices)
+        write_in_bulk(Base, plan.new_bases)
+        write_in_bulk(Base, updated=plan.changed_bases, fields=WRITTEN_FIELDS)
+        follow_in_rounds(plan)
         outcome.save_counts(session.record)
     return outcome
 
 
-def save_round_records(survey_round, entries):
-    """The one place an import writes round records: what the round says of each base, with history."""
-    creates, updates = [], []
-    for base, review_state, record in entries:
-        if record is None:
-            record = BaseRoundRecord(survey_round=survey_round, base=base)
-            creates.append(record)
-        else:
-            updates.append(record)
-        for name in ROUND_SNAPSHOT_FIELDS:
-            setattr(record, name, getattr(base, name))
-        record.review_state = review_state
-    bulk_create(BaseRoundRecord, creates)
-    bulk_update(BaseRoundRecord, updates, [*ROUND_SNAPSHOT_FIELDS, "review_state"])
+def follow_in_rounds(plan):
+    """The rounds service writes the round records: the import's verdicts in its round, and the latest open
+    round follows the bases written (as it does after any single save of a base)."""
+    survey_round = plan.session.survey_round()
+    created_ids = [base.pk for base in plan.new_bases]
+    if survey_round is not None and plan.verdicts:
+        record_bases(survey_round, [base for base, _state in plan.verdicts],
+                     states={base.pk: state for base, state in plan.verdicts}, created_ids=created_ids)
+    following = following_round()
+    if following is not None and following != survey_round and (plan.new_bases or plan.changed_bases):
+        record_bases(following, plan.new_bases + plan.changed_bases, created_ids=created_ids)

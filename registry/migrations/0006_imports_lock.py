@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0004_agreements_partner_region'),
+        ('registry', '0005_rounds_rounds_lifecycle'),
     ]
 
     operations = [
