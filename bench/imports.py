@@ -137,12 +137,14 @@ def measure(step):
 def reset():
     from django.db import connection
 
-    from registry.models import Base, BaseRoundRecord, Contractor, ImportLock, ImportRecord, JointOffice, SurveyRound
+    from registry.models import (Base, BaseRoundRecord, Contractor, ImportLock, ImportRecord, JointOffice,
+                                 RoundCorrection, RoundReminder, RoundResponse, SurveyRound)
 
     tables = []
     for model in (Base, BaseRoundRecord, Contractor, JointOffice, SurveyRound):
         tables += [model._meta.db_table, model.history.model._meta.db_table]
-    tables += [ImportRecord._meta.db_table, ImportLock._meta.db_table]
+    tables += [model._meta.db_table for model in (ImportRecord, ImportLock, RoundCorrection, RoundReminder,
+                                                  RoundResponse)]
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
 
@@ -206,7 +208,7 @@ def baseline(rows):
 
 def bulk_floor(rows):
     from registry.models import Base, Organization
-    from registry.sheets.engine import bulk_create
+    from registry.history import write_in_bulk
 
     by_name = {o.name: o for o in Organization.objects.all()}
 
@@ -215,7 +217,7 @@ def bulk_floor(rows):
         for item in plain_values(rows):
             item["organization"] = by_name[item["organization"]]
             bases.append(Base(**item))
-        bulk_create(Base, bases)
+        write_in_bulk(Base, bases)
 
     floor, _value = measure(write)
     return floor
