@@ -4,19 +4,23 @@ Breakdowns count by the survey's rules (see registry/summary.py): a base spannin
 several countries/regions counts once per country/region, so every breakdown adds
 up to the summary's 拠点数.
 """
-from collections import Counter
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 from django_countries import countries as all_countries
 
 from registry.charts import bar_chart_svg
-from registry.models import BaseForm, BaseRoundRecord
+from registry.models import BaseForm, BaseRoundRecord, Organization
 from registry.parsing.eras import format_fiscal_year, short_era_code
 from registry.sheets.survey.resource import ROUND_SNAPSHOT_FIELDS
-from registry.summary import reported_records, summarize, survey_summary
-
-UNKNOWN = "??"
+from registry.summary import (
+    UNKNOWN,
+    by_country_codes,
+    home_prefecture,
+    reported_records,
+    summarize,
+    weighted_counts,
+)
 
 
 @dataclass
@@ -34,22 +38,13 @@ def report_records(survey_round, user):
     return list(reported_records(survey_round, user).select_related("base__organization__prefecture"))
 
 
-def country_codes(record):
-    return [str(code) for code in record.countries] or [UNKNOWN]
-
-
-def weight(record):
-    """How many times the survey counts this base: once per country/region."""
-    return len(country_codes(record))
-
-
 def breakdown(title, rows, chart_labels=None):
     chart_rows = list(zip(chart_labels, [count for _label, count in rows])) if chart_labels else rows
     return Breakdown(title=title, rows=rows, chart=bar_chart_svg(chart_rows, title=title))
 
 
 def by_country(records):
-    counts = Counter(code for record in records for code in country_codes(record))
+    counts = by_country_codes(records)
     rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return [(country_label(code), n) for code, n in rows]
 
@@ -64,20 +59,13 @@ def by_form(summary):
 
 
 def by_prefecture(records):
-    counts = Counter()
-    prefectures = {}
-    for record in records:
-        prefecture = record.base.organization.home_prefecture
-        prefectures[prefecture.pk] = prefecture
-        counts[prefecture.pk] += weight(record)
-    ordered = sorted(counts, key=lambda pk: prefectures[pk].code)
-    return [(prefectures[pk].name, counts[pk]) for pk in ordered]
+    counts = weighted_counts(records, "home_prefecture", home_prefecture())
+    prefectures = Organization.objects.filter(pk__in=counts).order_by("code")
+    return [(prefecture.name, counts[prefecture.pk]) for prefecture in prefectures]
 
 
 def by_established_year(records):
-    counts = Counter()
-    for record in records:
-        counts[record.established_fy] += weight(record)
+    counts = weighted_counts(records, "established_fy")
     known = sorted(year for year in counts if year is not None)
     rows = [(year, counts[year]) for year in known]
     if None in counts:
@@ -94,8 +82,8 @@ def year_chart_label(year):
 
 
 def survey_report(survey_round, user):
-    summary = survey_summary(survey_round, user=user)
-    records = report_records(survey_round, user)
+    records = reported_records(survey_round, user)
+    summary = summarize(records)
     years = by_established_year(records)
     return {
         "summary": summary,
@@ -165,7 +153,8 @@ def compare_rounds(survey_round, other_round, user):
         fields = changed_fields(old[base_id], new[base_id])
         if fields:
             changed.append((old[base_id], new[base_id], fields))
-    old_summary, new_summary = summarize(old.values()), summarize(new.values())
+    old_summary = summarize(reported_records(older, user))
+    new_summary = summarize(reported_records(newer, user))
     return Comparison(
         older=older,
         newer=newer,
