@@ -240,7 +240,7 @@ def measure(repeat, only):
                 row["meets_target"] = row["p95_ms"] <= target
             results.append(row)
             print(f"{role:12} {name:32} {status} p50 {row.get('p50_ms', '-'):>7} p95 {row.get('p95_ms', '-'):>7}"
-                  f" q {len(queries):3d} {size:>9,} B", file=sys.stderr)
+                  f" q {row['queries']:3d} {size:>9,} B", file=sys.stderr)
     return results
 
 
