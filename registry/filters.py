@@ -34,6 +34,34 @@ def country_choices():
     return [(country.code, country.name) for country in countries]
 
 
+def countries_in_use(rows, field="countries"):
+    """Choices of the countries that ``rows`` name, by name: a short list, from one DISTINCT without ordering."""
+    codes = set()
+    for stored in rows.order_by().values_list(field, flat=True).distinct():
+        codes.update(code for code in str(stored or "").split(",") if code)
+    return sorted(((code, countries.name(code)) for code in codes), key=lambda choice: str(choice[1]))
+
+
+def autocomplete(model, field_name):
+    """A select that searches as you type through the admin's autocomplete view (already scoped to the user),
+    rendering only the chosen option instead of every row."""
+    from django.contrib import admin
+    from django.contrib.admin.widgets import AutocompleteSelect
+
+    return AutocompleteSelect(model._meta.get_field(field_name), admin.site, attrs={"style": "width: 100%"})
+
+
+class InUseCountries:
+    """FilterSet mixin: the country filters offer only countries in use in the user's rows."""
+
+    country_filters = {}  # filter name → (function of request giving rows, field)
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        for name, (rows, field) in self.country_filters.items():
+            self.filters[name].extra["choices"] = countries_in_use(rows(request), field)
+
+
 def prefectures(request=None):
     return Organization.objects.filter(kind=Organization.Kind.PREFECTURE)
 
@@ -180,13 +208,21 @@ def base_joint_offices(request):
     return JointOffice.objects.filter(pk__in=visible_bases(request).values("joint_office"))
 
 
-class BaseFilterSet(django_filters.FilterSet):
+def visible_agreements(request):
+    return Agreement.objects.all() if request is None else Agreement.objects.restrict(request.user, "view")
+
+
+class BaseFilterSet(InUseCountries, django_filters.FilterSet):
+    country_filters = {"countries": (visible_bases, "countries")}
+
     q = django_filters.CharFilter(method="search", label=_("Search"))
     region = django_filters.ChoiceFilter(choices=REGION_CHOICES, method="filter_region", label=_("Region"))
     prefecture = django_filters.ModelChoiceFilter(
         queryset=prefectures, method="filter_prefecture", label=_("Prefecture")
     )
-    organization = django_filters.ModelChoiceFilter(queryset=base_organizations, label=_("Organization"))
+    organization = django_filters.ModelChoiceFilter(
+        queryset=base_organizations, label=_("Organization"), widget=autocomplete(Base, "organization")
+    )
     organization__kind = django_filters.MultipleChoiceFilter(
         choices=Organization.Kind.choices, label=_("Organization kind"), widget=forms.CheckboxSelectMultiple
     )
@@ -198,7 +234,8 @@ class BaseFilterSet(django_filters.FilterSet):
         choices=BaseForm.choices, label=_("Form"), widget=forms.CheckboxSelectMultiple
     )
     contractor = django_filters.ModelChoiceFilter(
-        queryset=base_contractors, method="filter_contractor", label=_("Contractor or host agency")
+        queryset=base_contractors, method="filter_contractor", label=_("Contractor or host agency"),
+        widget=autocomplete(Base, "contractor"),
     )
     established_from = FiscalYearFilter(field_name="established_fy", lookup_expr="gte", label=_("Established from (FY)"))
     established_to = FiscalYearFilter(field_name="established_fy", lookup_expr="lte", label=_("Established to (FY)"))
@@ -258,8 +295,9 @@ class BaseFilterSet(django_filters.FilterSet):
 
 
 def agreement_organizations(request):
-    agreements = Agreement.objects.all() if request is None else Agreement.objects.restrict(request.user, "view")
-    return Organization.objects.filter(pk__in=agreements.values("organization")).select_related("prefecture")
+    return Organization.objects.filter(pk__in=visible_agreements(request).values("organization")).select_related(
+        "prefecture"
+    )
 
 
 def current_end_expression():
@@ -272,11 +310,14 @@ def current_end_expression():
     return Coalesce(Subquery(latest_renewal), F("ends_on"))
 
 
-class AgreementFilterSet(django_filters.FilterSet):
+class AgreementFilterSet(InUseCountries, django_filters.FilterSet):
+    country_filters = {"partner__country": (visible_agreements, "partner__country")}
     ACTIVE_CHOICES = (("active", _("Active")), ("ended", _("Ended")))
 
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    organization = django_filters.ModelChoiceFilter(queryset=agreement_organizations, label=_("Organization"))
+    organization = django_filters.ModelChoiceFilter(
+        queryset=agreement_organizations, label=_("Organization"), widget=autocomplete(Agreement, "organization")
+    )
     prefecture = django_filters.ModelChoiceFilter(
         queryset=prefectures, method="filter_prefecture", label=_("Prefecture")
     )
@@ -334,14 +375,21 @@ class AgreementFilterSet(django_filters.FilterSet):
 # -- contractors ---------------------------------------------------------------------------
 
 
-class ContractorFilterSet(django_filters.FilterSet):
+def all_contractors(request):
+    return Contractor.objects.all()
+
+
+class ContractorFilterSet(InUseCountries, django_filters.FilterSet):
+    country_filters = {"country": (all_contractors, "country")}
+
     q = django_filters.CharFilter(method="search", label=_("Search"))
     kind = django_filters.MultipleChoiceFilter(
         choices=Contractor.Kind.choices, label=_("Kind"), widget=forms.CheckboxSelectMultiple
     )
     country = django_filters.ChoiceFilter(choices=country_choices, label=_("Country/region"))
     organization = django_filters.ModelChoiceFilter(
-        queryset=base_organizations, method="filter_organization", label=_("Organization served")
+        queryset=base_organizations, method="filter_organization", label=_("Organization served"),
+        widget=autocomplete(Base, "organization"),
     )
     sort = SortFilter(
         fields=(("name", "name"), ("kind", "kind"), ("country", "country"), ("base_count", "base_count")),
