@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from django_countries import countries as all_countries
 
 from registry.charts import bar_chart_svg
-from registry.models import BaseForm, BaseRoundRecord
+from registry.models import BaseRoundRecord, OperatingForm
 from registry.parsing.eras import format_fiscal_year, short_era_code
-from registry.sheets.survey.resource import ROUND_SNAPSHOT_FIELDS
+from registry.rounds.records import FIGURE_FIELDS
 from registry.summary import UNKNOWN, RoundCounts, reported_records, summarize
 
 
@@ -44,7 +44,7 @@ def country_label(code):
 
 
 def by_form(summary):
-    labels = dict(BaseForm.choices)
+    labels = dict(OperatingForm.choices)
     return [(str(labels[letter]), summary["forms"][letter]) for letter in "abcd"]
 
 
@@ -119,7 +119,7 @@ def field_label(name):
 
 
 def changed_fields(older, newer):
-    return [field_label(name) for name in ROUND_SNAPSHOT_FIELDS if getattr(older, name) != getattr(newer, name)]
+    return [field_label(name) for name in FIGURE_FIELDS if getattr(older, name) != getattr(newer, name)]
 
 
 LISTED = 200  # records listed per comparison group; the counts are always complete
@@ -147,7 +147,7 @@ def comparable(records):
 
 def changed_records(old, new):
     """Records of ``new`` whose base has a record in ``old`` with any snapshot field different."""
-    fields = [name for name in ROUND_SNAPSHOT_FIELDS if name not in ("contractor_id", "established_fy")]
+    fields = [name for name in FIGURE_FIELDS if name not in ("contractor_id", "established_fy")]
     same = comparable(old).filter(
         base_id=OuterRef("base_id"),
         same_contractor=OuterRef("same_contractor"),

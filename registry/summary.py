@@ -1,7 +1,7 @@
 """The survey's own summary table, counted by the survey's rules (see README: Counting rules).
 
 * a base spanning several countries/regions counts once per country/region (bases and forms);
-* Hong Kong is a region of its own (the import already stores 中国+HK as HK);
+* Hong Kong is a region of its own (the import already stores 中国+香港 as HK);
 * staff are counted once per base row; averages are per counted base, rounded to one decimal;
 * cities: distinct city names after splitting multi-city cells (see ``count_cities``).
 
