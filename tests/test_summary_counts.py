@@ -7,12 +7,11 @@ from collections import Counter
 import pytest
 
 from registry.models import BaseStatus, Organization, ReviewState, SurveyRound
-from registry.parsing.text import split_multi
 from registry.permissions import Role
 from registry.report import survey_report
-from registry.summary import one_decimal, reported_records, survey_summary
+from registry.summary import reported_records, survey_summary
 from tests.factories import make_base
-from tests.lists_helpers import record_for
+from tests.lists_helpers import counted_one_by_one, record_for
 from tests.roles import make_user
 
 pytestmark = pytest.mark.django_db
@@ -43,33 +42,6 @@ def random_round(seed):
     return survey_round
 
 
-def counted_one_by_one(records):
-    """The survey's counting rules applied to each record in turn (as the report counted before issue 14)."""
-    records = list(records.select_related("base__organization__prefecture"))
-    bases, countries, forms, years, prefectures, cities = 0, Counter(), Counter(), Counter(), Counter(), set()
-    for record in records:
-        codes = [str(code) for code in record.countries] or ["??"]
-        bases += len(codes)
-        countries.update(codes)
-        forms[record.form] += len(codes)
-        years[record.established_fy] += len(codes)
-        prefectures[record.base.organization.home_prefecture.name] += len(codes)
-        cities.update(split_multi(record.cities))
-    dispatched = sum(record.staff_dispatched for record in records)
-    local = sum(record.staff_local for record in records)
-    summary = {
-        "organizations": len({record.base.organization_id for record in records}),
-        "bases": bases,
-        "countries": len(countries),
-        "cities": len(cities),
-        "forms": {letter: forms[letter] for letter in "abcd"},
-        "staff": {"total": dispatched + local, "dispatched": dispatched, "local": local},
-        "average": {"total": one_decimal(dispatched + local, bases), "dispatched": one_decimal(dispatched, bases),
-                    "local": one_decimal(local, bases)},
-    }
-    return summary, countries, years, prefectures
-
-
 @pytest.mark.parametrize("seed", range(4))
 @pytest.mark.parametrize("role", [None, Role.COORDINATOR, Role.CLERK])
 def test_database_counts_equal_the_record_by_record_count(seed, role):
@@ -79,7 +51,9 @@ def test_database_counts_equal_the_record_by_record_count(seed, role):
         user = make_user(role, Organization.objects.get(name="大阪府"), Organization.objects.get(name="北九州市"))
     elif role:
         user = make_user(role)
-    summary, countries, years, prefectures = counted_one_by_one(reported_records(survey_round, user))
+    summary, countries, years, prefectures = counted_one_by_one(
+        reported_records(survey_round, user).select_related("base__organization__prefecture")
+    )
     assert survey_summary(survey_round, user) == summary
     if user is None:
         return
