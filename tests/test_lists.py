@@ -224,3 +224,11 @@ def test_list_filter_autocomplete_offers_what_each_role_may_see(client, bases, o
     assert autocomplete_names(client, "contractor", "ソウル") == {"株式会社ソウル代理"}
     client.force_login(make_user(Role.CLERK, organization("北九州市")))
     assert autocomplete_names(client, "organization", "") == {"北九州市（福岡県）"}
+
+
+@pytest.mark.parametrize("term, keys", [("韓国観光", ["fukuoka"]), ("ソウル代理", ["kitakyushu", "hokkaido", "osaka"]),
+                                        ("経済交流", ["kitakyushu"]), ("札幌", ["sapporo"]), ("危険", ["osaka"])])
+def test_admin_search_is_the_list_search(admin_client, bases, term, keys):
+    """Host agency and contractor names, the organization's name and the base's own text, in both places."""
+    admin_rows = admin_client.get(reverse("admin:registry_base_changelist"), {"q": term}).context["cl"].result_list
+    assert {base.name for base in admin_rows} == names(admin_client, f"?q={term}") == expect(bases, *keys)
