@@ -219,12 +219,13 @@ BASE_TEXT_FIELDS = ("name", "cities", "reason", "activities", "remarks", "form_d
 def base_text_search(value):
     """Bases whose own text, organization or contractor / host agency name contains ``value`` (any case).
 
-    The list page's search and the admin's search box. Names of related records are matched in a subquery,
-    not through a join, so that on PostgreSQL each condition can use its trigram index (migration 0006).
+    The list page's search and the admin's search box. Matching organizations and contractors are looked up
+    first (two small queries) and given as lists of keys, not as a join or a subquery, so that on PostgreSQL
+    every condition can use its index (trigram indexes of migration 0006) and be combined (BitmapOr).
     """
-    condition = Q(organization__in=Organization.objects.filter(name__icontains=value).values("pk"))
-    contractors = Contractor.objects.filter(name__icontains=value).values("pk")
-    condition |= Q(contractor__in=contractors) | Q(host_agency__in=contractors)
+    organizations = list(Organization.objects.filter(name__icontains=value).values_list("pk", flat=True))
+    contractors = list(Contractor.objects.filter(name__icontains=value).values_list("pk", flat=True))
+    condition = Q(organization__in=organizations) | Q(contractor__in=contractors) | Q(host_agency__in=contractors)
     for field in BASE_TEXT_FIELDS:
         condition |= Q(**{f"{field}__icontains": value})
     return condition
