@@ -114,6 +114,8 @@ class SurveyOutcome(ImportOutcome):
 
     missing: list = field(default_factory=list)
     created_contractors: list = field(default_factory=list)
+    # (row, base, the clerk's answer, changes, which side wins: "sheet", "clerk" or "" undecided)
+    conflicts: list = field(default_factory=list)
 
     @property
     def counts(self):
