@@ -287,3 +287,19 @@ def test_an_import_that_disagrees_with_a_clerks_answer_asks_which_side_wins(year
     assert not taken.errors and Base.objects.get(pk=first.pk).staff_local == 9
     assert state(year.this, first) == ReviewState.CHANGED
     assert_round_follows_bases(year.this)
+
+
+def test_a_correction_through_the_page_is_shown_as_訂正_on_the_report(year, client):
+    lifecycle.close_round(year.this)
+    lifecycle.publish_round(year.this)
+    client.force_login(make_user(Role.COORDINATOR, username="coordinator"))
+    record = BaseRoundRecord.objects.get(survey_round=year.this, base=year.bases[1])
+    listing = client.get(reverse("registry:survey_list", args=[THIS_YEAR])).content.decode()
+    correct_url = reverse("registry:survey_correct", args=[THIS_YEAR, record.pk])
+    assert correct_url in listing
+    response = client.post(correct_url, {"staff_dispatched": 1, "staff_local": 1, "reason": "派遣職員の計上漏れ"})
+    assert response.status_code == 302
+    report = client.get(reverse("registry:survey_report", args=[THIS_YEAR])).content.decode()
+    assert "訂正" in report and "派遣職員の計上漏れ" in report
+    assert survey_summary(year.this)["staff"]["dispatched"] == 3
+    assert Base.objects.get(pk=year.bases[1].pk).staff_dispatched == 0  # the base itself is not touched
