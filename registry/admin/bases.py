@@ -4,8 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from registry.models import Base, BaseRoundRecord, Closure
 
 from .actions import mark_closed_today
-from .scoping import ScopedAdmin, ScopedInline
 from .forms import BaseAdminForm
+from .scoping import ScopedAdmin, ScopedInline
 from .importing import SurveyImportExportMixin
 
 

@@ -95,7 +95,6 @@ class SurveyBaseResource(RecordedImportResource):
         contractor = Contractor.objects.filter(match_key=match_key(name)).first()
         if contractor is None:
             contractor = self.create_valid(Contractor(name=name, kind=guess_contractor_kind(name, hosting=hosting)))
-            self.outcome.created_contractors.append(contractor.name)
         return contractor
 
     def find_or_create_joint_office(self, name, instance):
