@@ -36,10 +36,10 @@ def breakdown(title, rows, chart_labels=None):
 
 def by_country(counts):
     rows = sorted(counts.countries().items(), key=lambda item: (-item[1], item[0]))
-    return [(country_label(code), n) for code, n in rows]
+    return [(country_or_unknown(code), n) for code, n in rows]
 
 
-def country_label(code):
+def country_or_unknown(code):
     return (code != UNKNOWN and all_countries.name(code)) or _("Unknown")
 
 

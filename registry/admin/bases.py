@@ -6,8 +6,8 @@ from registry.filters import base_text_search, countries_in_use
 from registry.models import Base, BaseRoundRecord, Closure
 
 from .actions import mark_closed_today
-from .scoping import ScopedAdmin, ScopedInline
 from .forms import BaseAdminForm
+from .scoping import ScopedAdmin, ScopedInline
 from .importing import SurveyImportExportMixin
 
 
