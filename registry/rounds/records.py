@@ -99,7 +99,8 @@ def record_bases(survey_round, bases, *, states=None, created_ids=(), activity=T
         record.base_id: record
         for record in BaseRoundRecord.objects.filter(survey_round=survey_round, base_id__in=[b.pk for b in bases])
     }
-    to_create, to_update, fields = [], [], set(REVIEW_FIELDS)
+    to_create, to_update = [], []
+    fields = set(REVIEW_FIELDS)
     for base in bases:
         record = existing.get(base.pk)
         state = states.get(base.pk)
