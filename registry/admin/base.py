@@ -193,6 +193,13 @@ class ScopedAdmin(SimpleHistoryAdmin):
         for record, entry in zip(records, describe(records)):
             record.entry = entry
 
+    def revert_disabled(self, request, obj=None):
+        """The history page offers 「この版に戻す」 to whoever may revert the record (supervisors included)."""
+        return not self.may_revert(request, obj)
+
+    def history_view_title(self, request, obj):
+        return gettext("Change history: %s") % obj
+
     def may_revert(self, request, obj):
         """Supervisors revert whatever they may see; editors revert what they may change."""
         if obj is None:
