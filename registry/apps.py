@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,3 +11,11 @@ class RegistryConfig(AppConfig):
     def ready(self):
         from . import history  # noqa: F401  (connects the history signal handlers)
         from . import roles  # noqa: F401  (keeps role groups in sync, logs role changes)
+
+
+class RegistryAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with the registry's site (registry.admin_site.RegistryAdminSite) as ``admin.site``."""
+
+    default = False
+
+    default_site = "registry.admin_site.RegistryAdminSite"
