@@ -11,6 +11,7 @@ class RegistryAdminSite(admin.AdminSite):
     site_title = _("Overseas Base Registry")
     index_title = _("Records")
     site_url = "/"
+    enable_nav_sidebar = False  # the header's navigation (registry/includes/site_header.html) takes its place
 
     def login(self, request, extra_context=None):
         if REDIRECT_FIELD_NAME not in request.GET and REDIRECT_FIELD_NAME not in request.POST:

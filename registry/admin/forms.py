@@ -5,6 +5,7 @@ from registry.models import Base
 from registry.parsing.eras import EraError, format_fiscal_year, parse_fiscal_year
 
 from .base import ReasonForm
+from .widgets import use_country_picker
 
 
 class FiscalYearField(forms.CharField):
@@ -35,3 +36,7 @@ class BaseForm(ReasonForm):
     class Meta:
         model = Base
         fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        use_country_picker(self, "countries")
