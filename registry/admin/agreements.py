@@ -14,6 +14,7 @@ from registry.parsing.dates import Precision, format_partial_date
 from registry.resources_agreements import AgreementResource
 
 from .base import ReasonForm, ScopedAdmin, ScopedInline
+from .forms import WebAddressFormMixin
 from .importing import SheetImportMixin
 
 
@@ -117,7 +118,9 @@ class ActiveFilter(admin.SimpleListFilter):
         return queryset
 
 
-class AgreementForm(ReasonForm):
+class AgreementForm(WebAddressFormMixin, ReasonForm):
+    web_address_fields = ("source_url",)
+
     class Meta:
         model = Agreement
         fields = "__all__"

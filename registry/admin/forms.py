@@ -1,4 +1,5 @@
 from django import forms
+from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import Base
@@ -26,7 +27,42 @@ class FiscalYearField(forms.CharField):
             raise forms.ValidationError(str(error), code="era") from error
 
 
-class BaseForm(ReasonForm):
+def web_address(text):
+    """A typed web address, checked: http(s) only; ``www.example.jp`` is taken as ``https://www.example.jp``."""
+    text = text.strip()
+    if text and "://" not in text and " " not in text and "." in text:
+        text = f"https://{text}"
+    URLValidator(schemes=["http", "https"],
+                 message=_("Enter a web address beginning with http:// or https:// (e.g. https://www.example.jp/)."))(text)
+    return text
+
+
+class WebAddressFormMixin:
+    """Checks the web addresses someone typed. The columns stay free text (older survey rows hold other
+    notes there), so an old value left as it is is kept as it is."""
+
+    web_address_fields = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.web_address_fields:
+            if name in self.fields:
+                self.fields[name].widget.attrs.update(inputmode="url", size=60)
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.web_address_fields:
+            if name in self.changed_data and cleaned.get(name):
+                try:
+                    cleaned[name] = web_address(cleaned[name])
+                except forms.ValidationError as error:
+                    self.add_error(name, error)
+        return cleaned
+
+
+class BaseForm(WebAddressFormMixin, ReasonForm):
+    web_address_fields = ("url",)
+
     established_fy = FiscalYearField(
         label=_("fiscal year established"),
         required=False,
