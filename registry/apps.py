@@ -12,6 +12,11 @@ class RegistryConfig(AppConfig):
         from . import history  # noqa: F401  (connects the history signal handlers)
         from . import roles  # noqa: F401  (keeps role groups in sync, logs role changes)
 
+        from django.apps import apps
+
+        if apps.is_installed("axes"):  # django-axes names its app "Axes", untranslated
+            apps.get_app_config("axes").verbose_name = _("Login attempts")
+
 
 class RegistryAdminConfig(admin_apps.AdminConfig):
     """django.contrib.admin with the registry's site (registry.admin_site.RegistryAdminSite) as ``admin.site``."""

@@ -262,7 +262,9 @@ class ScopedAdmin(SimpleHistoryAdmin):
 
 
 def edited_fields(form):
-    """The fields someone changed (the reason for a change is not a change)."""
+    """The fields someone changed (the reason for a change is not a change); without a form, all of them."""
+    if form is None:
+        return ["*"]
     return [name for name in form.changed_data if name != CHANGE_REASON_FIELD]
 
 

@@ -9,10 +9,12 @@ from registry.models.querysets import related_count
 from registry.resources import ContractorResource
 
 from .base import ScopedAdmin
+from .forms import SheetExportForm
 
 
 @admin.register(Contractor)
 class ContractorAdmin(ImportExportMixin, ScopedAdmin):
+    export_form_class = SheetExportForm
     resource_classes = [ContractorResource]
     formats = [XLSX, CSV]
     list_display = ["name", "kind", "country", "base_count"]

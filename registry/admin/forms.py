@@ -1,5 +1,8 @@
 from django import forms
+from django.core.exceptions import FieldDoesNotExist
 from django.core.validators import URLValidator
+from django.utils.text import capfirst
+from import_export.forms import SelectableFieldsExportForm
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import Base
@@ -76,3 +79,18 @@ class BaseForm(WebAddressFormMixin, ReasonForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         use_country_picker(self, "countries")
+
+
+class SheetExportForm(SelectableFieldsExportForm):
+    """The export page lists each column by its header in the sheet (Japanese), not its English field name."""
+
+    def _get_field_label(self, resource, field_name):
+        field = resource.fields.get(field_name)
+        if field is None or not field.column_name:
+            return field_name
+        if field.column_name == field.attribute:  # a plain model field: its Japanese name
+            try:
+                return capfirst(resource._meta.model._meta.get_field(field.attribute).verbose_name)
+            except FieldDoesNotExist:
+                pass
+        return str(field.column_name)

@@ -15,8 +15,11 @@ from registry.importers.survey_sheet import SheetLayoutError
 from registry.models import ImportRecord
 from registry.resources import SurveyBaseResource
 
+from .forms import SheetExportForm
+
 
 class SheetImportMixin(ImportExportMixin):
+    export_form_class = SheetExportForm
     """What both sheet imports share: the session, clear file-level errors, and honest results."""
 
     import_kind = None  # ImportRecord.Kind of the records this import writes
