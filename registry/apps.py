@@ -11,6 +11,7 @@ class RegistryConfig(AppConfig):
     def ready(self):
         from . import history  # noqa: F401  (connects the history signal handlers)
         from . import roles  # noqa: F401  (keeps role groups in sync, logs role changes)
+        from .rounds import records  # noqa: F401  (an open round's records follow every save of a base)
 
         from django.apps import apps
 

@@ -18,13 +18,14 @@ from registry.models import (
     AgreementRenewal,
     AgreementType,
     Base,
-    BaseForm,
     BaseStatus,
+    Closure,
     Contractor,
     JointOffice,
+    OperatingForm,
     Organization,
 )
-from registry.country_names import codes_in, country_choices
+from registry.country_order import codes_in, country_choices
 from registry.models.organizations import REGION_CHOICES, prefecture_numbers_of_region
 from registry.parsing.dates import DateParseError, Precision, parse_partial_date
 from registry.parsing.eras import EraError, parse_fiscal_year
@@ -222,7 +223,7 @@ class BaseFilterSet(ScopedChoicesMixin, django_filters.FilterSet):
     )
     cities = django_filters.CharFilter(lookup_expr="icontains", label=_("Cities"))
     form = django_filters.MultipleChoiceFilter(
-        choices=BaseForm.choices, label=_("Form"), widget=forms.CheckboxSelectMultiple
+        choices=OperatingForm.choices, label=_("Form"), widget=forms.CheckboxSelectMultiple
     )
     contractor = django_filters.ModelChoiceFilter(
         queryset=base_contractors, method="filter_contractor", label=_("Contractor or host agency")
@@ -232,6 +233,7 @@ class BaseFilterSet(ScopedChoicesMixin, django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(
         choices=BaseStatus.choices, label=_("Status"), widget=forms.CheckboxSelectMultiple
     )
+    closure = django_filters.ChoiceFilter(choices=Closure.choices, method="filter_closure", label=_("Closing"))
     staff_min = django_filters.NumberFilter(field_name="staff_sum", lookup_expr="gte", label=_("Staff from"))
     staff_max = django_filters.NumberFilter(field_name="staff_sum", lookup_expr="lte", label=_("Staff to"))
     joint_office = django_filters.ModelChoiceFilter(queryset=base_joint_offices, label=_("Joint office"))
@@ -260,8 +262,11 @@ class BaseFilterSet(ScopedChoicesMixin, django_filters.FilterSet):
 
     def filter_queryset(self, queryset):
         # staff_total is derived, never stored: filter and sort on the sum.
-        queryset = queryset.annotate(staff_sum=F("staff_dispatched") + F("staff_local"))
+        queryset = queryset.annotate(staff_sum=F("staff_dispatched") + F("staff_local")).with_closure()
         return super().filter_queryset(queryset)
+
+    def filter_closure(self, queryset, name, value):
+        return queryset.closure(value)
 
     def search(self, queryset, name, value):
         condition = Q()

@@ -17,7 +17,7 @@ class NavLink:
 
 def navigation_links(request):
     """ホーム, 拠点, 提携, 委託先, 調査, 変更履歴 and 管理画面, each only for those who may open it."""
-    from registry.history_review import visible_models
+    from registry.history.log import visible_models
 
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not user.is_staff:

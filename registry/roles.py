@@ -28,6 +28,9 @@ REGISTRY_MODELS = (
     "agreementrenewal",
     "membership",
     "rolechange",
+    "roundresponse",
+    "roundreminder",
+    "roundcorrection",
 )
 
 
@@ -36,7 +39,7 @@ def _perms(actions, *models):
 
 
 CLERK_PERMISSIONS = (
-    _perms(("view", "add", "change"), "base", "baseroundrecord", "agreement", "agreementrenewal")
+    _perms(("view", "add", "change"), "base", "baseroundrecord", "agreement", "agreementrenewal", "roundresponse")
     | _perms(("view", "add"), "partner", "contractor")
     | _perms(("view",), "jointoffice", "organization", "organizationalias", "surveyround")
     # A clerk may export their own organizations' rows (exports go through the restricted queryset)
@@ -46,7 +49,8 @@ CLERK_PERMISSIONS = (
 
 COORDINATOR_PERMISSIONS = (
     _perms(("view",), *(m for m in REGISTRY_MODELS if m not in ("membership", "rolechange")))
-    | _perms(("add", "change"), "base", "baseroundrecord", "surveyround", "contractor", "jointoffice")
+    | _perms(("add", "change"), "base", "baseroundrecord", "surveyround", "contractor", "jointoffice", "roundresponse")
+    | _perms(("add",), "roundreminder", "roundcorrection")
     | _perms(("add", "change"), "agreement", "agreementrenewal", "partner")
     | {"registry.import_base", "registry.export_base", "registry.import_agreement", "registry.export_agreement"}
 )

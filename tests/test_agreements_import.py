@@ -9,7 +9,7 @@ from registry.history import Source
 from registry.models import Agreement, AgreementRenewal, ImportRecord, Partner
 from registry.parsing.dates import Precision
 from registry.permissions import Role
-from registry.resources_agreements import import_agreement_file
+from registry.sheets.agreements.resource import import_agreement_file
 from tests.agreement_sheets import LAYOUT, as_text, as_xlsx, tie_row
 from tests.conftest import ROOT
 from tests.roles import make_user
@@ -328,7 +328,7 @@ def test_text_sheets_in_each_encoding(encoding, delimiter, described):
 
 
 def test_a_sheet_without_the_header_row_is_refused():
-    from registry.importers.agreements import SheetLayoutError
+    from registry.sheets.reader import SheetLayoutError
 
     with pytest.raises(SheetLayoutError):
         run(as_text([tie_row()], header=["名前", "国"]))
@@ -464,3 +464,18 @@ def test_fixture_records_the_vietnamese_text_as_a_note_not_as_an_agreement(fixtu
 def test_fixture_reimports_unchanged(fixture_loaded):
     outcome = run(FIXTURE.read_bytes(), FIXTURE.name)
     assert outcome.counts == {"new": 0, "updated": 0, "unchanged": 12, "errors": 0}
+
+
+def test_long_partner_name_names_its_column():
+    outcome = import_agreement_file(as_text([tie_row(partner="あ" * 300)]), "a.tsv")
+    assert outcome.errors and all(p.column != "-" for p in outcome.errors), outcome.report_lines()
+
+
+def test_clerk_import_does_not_change_partner():
+    """A clerk's agreement import leaves shared partners, which the clerk may not change, as they are."""
+    clerk = make_user(Role.CLERK, "大阪府")
+    assert not clerk.has_perm("registry.change_partner")
+    partner = Partner.objects.create(name_ja="上海市", country="CN", kind="city")
+    import_agreement_file(as_text([tie_row(**{"相手先(英語)": "Shanghai", "州・省": "x"})]), "a.tsv", user=clerk)
+    partner.refresh_from_db()
+    assert (partner.name_en, partner.region) == ("", "")

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from registry.models import Base
 from registry.parsing.eras import EraError, format_fiscal_year, parse_fiscal_year
 
-from .base import ReasonForm
+from .scoping import ReasonForm
 from .widgets import use_country_picker
 
 
@@ -63,7 +63,7 @@ class WebAddressFormMixin:
         return cleaned
 
 
-class BaseForm(WebAddressFormMixin, ReasonForm):
+class BaseAdminForm(WebAddressFormMixin, ReasonForm):
     web_address_fields = ("url",)
 
     established_fy = FiscalYearField(

@@ -8,12 +8,11 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
 
-from registry.importers.formats import SurveySheetFormat
-from registry.importers.reader import SheetReadError
-from registry.importers.session import ImportSession
-from registry.importers.survey_sheet import SheetLayoutError
 from registry.models import ImportRecord
-from registry.resources import SurveyBaseResource
+from registry.sheets.formats import SurveySheetFormat
+from registry.sheets.reader import SheetLayoutError, SheetReadError
+from registry.sheets.session import ImportSession
+from registry.sheets.survey.resource import SurveyBaseResource
 
 from .forms import SheetExportForm
 
@@ -60,6 +59,15 @@ class SurveyImportForm(ImportForm):
         label=_("Survey reference date"), help_text=_("e.g. 2019-09-30: the date the round's figures refer to")
     )
 
+    def clean_survey_date(self):
+        from registry.sheets.session import round_refusal
+
+        survey_date = self.cleaned_data["survey_date"]
+        refusal = round_refusal(survey_date)
+        if refusal:
+            raise forms.ValidationError(refusal)
+        return survey_date
+
 
 class SurveyConfirmForm(ConfirmImportForm):
     survey_date = forms.DateField(widget=forms.HiddenInput)
@@ -87,6 +95,6 @@ class SurveyImportExportMixin(SheetImportMixin):
         return session
 
     def get_export_queryset(self, request):
-        from registry.exports import survey_export_queryset
+        from registry.sheets.survey.export import survey_export_queryset
 
         return survey_export_queryset(queryset=super().get_export_queryset(request))

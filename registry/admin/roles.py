@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.models import RoleChange
 
-from .base import LogAdmin
+from .scoping import LogAdmin
 
 
 @admin.register(RoleChange)

@@ -1,26 +1,40 @@
 from .agreements import Agreement, AgreementRenewal, AgreementType, Partner
-from .bases import Base, BaseForm, BaseStatus
+from .bases import Base, BaseStatus, Closure, OperatingForm
 from .contractors import Contractor, JointOffice
 from .memberships import Membership, RoleChange
 from .organizations import Organization, OrganizationAlias
-from .surveys import BaseRoundRecord, ImportRecord, ReviewState, SurveyRound
+from .surveys import (
+    BaseRoundRecord,
+    ImportRecord,
+    ReviewState,
+    RoundCorrection,
+    RoundReminder,
+    RoundResponse,
+    RoundStatus,
+    SurveyRound,
+)
 
 __all__ = [
     "Agreement",
     "AgreementRenewal",
     "AgreementType",
     "Base",
-    "BaseForm",
     "BaseRoundRecord",
     "BaseStatus",
+    "Closure",
     "Contractor",
     "ImportRecord",
     "JointOffice",
     "Membership",
+    "OperatingForm",
     "Organization",
     "OrganizationAlias",
     "Partner",
     "ReviewState",
     "RoleChange",
+    "RoundCorrection",
+    "RoundReminder",
+    "RoundResponse",
+    "RoundStatus",
     "SurveyRound",
 ]

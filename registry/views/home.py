@@ -8,11 +8,11 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
-from registry.history_review import HistoryFilters, entry_keys, history_querysets, load_entries, visible_models
+from registry.history.log import HistoryFilters, entry_keys, history_querysets, load_entries, visible_models
 from registry.models import Base, ImportRecord, Organization, SurveyRound
 from registry.permissions import Role, user_roles
 from registry.models import ReviewState
-from registry.review import STATE_ORDER, progress_totals, round_progress
+from registry.rounds.progress import STATE_ORDER, current_round, pending_organizations, progress_totals, round_progress, round_todo
 from registry.views.lists import StaffPageMixin
 
 RECENT_CHANGES = 10
@@ -29,17 +29,18 @@ class HomeView(StaffPageMixin, TemplateView):
         everything = user.is_superuser
         context = super().get_context_data(title=_("Home"), **kwargs)
         rounds = SurveyRound.objects.restrict(user, "view").order_by("-reference_date")
-        context["open_round"] = rounds.first()
+        context["open_round"] = current_round()
         context["roles"] = [Role.LABELS[role] for role in Role.ALL if role in roles]
         if Role.CLERK in roles:
             context["organizations"] = self.clerk_organizations(user)
+            context["todo"] = round_todo(user)  # registry/rounds/_todo.html
         if everything or Role.COORDINATOR in roles:
             context["rounds"] = rounds[:3]
             if context["open_round"] is not None:
                 progress = round_progress(context["open_round"], user)
                 labels = [STATE_LABELS[state] for state in STATE_ORDER]
                 context["progress_summary"] = list(zip(labels, progress_totals(progress)))
-                context["progress_pending"] = sum(1 for row in progress if not row.done)
+                context["progress_pending"] = len(pending_organizations(progress))
                 context["progress_organizations"] = len(progress)
             context["can_import"] = user.has_perm("registry.import_base")
         if everything or Role.COORDINATOR in roles or Role.SUPERVISOR in roles:
