@@ -50,7 +50,8 @@ class WebAddressFormMixin:
         super().__init__(*args, **kwargs)
         for name in self.web_address_fields:
             if name in self.fields:
-                self.fields[name].widget.attrs.update(inputmode="url", size=60)
+                attrs = self.fields[name].widget.attrs
+                attrs["inputmode"], attrs["size"] = "url", 60
 
     def clean(self):
         cleaned = super().clean()
