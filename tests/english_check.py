@@ -4,7 +4,7 @@ from html.parser import HTMLParser
 
 WORD = re.compile(r"[A-Za-z][A-Za-z'’]+")
 # Codes rather than words: identifiers, e-mail addresses, web addresses and file names.
-CODES = re.compile(r"\S*[_0-9]\S*|\S+@\S+|https?://\S+|\S+\.(?:xlsx|csv|tsv|txt|jp|js|css)\b")
+CODES = re.compile(r"\S*[_0-9*]\S*|\S+@\S+|https?://\S+|\S+\.(?:xlsx|csv|tsv|txt|jp|js|css)\b")
 SHOWN_ATTRIBUTES = {"title", "placeholder", "aria-label", "data-placeholder"}
 # Not shown as words: scripts and styles; <code> holds codes (column keys of a file, commands).
 HIDDEN_ELEMENTS = {"script", "style", "template", "noscript", "svg", "code"}

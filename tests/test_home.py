@@ -33,19 +33,20 @@ def test_clerk_sees_their_bases_ties_and_the_rounds_to_do(client, organization):
     osaka = organization("大阪府")
     make_base(osaka, number=1, name="上海事務所", countries=["CN"])
     make_base(organization("札幌市"), number=1, name="札幌の拠点", countries=["KR"])
-    SurveyRound.objects.create(reference_date=datetime.date(2019, 9, 30))
+    SurveyRound.objects.create(reference_date=datetime.date(2019, 9, 30), status="open")
     client.force_login(make_user(Role.CLERK, osaka))
     page = client.get("/").content.decode()
     assert "上海事務所" in page and "札幌の拠点" not in page
     assert "拠点 1 件" in page and "提携 0 件" in page
     assert reverse("registry:survey_review", args=["2019-09-30"]) in page
+    assert 'id="round-todo"' in page  # the round's to-do (registry/rounds/_todo.html)
     assert "次にすること" in page
     assert nav_labels(page) == ["ホーム", "拠点", "提携", "委託先", "調査", "変更履歴", "管理画面"]
     assert "最近の取込" not in page and "最近の変更" not in page
 
 
 def test_coordinator_sees_rounds_progress_and_last_imports(client, organization):
-    survey_round = SurveyRound.objects.create(reference_date=datetime.date(2019, 9, 30))
+    survey_round = SurveyRound.objects.create(reference_date=datetime.date(2019, 9, 30), status="open")
     make_base(organization("大阪府"), name="上海事務所")
     ImportRecord.objects.create(survey_round=survey_round, file_name="2019.xlsx", sha256="0" * 64,
                                 user_name="coordinator", counts={"new": 3})
