@@ -3,8 +3,6 @@
 The files themselves are written by ``registry.downloads`` (streamed, formulas neutralised, control characters
 cleaned).
 """
-import datetime
-
 from django.utils.translation import gettext_lazy as _
 
 from registry.downloads import Column, country_names
@@ -49,7 +47,7 @@ AGREEMENT_COLUMNS = (
     Column("agreement_type", _("type"), lambda a: a.get_agreement_type_display()),
     Column("signed", _("signed"), lambda a: a.signed_display),
     Column("ends", _("ends"), lambda a: a.end_date.isoformat() if a.end_date else ""),
-    Column("active", _("active"), lambda a: _("Active") if is_running(a.end_date) else _("Ended")),
+    Column("active", _("active"), lambda a: _("Active") if a.in_force else _("Ended")),
     Column("fields", _("fields of cooperation"), lambda a: a.fields),
     Column("intermediaries", _("intermediaries"), lambda a: a.intermediaries),
     Column("notes", _("notes"), lambda a: a.notes),
@@ -63,6 +61,3 @@ CONTRACTOR_COLUMNS = (
     Column("notes", _("notes"), lambda c: c.notes),
 )
 
-
-def is_running(end_date):
-    return end_date is None or end_date >= datetime.date.today()

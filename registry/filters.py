@@ -3,19 +3,17 @@
 Query parameters are the model's field names (``?countries=KR&form=c``) plus a few
 range and free-text parameters, so a filtered URL can be shared.
 """
-import calendar
 import datetime
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from registry.fields import FiscalYearField
 from registry.models import (
     Agreement,
-    AgreementRenewal,
     AgreementType,
     Base,
     BaseStatus,
@@ -27,8 +25,7 @@ from registry.models import (
 )
 from registry.country_order import codes_in, country_choices
 from registry.models.organizations import REGION_CHOICES, prefecture_numbers_of_region
-from registry.parsing.dates import DateParseError, Precision, parse_partial_date
-from registry.parsing.eras import EraError, parse_fiscal_year
+from registry.parsing.dates import DateParseError, Precision, parse_partial_date, period_end
 from registry.permissions import organization_ids_in_scope
 
 
@@ -88,21 +85,6 @@ def visible_bases(request):
 # -- form fields ---------------------------------------------------------------------------
 
 
-class FiscalYearField(forms.CharField):
-    """A fiscal year typed as an era year (H25, 平成25年度, 令和元年度) or Gregorian (2013)."""
-
-    def to_python(self, value):
-        text = super().to_python(value)
-        if not text:
-            return None
-        try:
-            return parse_fiscal_year(text)
-        except EraError:
-            raise ValidationError(
-                _("Enter a fiscal year such as H25, 平成25年度 or 2013."), code="invalid"
-            ) from None
-
-
 SEARCHABLE_YEARS = (1800, 2200)
 
 
@@ -147,16 +129,7 @@ class SortFilter(django_filters.OrderingFilter):
         return qs.order_by(*ordering, *self.tiebreak)
 
 
-# -- end of an interval given with precision ----------------------------------------------
-
-
-def interval_end(day, precision):
-    """Last day of the year, month or day that a partial date stands for."""
-    if precision == Precision.YEAR:
-        return datetime.date(day.year, 12, 31)
-    if precision == Precision.MONTH:
-        return day.replace(day=calendar.monthrange(day.year, day.month)[1])
-    return day
+# -- the period a partial date stands for ---------------------------------------------------
 
 
 def latest_start_ending_by(upper, precision):
@@ -297,16 +270,6 @@ def agreement_organizations(request):
     return Organization.objects.filter(pk__in=agreements.values("organization")).select_related("prefecture")
 
 
-def current_end_expression():
-    """The latest renewal's end, or the agreement's own end (see Agreement.current_end)."""
-    latest_renewal = (
-        AgreementRenewal.objects.filter(agreement=OuterRef("pk"), valid_until__isnull=False)
-        .order_by("-valid_until")
-        .values("valid_until")[:1]
-    )
-    return Coalesce(Subquery(latest_renewal), F("ends_on"))
-
-
 class AgreementFilterSet(ScopedChoicesMixin, django_filters.FilterSet):
     ACTIVE_CHOICES = (("active", _("Active")), ("ended", _("Ended")))
 
@@ -345,7 +308,7 @@ class AgreementFilterSet(ScopedChoicesMixin, django_filters.FilterSet):
         return set(agreements.order_by().values_list("partner__country", flat=True).distinct())
 
     def filter_queryset(self, queryset):
-        queryset = queryset.annotate(end_date=current_end_expression())
+        queryset = queryset.with_end_date()
         return super().filter_queryset(queryset)
 
     def search(self, queryset, name, value):
@@ -364,11 +327,10 @@ class AgreementFilterSet(ScopedChoicesMixin, django_filters.FilterSet):
 
     def filter_signed_to(self, queryset, name, value):
         day, precision = value
-        return queryset.filter(signed_within(upper=interval_end(day, precision)))
+        return queryset.filter(signed_within(upper=period_end(day, precision)))
 
     def filter_state(self, queryset, name, value):
-        still_running = Q(end_date__isnull=True) | Q(end_date__gte=datetime.date.today())
-        return queryset.filter(still_running if value == "active" else ~still_running)
+        return queryset.in_force() if value == "active" else queryset.ended()
 
 
 # -- contractors ---------------------------------------------------------------------------

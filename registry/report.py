@@ -51,10 +51,10 @@ def breakdown(title, rows, chart_labels=None):
 def by_country(records):
     counts = Counter(code for record in records for code in country_codes(record))
     rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    return [(country_label(code), n) for code, n in rows]
+    return [(country_or_unknown(code), n) for code, n in rows]
 
 
-def country_label(code):
+def country_or_unknown(code):
     return (code != UNKNOWN and all_countries.name(code)) or _("Unknown")
 
 

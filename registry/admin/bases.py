@@ -5,8 +5,8 @@ from registry.country_order import codes_in, country_choices
 from registry.models import Base, BaseRoundRecord, Closure
 
 from .actions import mark_closed_today
-from .scoping import ScopedAdmin, ScopedInline
 from .forms import BaseAdminForm
+from .scoping import ScopedAdmin, ScopedInline
 from .importing import SurveyImportExportMixin
 
 

@@ -176,6 +176,7 @@ class SurveyListView(RoundMixin, TemplateView):
             summary_rows=summary_rows(summarize(records)),
             corrected=set(RoundCorrection.objects.filter(record__survey_round=self.survey_round)
                           .values_list("record_id", flat=True)),
+            can_correct=self.survey_round.is_frozen and self.request.user.has_perm("registry.change_surveyround"),
         )
         return context
 
