@@ -11,7 +11,10 @@ import shutil
 
 import pytest
 
-from .live import NARROW, WIDE, build_demo_database, chromium_executable, launch_chromium, log_in, new_page, running_site  # noqa: F401
+from .live import (  # noqa: F401  (the tests import these from here)
+    NARROW, ROOT, WIDE, build_demo_database, chromium_executable, launch_chromium, log_in, new_page, running_site,
+    server_environment,
+)
 
 # Playwright's sync API keeps an event loop in this thread; the other tests' ORM calls must still run.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
