@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from registry.country_order import codes_in, country_choices
 from registry.models import Base, BaseRoundRecord, Closure
 
 from .actions import mark_closed_today
@@ -16,12 +17,9 @@ class CountryFilter(admin.SimpleListFilter):
     parameter_name = "country"
 
     def lookups(self, request, model_admin):
-        codes = set()
-        for value in model_admin.get_queryset(request).values_list("countries", flat=True).distinct():
-            codes.update(code for code in str(value or "").split(",") if code)
-        from django_countries import countries
-
-        return sorted(((code, countries.name(code)) for code in codes), key=lambda item: str(item[1]))
+        """The countries of the bases the user may see, ordered by reading (あいうえお)."""
+        return country_choices(codes_in(model_admin.get_queryset(request).order_by().values_list(
+            "countries", flat=True).distinct()))
 
     def queryset(self, request, queryset):
         if self.value():
@@ -60,6 +58,7 @@ class RoundRecordInline(ScopedInline, admin.TabularInline):
 class BaseAdmin(SurveyImportExportMixin, ScopedAdmin):
     form = BaseAdminForm
     actions = [mark_closed_today]
+    list_display_links = ["name"]
     list_display = [
         "organization",
         "number",
