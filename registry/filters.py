@@ -10,7 +10,6 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 
 from registry.fields import FiscalYearField
 from registry.models import (
@@ -24,20 +23,10 @@ from registry.models import (
     OperatingForm,
     Organization,
 )
+from registry.country_order import codes_in, country_choices
 from registry.models.organizations import REGION_CHOICES, prefecture_numbers_of_region
 from registry.parsing.dates import DateParseError, Precision, parse_partial_date, period_end
-
-
-def country_choices():
-    return [(country.code, country.name) for country in countries]
-
-
-def countries_in_use(rows, field="countries"):
-    """Choices of the countries that ``rows`` name, by name: a short list, from one DISTINCT without ordering."""
-    codes = set()
-    for stored in rows.order_by().values_list(field, flat=True).distinct():
-        codes.update(code for code in str(stored or "").split(",") if code)
-    return sorted(((code, countries.name(code)) for code in codes), key=lambda choice: str(choice[1]))
+from registry.permissions import organization_ids_in_scope
 
 
 def autocomplete(model, field_name):
@@ -49,19 +38,38 @@ def autocomplete(model, field_name):
     return AutocompleteSelect(model._meta.get_field(field_name), admin.site, attrs={"style": "width: 100%"})
 
 
-class InUseCountries:
-    """FilterSet mixin: the country filters offer only countries in use in the user's rows."""
+def prefectures(request=None):
+    """The prefectures a user may see records of: all for coordinators and supervisors, a clerk's own otherwise."""
+    queryset = Organization.objects.filter(kind=Organization.Kind.PREFECTURE)
+    scope = organization_ids_in_scope(request.user, "view") if request is not None else None
+    if scope is None:
+        return queryset
+    own = Organization.objects.filter(pk__in=scope)
+    return queryset.filter(Q(pk__in=own.values("pk")) | Q(pk__in=own.values("prefecture")))
 
-    country_filters = {}  # filter name → (function of request giving rows, field)
+
+def region_choices(request):
+    """The regions (地方) of the prefectures the user may see."""
+    numbers = {int(code[:2]) for code in prefectures(request).values_list("code", flat=True)}
+    return [(key, label) for key, label in REGION_CHOICES
+            if numbers & set(prefecture_numbers_of_region(key))]
+
+
+class ScopedChoicesMixin:
+    """Filters offer only values found in what the user may see; countries come ordered by reading."""
+
+    def country_codes(self):
+        return None
 
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)
-        for name, (rows, field) in self.country_filters.items():
-            self.filters[name].extra["choices"] = countries_in_use(rows(request), field)
-
-
-def prefectures(request=None):
-    return Organization.objects.filter(kind=Organization.Kind.PREFECTURE)
+        # Choices set here, before the form is built, are the ones it offers and accepts.
+        if "region" in self.filters:
+            self.filters["region"].extra["choices"] = region_choices(request)
+        codes = self.country_codes()
+        for name in ("countries", "partner__country", "country"):
+            if name in self.filters:
+                self.filters[name].extra["choices"] = country_choices(codes)
 
 
 def organization_in_region(region, path="organization"):
@@ -204,9 +212,7 @@ def base_text_search(value):
     return condition
 
 
-class BaseFilterSet(InUseCountries, django_filters.FilterSet):
-    country_filters = {"countries": (visible_bases, "countries")}
-
+class BaseFilterSet(ScopedChoicesMixin, django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     region = django_filters.ChoiceFilter(choices=REGION_CHOICES, method="filter_region", label=_("Region"))
     prefecture = django_filters.ModelChoiceFilter(
@@ -219,7 +225,7 @@ class BaseFilterSet(InUseCountries, django_filters.FilterSet):
         choices=Organization.Kind.choices, label=_("Organization kind"), widget=forms.CheckboxSelectMultiple
     )
     countries = django_filters.ChoiceFilter(
-        choices=country_choices, method="filter_country", label=_("Country/region")
+        choices=(), method="filter_country", label=_("Country/region")
     )
     cities = django_filters.CharFilter(lookup_expr="icontains", label=_("Cities"))
     form = django_filters.MultipleChoiceFilter(
@@ -258,6 +264,9 @@ class BaseFilterSet(InUseCountries, django_filters.FilterSet):
         model = Base
         fields = []
 
+    def country_codes(self):
+        return codes_in(visible_bases(self.request).order_by().values_list("countries", flat=True).distinct())
+
     def filter_queryset(self, queryset):
         # staff_total is derived, never stored: filter and sort on the sum.
         queryset = queryset.annotate(staff_sum=F("staff_dispatched") + F("staff_local")).with_closure()
@@ -292,8 +301,7 @@ def agreement_organizations(request):
     )
 
 
-class AgreementFilterSet(InUseCountries, django_filters.FilterSet):
-    country_filters = {"partner__country": (visible_agreements, "partner__country")}
+class AgreementFilterSet(ScopedChoicesMixin, django_filters.FilterSet):
     ACTIVE_CHOICES = (("active", _("Active")), ("ended", _("Ended")))
 
     q = django_filters.CharFilter(method="search", label=_("Search"))
@@ -303,7 +311,7 @@ class AgreementFilterSet(InUseCountries, django_filters.FilterSet):
     prefecture = django_filters.ModelChoiceFilter(
         queryset=prefectures, method="filter_prefecture", label=_("Prefecture")
     )
-    partner__country = django_filters.ChoiceFilter(choices=country_choices, label=_("Partner country/region"))
+    partner__country = django_filters.ChoiceFilter(choices=(), label=_("Partner country/region"))
     agreement_type = django_filters.MultipleChoiceFilter(
         choices=AgreementType.choices, label=_("Type"), widget=forms.CheckboxSelectMultiple
     )
@@ -326,6 +334,11 @@ class AgreementFilterSet(InUseCountries, django_filters.FilterSet):
     class Meta:
         model = Agreement
         fields = []
+
+    def country_codes(self):
+        agreements = Agreement.objects.all() if self.request is None else Agreement.objects.restrict(
+            self.request.user, "view")
+        return set(agreements.order_by().values_list("partner__country", flat=True).distinct())
 
     def filter_queryset(self, queryset):
         queryset = queryset.with_end_date()
@@ -356,18 +369,12 @@ class AgreementFilterSet(InUseCountries, django_filters.FilterSet):
 # -- contractors ---------------------------------------------------------------------------
 
 
-def all_contractors(request):
-    return Contractor.objects.all()
-
-
-class ContractorFilterSet(InUseCountries, django_filters.FilterSet):
-    country_filters = {"country": (all_contractors, "country")}
-
+class ContractorFilterSet(ScopedChoicesMixin, django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     kind = django_filters.MultipleChoiceFilter(
         choices=Contractor.Kind.choices, label=_("Kind"), widget=forms.CheckboxSelectMultiple
     )
-    country = django_filters.ChoiceFilter(choices=country_choices, label=_("Country/region"))
+    country = django_filters.ChoiceFilter(choices=(), label=_("Country/region"))
     organization = django_filters.ModelChoiceFilter(
         queryset=base_organizations, method="filter_organization", label=_("Organization served"),
         widget=autocomplete(Base, "organization"),
@@ -380,6 +387,9 @@ class ContractorFilterSet(InUseCountries, django_filters.FilterSet):
     class Meta:
         model = Contractor
         fields = []
+
+    def country_codes(self):
+        return set(Contractor.objects.order_by().values_list("country", flat=True).distinct())
 
     def search(self, queryset, name, value):
         return queryset.filter(Q(name__icontains=value) | Q(notes__icontains=value))

@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext_lazy as _
 
-from registry.filters import base_text_search, countries_in_use
+from registry.country_order import codes_in, country_choices
+from registry.filters import base_text_search
 from registry.models import Base, BaseRoundRecord, Closure
 
 from .actions import mark_closed_today
@@ -18,7 +19,9 @@ class CountryFilter(admin.SimpleListFilter):
     parameter_name = "country"
 
     def lookups(self, request, model_admin):
-        return countries_in_use(model_admin.get_queryset(request))
+        """The countries of the bases the user may see, ordered by reading (あいうえお)."""
+        return country_choices(codes_in(model_admin.get_queryset(request).order_by().values_list(
+            "countries", flat=True).distinct()))
 
     def queryset(self, request, queryset):
         if self.value():
@@ -57,6 +60,7 @@ class RoundRecordInline(ScopedInline, admin.TabularInline):
 class BaseAdmin(SurveyImportExportMixin, ScopedAdmin):
     form = BaseAdminForm
     actions = [mark_closed_today]
+    list_display_links = ["name"]
     list_display = [
         "organization",
         "number",

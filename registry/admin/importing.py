@@ -14,8 +14,11 @@ from registry.sheets.reader import SheetLayoutError, SheetReadError
 from registry.sheets.session import ImportSession
 from registry.sheets.survey.resource import SurveyBaseResource
 
+from .forms import SheetExportForm
+
 
 class SheetImportMixin(ImportExportMixin):
+    export_form_class = SheetExportForm
     """What both sheet imports share: the session, clear file-level errors, and honest results."""
 
     import_kind = None  # ImportRecord.Kind of the records this import writes

@@ -181,6 +181,8 @@ class ScopedAdmin(ScopedRows, SimpleHistoryAdmin):
     # --- saving -----------------------------------------------------------------------------
 
     def save_model(self, request, obj, form, change):
+        if change and not edited_fields(form):
+            return  # saved as it was: no history entry (save_related tells the user when nothing changed)
         reason = form.cleaned_data.get(CHANGE_REASON_FIELD, "") if hasattr(form, "cleaned_data") else ""
         context = current_context()
         if context is not None and reason:
@@ -190,6 +192,16 @@ class ScopedAdmin(ScopedRows, SimpleHistoryAdmin):
         # so nobody can move a record to an organization outside their scope.
         if not restrict_queryset(self.model._default_manager.filter(pk=obj.pk), request.user, "change").exists():
             raise PermissionDenied(_("This record would leave your organizations."))
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change and not edited_fields(form) and not any(formset.has_changed() for formset in formsets):
+            request.registry_nothing_changed = True
+
+    def message_user(self, request, message, level=messages.INFO, *args, **kwargs):
+        if level == messages.SUCCESS and getattr(request, "registry_nothing_changed", False):
+            message, level = gettext("Nothing was changed: the record is as it was."), messages.INFO
+        return super().message_user(request, message, level, *args, **kwargs)
 
     # --- history ----------------------------------------------------------------------------
 
@@ -215,6 +227,13 @@ class ScopedAdmin(ScopedRows, SimpleHistoryAdmin):
         records = list(historical_records)
         for record, entry in zip(records, describe(records)):
             record.entry = entry
+
+    def revert_disabled(self, request, obj=None):
+        """The history page offers 「この版に戻す」 to whoever may revert the record (supervisors included)."""
+        return not self.may_revert(request, obj)
+
+    def history_view_title(self, request, obj):
+        return gettext("Change history: %s") % obj
 
     def may_revert(self, request, obj):
         """Supervisors revert whatever they may see; editors revert what they may change."""
@@ -263,6 +282,13 @@ class ScopedAdmin(ScopedRows, SimpleHistoryAdmin):
             **(extra_context or {}),
         }
         return TemplateResponse(request, "registry/history/revert_confirm.html", context)
+
+
+def edited_fields(form):
+    """The fields someone changed (the reason for a change is not a change); without a form, all of them."""
+    if form is None:
+        return ["*"]
+    return [name for name in form.changed_data if name != CHANGE_REASON_FIELD]
 
 
 def restrict_field_choices(field, request):
