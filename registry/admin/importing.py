@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import BINARY_FORMATS
 from import_export.forms import ConfirmImportForm, ImportForm
 
 from registry.models import ImportRecord, SurveyRound
@@ -23,6 +24,8 @@ from registry.sheets.formats import SurveySheetFormat
 from registry.sheets.reader import SheetLayoutError, SheetReadError
 from registry.sheets.session import ImportSession
 from registry.sheets.survey.resource import SurveyBaseResource
+
+from .forms import SheetExportForm
 
 
 PREVIEWS = "sheet_import_previews"  # session key: what each preview showed, by its uploaded file
@@ -36,6 +39,8 @@ class SheetImportMixin(ImportExportMixin):
     if the file or the data no longer give the same plan, nothing is written and the user is told so.
     A second confirm of the same preview is told it was already applied.
     """
+
+    export_form_class = SheetExportForm
 
     import_kind = None  # ImportRecord.Kind of the records this import writes
     layout_errors = ()  # the reader's exceptions that explain themselves to the user
@@ -171,6 +176,11 @@ class SurveyImportForm(ImportForm):
 
 class SurveyConfirmForm(ConfirmImportForm):
     survey_date = forms.DateField(widget=forms.HiddenInput)
+    conflicts = forms.ChoiceField(
+        label=_("Where the sheet and a clerk's answer in this round disagree"),
+        choices=[("sheet", _("the sheet wins")), ("clerk", _("the clerk's answer wins"))],
+        widget=forms.RadioSelect, required=False,
+    )
 
 
 class SurveyImportExportMixin(SheetImportMixin):
@@ -203,6 +213,7 @@ class SurveyImportExportMixin(SheetImportMixin):
     def session_for(self, request, cleaned):
         session = super().session_for(request, cleaned)
         session.survey_date = cleaned.get("survey_date")
+        session.conflicts = cleaned.get("conflicts") or ""
         return session
 
     # -- export: 「海外拠点_2019-09-30.xlsx」, the round's date in the title row ----------------------
@@ -212,8 +223,11 @@ class SurveyImportExportMixin(SheetImportMixin):
         return latest.reference_date if latest else timezone.localdate()
 
     def get_export_data(self, file_format, request, queryset, **kwargs):
-        file_format.reference_date = self.export_round_date()
-        return super().get_export_data(file_format, request, queryset, **kwargs)
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        data = self.get_data_for_export(request, queryset, force_native_type=type(file_format) in BINARY_FORMATS,
+                                        **kwargs)
+        return file_format.export_data(data, reference_date=self.export_round_date())
 
     def get_export_filename(self, request, queryset, file_format):
         return f"海外拠点_{self.export_round_date():%Y-%m-%d}.{file_format.get_extension()}"

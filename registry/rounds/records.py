@@ -24,9 +24,8 @@ FIGURE_FIELDS = ("name", "countries", "cities", "form", "contractor_id", "establ
 # The rest of the sheet's row, kept so the round can print its own sheet.
 SHEET_FIELDS = ("form_detail", "department", "reason", "activities", "url", "remarks")
 COPIED_FIELDS = FIGURE_FIELDS + SHEET_FIELDS
-WRITTEN_FIELDS = [name.removesuffix("_id") for name in COPIED_FIELDS] + [
-    "review_state", "proposed_closing_on", "proposed_closing_reason", "reviewed_at", "reviewed_by",
-]
+REVIEW_FIELDS = frozenset(["review_state", "proposed_closing_on", "proposed_closing_reason", "reviewed_at",
+                           "reviewed_by"])
 # States a later edit of the base does not overturn.
 KEPT_ON_EDIT = (ReviewState.NEW, ReviewState.CLOSING)
 
@@ -44,13 +43,13 @@ def require_open(survey_round):
 
 
 def copy_base(record, base):
-    """Copy the base's row into the record; True if anything differed."""
-    changed = False
+    """Copy the base's row into the record; the names of the fields that differed."""
+    changed = []
     for name in COPIED_FIELDS:
         value = getattr(base, name)
         if getattr(record, name) != value:
             setattr(record, name, value)
-            changed = True
+            changed.append(name.removesuffix("_id"))
     return changed
 
 
@@ -64,9 +63,12 @@ def _actor():
     return user if user is not None and getattr(user, "is_authenticated", False) else None
 
 
-def _write(created, updated):
-    """Save records through simple-history's bulk API: one history entry each, with who and why."""
-    return write_in_bulk(BaseRoundRecord, created, updated, WRITTEN_FIELDS)
+def _write(created, updated, fields=REVIEW_FIELDS):
+    """Save records through simple-history's bulk API: one history entry each, with who and why.
+
+    Updates write only ``fields`` (those that changed), which keeps bulk UPDATEs small.
+    """
+    return write_in_bulk(BaseRoundRecord, created, updated, sorted(fields), batch_size=500)
 
 
 def _stamp(record, activity=True):
@@ -89,15 +91,16 @@ def record_bases(survey_round, bases, *, states=None, created_ids=(), activity=T
         record.base_id: record
         for record in BaseRoundRecord.objects.filter(survey_round=survey_round, base_id__in=[b.pk for b in bases])
     }
-    to_create, to_update = plan_records(survey_round, bases, existing, states=states, created_ids=created_ids,
-                                        activity=activity)
+    to_create, to_update, fields = plan_records(survey_round, bases, existing, states=states,
+                                                created_ids=created_ids, activity=activity)
     if before_write is not None and (to_create or to_update):
         before_write()
-    return _write(to_create, to_update)
+    return _write(to_create, to_update, fields)
 
 
 def plan_records(survey_round, bases, existing, *, states=None, created_ids=(), activity=True):
-    """The records ``record_bases`` would create and update, given the round's ``existing`` records by base id.
+    """The records ``record_bases`` would create and update (and the fields updated), given the round's
+    ``existing`` records by base id.
 
     Writes nothing (an import's preview asks it what applying would do); the records it returns carry the
     new values. ``states`` is keyed by base id, or by the base itself for bases not saved yet.
@@ -105,6 +108,7 @@ def plan_records(survey_round, bases, existing, *, states=None, created_ids=(), 
     states = states or {}
     created_ids = set(created_ids)
     to_create, to_update = [], []
+    fields = set(REVIEW_FIELDS)
     for base in bases:
         record = existing.get(base.pk) if base.pk is not None else None
         state = states.get(base.pk) if base.pk is not None else states.get(id(base))
@@ -118,6 +122,7 @@ def plan_records(survey_round, bases, existing, *, states=None, created_ids=(), 
             to_create.append(record)
             continue
         changed = copy_base(record, base)
+        fields.update(changed)
         if state is None or (not changed and not verdict_applies(record, state)):
             state = record.review_state
             if changed and state not in KEPT_ON_EDIT:
@@ -129,7 +134,7 @@ def plan_records(survey_round, bases, existing, *, states=None, created_ids=(), 
         record.review_state = state
         _stamp(record, activity)
         to_update.append(record)
-    return to_create, to_update
+    return to_create, to_update, fields
 
 
 def following_round():
@@ -179,5 +184,5 @@ def correct_record(record, changes, *, reason):
         setattr(record, name, value)
     record.full_clean(exclude=["survey_round", "base", "contractor", "reviewed_by"])
     _stamp(record)
-    _write([], [record])
+    _write([], [record], REVIEW_FIELDS | set(changes))
     return {name: [str(before[name]), str(getattr(record, name))] for name in changes if before[name] != changes[name]}

@@ -58,14 +58,22 @@ class import_lock:  # noqa: N801 - used as a context manager
 
 
 def plan_fingerprint(outcome):
-    """A digest of everything a preview showed: the same file over the same data gives the same digest."""
+    """A digest of everything a preview showed: the same file over the same data gives the same digest.
+
+    Which side wins a conflict (the coordinator chooses it on the confirm step) does not change it: a row
+    the clerk's answer keeps counts as the update the sheet proposed.
+    """
+    kept = {conflict[0]: conflict for conflict in getattr(outcome, "conflicts", ())}
+    updated = [(row, label, [tuple(change) for change in changes]) for row, label, changes in outcome.updated_rows]
+    updated += [(row, label, [tuple(change) for change in changes])
+                for row, label, _answer, changes, winner in kept.values() if winner == "clerk"]
     parts = (
-        outcome.counts,
         [tuple(row) for row in outcome.new_rows],
-        [(row, label, [tuple(change) for change in changes]) for row, label, changes in outcome.updated_rows],
-        [tuple(row) for row in outcome.unchanged_rows],
+        sorted(updated),
+        [tuple(row) for row in outcome.unchanged_rows if row[0] not in kept],
+        [(row, label, answer) for row, label, answer, _changes, _winner in kept.values()],
         [str(base) for base in getattr(outcome, "missing", [])],
         getattr(outcome, "created_contractors", []),
-        sorted(getattr(outcome, "round_writes", ())),
+        len(outcome.errors),
     )
     return hashlib.sha256(repr(parts).encode()).hexdigest()

@@ -92,6 +92,8 @@ class SurveyOutcome(ImportOutcome):
     missing: list = field(default_factory=list)
     created_contractors: list = field(default_factory=list)
     round_writes: list = field(default_factory=list)  # what the round would record, e.g. 「12#3 changed」
+    # (row, base, the clerk's answer, changes, which side wins: "sheet", "clerk" or "" undecided)
+    conflicts: list = field(default_factory=list)
 
     @property
     def counts(self):

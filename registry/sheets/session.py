@@ -17,6 +17,7 @@ class ImportSession:
     record: ImportRecord = None
     sha256: str = ""  # of the file as uploaded; the reader computes it
     _round: SurveyRound = None
+    conflicts: str = ""  # where the sheet and a clerk's answer disagree: "sheet" or "clerk" wins
 
     def take(self, dataset=None, user=None, file_name=""):
         """What the caller and the reader know: the user and file name if not set yet, the file's facts."""

@@ -20,6 +20,7 @@ from registry.parsing.text import match_key, parse_int_cell
 from registry.permissions import organization_ids_in_scope
 from registry.sheets.engine import OUTDATED, PreviewOutdated, import_lock, plan_fingerprint
 from registry.sheets.outcome import Problem, SurveyOutcome
+from registry.rounds.progress import CLERK_WINS, SHEET_WINS, clerk_answers
 from registry.rounds.records import following_round, plan_records, record_bases
 from registry.sheets.reader import ROW_COLUMN, read_table
 from registry.sheets.session import round_refusal
@@ -126,6 +127,7 @@ class SurveyPlanner:
             match_key__in={match_key(name) for name in self.joint_office_names.values()})}
         survey_round = self.session.survey_round()
         self.round_records = {}
+        self.clerk_answers = clerk_answers(survey_round) if survey_round is not None else {}
         if survey_round is not None:
             self.round_records = {r.base_id: r for r in BaseRoundRecord.objects.filter(
                 survey_round=survey_round, base__organization_id__in=organization_ids)}
@@ -313,14 +315,26 @@ class SurveyPlanner:
         else:
             self.seen_base_ids.add(original.pk)
             changes = field_changes(original, base)
+            if changes and self.clerk_wins(number, label, original, changes):
+                changes = []  # the clerk's answer in this round stands: the base keeps its values
             if changes:
                 self.plan.changed_bases.append(base)
                 self.outcome.updated_rows.append((number, label, changes))
                 review_state = ReviewState.CHANGED
             else:
                 self.outcome.unchanged_rows.append((number, label))
-                review_state = ReviewState.UNCHANGED
+                review_state, base = ReviewState.UNCHANGED, original
         self.plan_round_record(base, review_state)
+
+    def clerk_wins(self, number, label, original, changes):
+        """The sheet changes a base its clerk already answered in this round: listed as a conflict, and the
+        coordinator's choice decides (undecided, applying is refused for that row)."""
+        answer = self.clerk_answers.get(original.pk)
+        if answer is None:
+            return False
+        winner = self.session.conflicts
+        self.outcome.conflicts.append((number, label, answer.get_review_state_display(), changes, winner))
+        return winner == CLERK_WINS
 
     # -- the round -------------------------------------------------------------------------------
 
@@ -342,8 +356,8 @@ class SurveyPlanner:
             self.outcome.round_writes.append(f"opens {self.session.survey_date:%Y-%m-%d}")
             survey_round, existing = survey_round or SurveyRound(reference_date=self.session.survey_date), {}
         states = {base.pk if base.pk is not None else id(base): state for base, state in self.plan.verdicts}
-        created, updated = plan_records(survey_round, [base for base, _state in self.plan.verdicts], existing,
-                                        states=states)
+        created, updated, _fields = plan_records(survey_round, [base for base, _state in self.plan.verdicts],
+                                                 existing, states=states)
         self.outcome.round_writes += sorted(
             f"{record.base.organization_id}#{record.base.number} {record.review_state}" for record in created + updated)
 
@@ -447,6 +461,13 @@ def apply_survey_plan(plan, expected_fingerprint=None):
         return outcome
     if expected_fingerprint is not None and plan.fingerprint != expected_fingerprint:
         raise PreviewOutdated(OUTDATED)
+    undecided = [conflict for conflict in outcome.conflicts if conflict[4] not in (SHEET_WINS, CLERK_WINS)]
+    if undecided:
+        outcome.errors += [Problem(row, "-", _("the clerk already answered this base in this round (%(state)s) and "
+                                               "the sheet differs: choose which side wins") % {"state": answer})
+                           for row, _label, answer, _changes, _winner in undecided]
+        outcome.missing = []
+        return outcome
     if not plan.writes_anything:
         return outcome
     with import_lock(session.user_name), transaction.atomic(), change_context(

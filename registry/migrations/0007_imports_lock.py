@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0005_rounds_rounds_lifecycle'),
+        ('registry', '0006_scale_search_indexes'),
     ]
 
     operations = [
