@@ -29,6 +29,15 @@ from registry.parsing.dates import DateParseError, Precision, parse_partial_date
 from registry.permissions import organization_ids_in_scope
 
 
+def autocomplete(model, field_name):
+    """A select that searches as you type through the admin's autocomplete view (already scoped to the user),
+    rendering only the chosen option instead of every row."""
+    from django.contrib import admin
+    from django.contrib.admin.widgets import AutocompleteSelect
+
+    return AutocompleteSelect(model._meta.get_field(field_name), admin.site, attrs={"style": "width: 100%"})
+
+
 def prefectures(request=None):
     """The prefectures a user may see records of: all for coordinators and supervisors, a clerk's own otherwise."""
     queryset = Organization.objects.filter(kind=Organization.Kind.PREFECTURE)
@@ -181,13 +190,37 @@ def base_joint_offices(request):
     return JointOffice.objects.filter(pk__in=visible_bases(request).values("joint_office"))
 
 
+def visible_agreements(request):
+    return Agreement.objects.all() if request is None else Agreement.objects.restrict(request.user, "view")
+
+
+BASE_TEXT_FIELDS = ("name", "cities", "reason", "activities", "remarks", "form_detail", "department")
+
+
+def base_text_search(value):
+    """Bases whose own text, organization or contractor / host agency name contains ``value`` (any case).
+
+    The list page's search and the admin's search box. Matching organizations and contractors are looked up
+    first (two small queries) and given as lists of keys, not as a join or a subquery, so that on PostgreSQL
+    every condition can use its index (trigram indexes of migration 0006) and be combined (BitmapOr).
+    """
+    organizations = list(Organization.objects.filter(name__icontains=value).values_list("pk", flat=True))
+    contractors = list(Contractor.objects.filter(name__icontains=value).values_list("pk", flat=True))
+    condition = Q(organization__in=organizations) | Q(contractor__in=contractors) | Q(host_agency__in=contractors)
+    for field in BASE_TEXT_FIELDS:
+        condition |= Q(**{f"{field}__icontains": value})
+    return condition
+
+
 class BaseFilterSet(ScopedChoicesMixin, django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     region = django_filters.ChoiceFilter(choices=REGION_CHOICES, method="filter_region", label=_("Region"))
     prefecture = django_filters.ModelChoiceFilter(
         queryset=prefectures, method="filter_prefecture", label=_("Prefecture")
     )
-    organization = django_filters.ModelChoiceFilter(queryset=base_organizations, label=_("Organization"))
+    organization = django_filters.ModelChoiceFilter(
+        queryset=base_organizations, label=_("Organization"), widget=autocomplete(Base, "organization")
+    )
     organization__kind = django_filters.MultipleChoiceFilter(
         choices=Organization.Kind.choices, label=_("Organization kind"), widget=forms.CheckboxSelectMultiple
     )
@@ -199,7 +232,8 @@ class BaseFilterSet(ScopedChoicesMixin, django_filters.FilterSet):
         choices=OperatingForm.choices, label=_("Form"), widget=forms.CheckboxSelectMultiple
     )
     contractor = django_filters.ModelChoiceFilter(
-        queryset=base_contractors, method="filter_contractor", label=_("Contractor or host agency")
+        queryset=base_contractors, method="filter_contractor", label=_("Contractor or host agency"),
+        widget=autocomplete(Base, "contractor"),
     )
     established_from = FiscalYearFilter(field_name="established_fy", lookup_expr="gte", label=_("Established from (FY)"))
     established_to = FiscalYearFilter(field_name="established_fy", lookup_expr="lte", label=_("Established to (FY)"))
@@ -242,11 +276,7 @@ class BaseFilterSet(ScopedChoicesMixin, django_filters.FilterSet):
         return queryset.closure(value)
 
     def search(self, queryset, name, value):
-        condition = Q()
-        for field in ("name", "cities", "reason", "activities", "remarks", "form_detail", "department",
-                      "organization__name"):
-            condition |= Q(**{f"{field}__icontains": value})
-        return queryset.filter(condition)
+        return queryset.filter(base_text_search(value))
 
     def filter_region(self, queryset, name, value):
         return queryset.filter(organization_in_region(value))
@@ -266,15 +296,18 @@ class BaseFilterSet(ScopedChoicesMixin, django_filters.FilterSet):
 
 
 def agreement_organizations(request):
-    agreements = Agreement.objects.all() if request is None else Agreement.objects.restrict(request.user, "view")
-    return Organization.objects.filter(pk__in=agreements.values("organization")).select_related("prefecture")
+    return Organization.objects.filter(pk__in=visible_agreements(request).values("organization")).select_related(
+        "prefecture"
+    )
 
 
 class AgreementFilterSet(ScopedChoicesMixin, django_filters.FilterSet):
     ACTIVE_CHOICES = (("active", _("Active")), ("ended", _("Ended")))
 
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    organization = django_filters.ModelChoiceFilter(queryset=agreement_organizations, label=_("Organization"))
+    organization = django_filters.ModelChoiceFilter(
+        queryset=agreement_organizations, label=_("Organization"), widget=autocomplete(Agreement, "organization")
+    )
     prefecture = django_filters.ModelChoiceFilter(
         queryset=prefectures, method="filter_prefecture", label=_("Prefecture")
     )
@@ -343,7 +376,8 @@ class ContractorFilterSet(ScopedChoicesMixin, django_filters.FilterSet):
     )
     country = django_filters.ChoiceFilter(choices=(), label=_("Country/region"))
     organization = django_filters.ModelChoiceFilter(
-        queryset=base_organizations, method="filter_organization", label=_("Organization served")
+        queryset=base_organizations, method="filter_organization", label=_("Organization served"),
+        widget=autocomplete(Base, "organization"),
     )
     sort = SortFilter(
         fields=(("name", "name"), ("kind", "kind"), ("country", "country"), ("base_count", "base_count")),

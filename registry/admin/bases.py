@@ -1,7 +1,9 @@
 from django.contrib import admin
+from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext_lazy as _
 
 from registry.country_order import codes_in, country_choices
+from registry.filters import base_text_search
 from registry.models import Base, BaseRoundRecord, Closure
 
 from .actions import mark_closed_today
@@ -74,6 +76,7 @@ class BaseAdmin(SurveyImportExportMixin, ScopedAdmin):
         "status_badge",
     ]
     list_filter = ["form", "status", ClosureFilter, CountryFilter, "organization__kind", "established_fy"]
+    # Shown as the search box's help; the search itself is base_text_search (the list page's), term by term.
     search_fields = ["name", "cities", "organization__name", "contractor__name", "reason", "activities", "remarks"]
     list_select_related = ["organization", "organization__prefecture", "contractor"]
     autocomplete_fields = ["organization", "contractor", "host_agency", "joint_office"]
@@ -115,6 +118,14 @@ class BaseAdmin(SurveyImportExportMixin, ScopedAdmin):
         if not label:
             return obj.get_status_display()
         return format_html('<span class="badge closure-{}">{}</span>', obj.status, label)
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, "")
+        for term in smart_split(search_term):
+            if term.startswith(('"', "'")) and term[0] == term[-1]:
+                term = unescape_string_literal(term)
+            queryset = queryset.filter(base_text_search(term))
+        return queryset, may_have_duplicates
 
     @admin.display(description=_("countries/regions"))
     def country_list(self, obj):

@@ -2,6 +2,7 @@
 import functools
 
 from django import forms
+from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin.utils import get_fields_from_path, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,7 +16,14 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from registry.history import current_context, restore_version
-from registry.permissions import can_revert, record_in_scope, restrict_choices, restrict_queryset, user_can
+from registry.permissions import (
+    can_revert,
+    has_model_permission,
+    record_in_scope,
+    restrict_choices,
+    restrict_queryset,
+    user_can,
+)
 
 CHANGE_REASON_FIELD = "change_reason"
 
@@ -35,6 +43,15 @@ class ReasonForm(forms.ModelForm):
 def is_autocomplete_request(request):
     match = getattr(request, "resolver_match", None)
     return match is not None and match.url_name == "autocomplete"
+
+
+def may_edit_autocomplete_source(request):
+    """Whether the user may add or change records of the model whose form field the autocomplete serves."""
+    try:
+        source = apps.get_model(request.GET.get("app_label", ""), request.GET.get("model_name", ""))
+    except (LookupError, ValueError):
+        return True
+    return any(has_model_permission(request.user, source, action) for action in ("add", "change"))
 
 
 def action_scope(action):
@@ -145,8 +162,10 @@ class ScopedAdmin(ScopedRows, SimpleHistoryAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         # The admin's autocomplete widgets search the target model's admin: offer
-        # only what the form will accept, not everything the user may view.
-        if is_autocomplete_request(request):
+        # only what the form will accept, not everything the user may view. Someone
+        # who cannot edit the source record (a supervisor filtering a list page)
+        # searches what they may view (get_queryset already narrowed to that).
+        if is_autocomplete_request(request) and may_edit_autocomplete_source(request):
             queryset = restrict_choices(queryset, request.user)
         return super().get_search_results(request, queryset, search_term)
 
