@@ -214,7 +214,8 @@ def autocomplete(model_name, field_name, term):
 
 
 MATRIX = {
-    "registry:home": [Case("R R R R R R", lambda w: reverse("registry:home"))],
+    # The home page: everyone signed in lands here (tests/test_home.py shows what each role sees).
+    "registry:home": [Case("L 200 200 200 200 200", lambda w: reverse("registry:home"))],
     "set_language": [Case("R R R R R R", lambda w: reverse("set_language") + "?next=/admin/")],
     # The change log: everyone with a role, each seeing their own scope (tests/test_history_log.py).
     "registry:history": [Case("L 200 200 200 200 200", lambda w: reverse("registry:history"))],

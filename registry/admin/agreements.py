@@ -12,6 +12,7 @@ from registry.sheets.agreements.layout import AgreementSheetFormat
 from registry.sheets.agreements.resource import AgreementResource
 from registry.sheets.reader import SheetLayoutError
 
+from .forms import WebAddressFormMixin
 from .importing import SheetImportMixin
 from .scoping import ReasonForm, ScopedAdmin, ScopedInline
 
@@ -112,7 +113,9 @@ class ActiveFilter(admin.SimpleListFilter):
         return queryset
 
 
-class AgreementForm(ReasonForm):
+class AgreementForm(WebAddressFormMixin, ReasonForm):
+    web_address_fields = ("source_url",)
+
     class Meta:
         model = Agreement
         fields = "__all__"

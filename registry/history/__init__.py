@@ -18,7 +18,7 @@ from .context import (
     loading_recorded_data,
 )
 from .restore import NotRevertible, is_revertible, restore_version
-from .tracking import TrackedHistory, bulk_history_options, tracked_m2m_fields, tracked_models
+from .tracking import TrackedHistory, bulk_history_options, tracked_m2m_fields, tracked_models, write_in_bulk
 
 __all__ = [
     "ChangeContext",
@@ -27,6 +27,7 @@ __all__ = [
     "Source",
     "TrackedHistory",
     "bulk_history_options",
+    "write_in_bulk",
     "change_context",
     "current_context",
     "is_loading_recorded_data",

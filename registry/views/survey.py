@@ -167,15 +167,16 @@ class SurveyListView(RoundMixin, TemplateView):
         from registry.summary import reported_records, summarize
 
         context = super().get_context_data(**kwargs)
-        records = list(reported_records(self.survey_round, self.request.user).select_related(
-            "base__organization", "contractor"))
+        reported = reported_records(self.survey_round, self.request.user)
+        records = list(reported.select_related("base__organization", "contractor"))
         records.sort(key=lambda record: sheet_order(record.base))
         context.update(
             title=gettext("Overseas bases of local governments: %(round)s") % {"round": self.survey_round},
             records=records,
-            summary_rows=summary_rows(summarize(records)),
+            summary_rows=summary_rows(summarize(reported)),
             corrected=set(RoundCorrection.objects.filter(record__survey_round=self.survey_round)
                           .values_list("record_id", flat=True)),
+            can_correct=self.survey_round.is_frozen and self.request.user.has_perm("registry.change_surveyround"),
         )
         return context
 
@@ -269,6 +270,8 @@ class SurveyReviewView(ReviewerMixin, TemplateView):
         rows = [(base, records.get(base.pk)) for base in bases]
         todo = round_todo(self.request.user, self.survey_round)
         todo["rows"] = rows
+        shown = {base.organization_id for base in bases}
+        todo["organizations"] = [(org, row) for org, row in todo["organizations"] if org.pk in shown]
         context.update(
             title=gettext("Review for %(round)s") % {"round": self.survey_round},
             rows=rows,
