@@ -39,7 +39,7 @@ def test_previews_left_for_more_than_an_hour_are_deleted(admin_client, uploads):
         os.utime(path, (an_hour_ago, an_hour_ago))
     response = confirm(admin_client, fresh)
     assert response.status_code == 302 and response["Location"] == reverse("admin:registry_agreement_import")
-    assert "1時間以上前" in " ".join(str(m) for m in get_messages(response.wsgi_request))
+    assert "プレビューの有効期限が切れています" in " ".join(str(m) for m in get_messages(response.wsgi_request))
     assert Agreement.objects.count() == 0
 
 

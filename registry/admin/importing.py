@@ -59,20 +59,6 @@ class SheetImportMixin(ImportExportMixin):
     import_kind = None  # ImportRecord.Kind of the records this import writes
     layout_errors = ()  # the reader's exceptions that explain themselves to the user
 
-    def import_action(self, request, **kwargs):
-        sweep_stale_uploads()  # previews left more than an hour ago
-        return super().import_action(request, **kwargs)
-
-    def process_import(self, request, **kwargs):
-        sweep_stale_uploads()
-        try:
-            return super().process_import(request, **kwargs)
-        except FileNotFoundError:  # the preview's upload was swept: say so instead of failing
-            messages.error(request, gettext("This preview is more than an hour old and its file has been deleted: "
-                                            "upload the file again."))
-            opts = self.model._meta
-            return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_import"))
-
     def session_for(self, request, cleaned):
         return ImportSession(kind=self.import_kind, user=request.user,
                              file_name=cleaned.get("original_file_name") or "")
@@ -89,6 +75,7 @@ class SheetImportMixin(ImportExportMixin):
     # -- preview: remember what was shown -------------------------------------------------------
 
     def import_action(self, request, **kwargs):
+        sweep_stale_uploads()  # previews left more than an hour ago (registry/sheets/uploads.py)
         response = super().import_action(request, **kwargs)
         context = getattr(response, "context_data", None) or {}
         result, confirm_form = context.get("result"), context.get("confirm_form")
@@ -115,6 +102,7 @@ class SheetImportMixin(ImportExportMixin):
     def process_import(self, request, **kwargs):
         if not self.has_import_permission(request):
             raise PermissionDenied
+        sweep_stale_uploads()  # a preview swept here reads as "no longer available" below
         confirm_form = self.create_confirm_form(request)
         if not confirm_form.is_valid():
             return super().process_import(request, **kwargs)
