@@ -50,7 +50,7 @@ class RecordForm(forms.ModelForm):
     their change spelled out and the user's own input kept, instead of overwriting it.
     """
 
-    seen_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    seen_version = forms.IntegerField(label="", required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
