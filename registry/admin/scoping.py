@@ -56,6 +56,12 @@ class RecordForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.initial.setdefault(VERSION_FIELD, latest_history_id(self.instance))
 
+    @property
+    def changed_data(self):
+        # The version is how the form was opened, never a change: a read-only inline row whose page
+        # does not carry it must not count as edited (and be saved over what the base's save just wrote).
+        return [name for name in super().changed_data if name != VERSION_FIELD]
+
     def clean(self):
         cleaned_data = super().clean()
         for name, value in cleaned_data.items():
