@@ -6,4 +6,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("registry.urls")),
     path("opendata/", include("registry.opendata.urls")),
+    path("api/v1/", include("registry.api.urls")),
 ]
