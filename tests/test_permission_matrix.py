@@ -29,6 +29,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.authtoken.models import Token, TokenProxy
 
 from registry.models import (
     Agreement,
@@ -41,6 +42,7 @@ from registry.models import (
     Organization,
     OrganizationAlias,
     Partner,
+    ReviewState,
     RoleChange,
     SurveyRound,
 )
@@ -115,6 +117,12 @@ def build_world():
                                                       **attempt_fields),
         "accesslog": AccessLog.objects.create(**attempt_fields),
         "accessfailurelog": AccessFailureLog.objects.create(**attempt_fields),
+        # Figures a round proposes to close: not public, only for those who see 大阪府's records.
+        "closingrecord": BaseRoundRecord.objects.create(
+            survey_round=SurveyRound.objects.create(reference_date=datetime.date(2018, 9, 1)), base=base, form="a",
+            review_state=ReviewState.CLOSING),
+        # API tokens: the admin addresses them by their user (TokenProxy.pk).
+        "tokenproxy": TokenProxy.objects.get(key=Token.objects.create(user=users["osaka"]).key),
     }
     return World(users=users, objects=objects)
 
@@ -201,6 +209,53 @@ def autocomplete(model_name, field_name, term):
     return lambda w: (f"{reverse('admin:autocomplete')}?app_label=registry&model_name={model_name}"
                       f"&field_name={field_name}&term={term}")
 
+
+def api(name, *args):
+    return lambda w: reverse(f"api:{name}", args=[arg(w) if callable(arg) else arg for arg in args])
+
+
+def api_route(name, *args, public="200 200 200 200 200 200"):
+    """A read-only API route: GET as listed, every other method refused (405) for every caller."""
+    return [Case(public, api(name, *args)), Case("405 405 405 405 405 405", api(name, *args), method="post"),
+            Case("405 405 405 405 405 405", api(name, *args), method="delete")]
+
+
+# The API: published data for everyone; a round's proposed closing only for those who see 大阪府's records.
+API_MATRIX = {
+    "api:base-list": api_route("base-list"),
+    "api:base-detail": [
+        *api_route("base-detail", lambda w: w.pk("baseroundrecord")),
+        Case("404 200 404 200 200 200", api("base-detail", lambda w: w.pk("closingrecord"))),
+    ],
+    "api:agreement-list": api_route("agreement-list"),
+    "api:agreement-detail": api_route("agreement-detail", lambda w: w.pk("agreement")),
+    "api:partner-list": api_route("partner-list"),
+    "api:partner-detail": api_route("partner-detail", lambda w: w.pk("partner")),
+    "api:organization-list": api_route("organization-list"),
+    "api:organization-detail": api_route("organization-detail", "270008"),
+    "api:round-list": api_route("round-list"),
+    "api:round-detail": api_route("round-detail", lambda w: w.objects["surveyround"].reference_date),
+    "api:round-summary": api_route("round-summary", lambda w: w.objects["surveyround"].reference_date),
+    "api:schema": [Case("200 200 200 200 200 200", api("schema"))],
+    "api:docs": [Case("200 200 200 200 200 200", api("docs"))],
+}
+
+OPEN_DATA_MATRIX = {
+    "opendata:catalog": [Case("200 200 200 200 200 200", lambda w: reverse("opendata:catalog"))],
+    "opendata:datapackage": [
+        Case("200 200 200 200 200 200",
+             lambda w: reverse("opendata:datapackage", args=[w.objects["surveyround"].reference_date])),
+        Case("405 405 405 405 405 405",
+             lambda w: reverse("opendata:datapackage", args=[w.objects["surveyround"].reference_date]),
+             method="post"),
+    ],
+    "opendata:table": [
+        Case("200 200 200 200 200 200",
+             lambda w: reverse("opendata:table", args=[w.objects["surveyround"].reference_date, "bases"])),
+        Case("404 404 404 404 404 404",
+             lambda w: reverse("opendata:table", args=[w.objects["surveyround"].reference_date, "users"])),
+    ],
+}
 
 MATRIX = {
     "registry:home": [Case("R R R R R R", lambda w: reverse("registry:home"))],
@@ -299,6 +354,10 @@ MATRIX = {
         Case("L 403 403 403 403 200", lambda w: reverse("admin:auth_user_password_change", args=[w.pk("user")]))
     ],
     **admin_model("auth", "group", **SUPERVISOR_READS),
+    **admin_model("authtoken", "tokenproxy", changelist="L 403 403 403 403 200", add="L 403 403 403 403 200",
+                  change="L 403 403 403 403 200", delete="L 403 403 403 403 200", history="L 403 403 403 403 200"),
+    **API_MATRIX,
+    **OPEN_DATA_MATRIX,
     **admin_model("axes", "accessattempt", **SUPERUSER_ONLY_LOG),
     **admin_model("axes", "accesslog", **SUPERUSER_ONLY_LOG),
     **admin_model("axes", "accessfailurelog", **SUPERUSER_ONLY_LOG),
