@@ -15,6 +15,13 @@ class ScopedSerializer(serializers.ModelSerializer):
     def owner_id(self, instance):
         raise NotImplementedError
 
+    def get_fields(self):
+        # Read-only fields are optional in the schema (COMPONENT_NO_READ_ONLY_REQUIRED): private ones may be absent.
+        fields = super().get_fields()
+        for name in self.Meta.private_fields:
+            fields[name].read_only, fields[name].required = True, False
+        return fields
+
     def to_representation(self, instance):
         data = super().to_representation(instance)
         scope = self.context.get("scope")

@@ -5,6 +5,7 @@ once per run with ``migrate`` and ``setup_demo`` (the demo users and the 2017 su
 starts from the demo data and may change it freely. Playwright cannot download a browser here: it
 launches ``chromium`` from the system (``bin/test`` installs it with apt-get when missing).
 """
+import contextlib
 import os
 import shutil
 import socket
@@ -70,16 +71,16 @@ class Site:
         manage(self.database, *args)
 
 
-@pytest.fixture
-def live_site(demo_database, tmp_path):
-    """A real server on 127.0.0.1 over a fresh copy of the demo database."""
-    database = tmp_path / "site.sqlite3"
+@contextlib.contextmanager
+def running_server(demo_database, directory, **environment):
+    """A real server on 127.0.0.1 over a fresh copy of the demo database (extra environment variables allowed)."""
+    database = directory / "site.sqlite3"
     shutil.copy(demo_database, database)
     port = free_port()
-    log = open(tmp_path / "server.log", "w")
+    log = open(directory / "server.log", "w")
     process = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload", "--insecure"],
-        cwd=ROOT, env=server_environment(database), stdout=log, stderr=subprocess.STDOUT,
+        cwd=ROOT, env={**server_environment(database), **environment}, stdout=log, stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 30
     while True:
@@ -88,12 +89,21 @@ def live_site(demo_database, tmp_path):
             break
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((tmp_path / "server.log").read_text())
+                raise RuntimeError((directory / "server.log").read_text())
             time.sleep(0.2)
-    yield Site(f"http://127.0.0.1:{port}", database)
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
+    try:
+        yield Site(f"http://127.0.0.1:{port}", database)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture
+def live_site(demo_database, tmp_path):
+    """A real server on 127.0.0.1 over a fresh copy of the demo database."""
+    with running_server(demo_database, tmp_path) as site:
+        yield site
 
 
 @pytest.fixture(scope="session")
