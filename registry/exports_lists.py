@@ -1,33 +1,14 @@
-"""CSV and xlsx downloads of a list page: exactly the filtered rows, in the page's order.
+"""The columns of the list pages' downloads: exactly the filtered rows, in the page's order.
 
-CSV is UTF-8 with a BOM so Japanese Excel opens it as UTF-8. Text that Excel
-would read as a formula (= + - @ at the start) is neutralised: a leading single
-quote in CSV, an explicit text cell in xlsx.
+The files themselves are written by ``registry.downloads`` (streamed, formulas neutralised, control characters
+cleaned).
 """
-import csv
 import datetime
-import io
-from dataclasses import dataclass
-from typing import Callable
 
-from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 
-from registry.importers.formats import FORMULA_STARTS, XLSX_CONTENT_TYPE, write_text_cell
+from registry.downloads import Column, country_names
 from registry.parsing.eras import format_fiscal_year
-
-CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    label: str
-    value: Callable
-
-
-def country_names(countries):
-    return "、".join(str(country.name) for country in countries)
 
 
 def name_or_blank(related):
@@ -85,51 +66,3 @@ CONTRACTOR_COLUMNS = (
 
 def is_running(end_date):
     return end_date is None or end_date >= datetime.date.today()
-
-
-def rows_of(columns, objects):
-    for obj in objects:
-        yield [column.value(obj) for column in columns]
-
-
-def escape_for_csv(value):
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def csv_bytes(columns, objects):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([str(column.label) for column in columns])
-    for row in rows_of(columns, objects):
-        writer.writerow([escape_for_csv(value) for value in row])
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-def xlsx_bytes(columns, objects, title):
-    import openpyxl
-
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = title[:31]
-    for index, column in enumerate(columns, 1):
-        write_text_cell(sheet, 1, index, str(column.label))
-    for row_number, row in enumerate(rows_of(columns, objects), 2):
-        for index, value in enumerate(row, 1):
-            write_text_cell(sheet, row_number, index, value if isinstance(value, int) else str(value))
-    sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def export_response(export_format, columns, objects, file_stem):
-    if export_format == "csv":
-        response = HttpResponse(csv_bytes(columns, objects), content_type=CSV_CONTENT_TYPE)
-        extension = "csv"
-    else:
-        response = HttpResponse(xlsx_bytes(columns, objects, file_stem), content_type=XLSX_CONTENT_TYPE)
-        extension = "xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{file_stem}.{extension}"'
-    return response

@@ -13,7 +13,7 @@ from django_countries import countries as all_countries
 from registry.charts import bar_chart_svg
 from registry.models import BaseForm, BaseRoundRecord
 from registry.parsing.eras import format_fiscal_year, short_era_code
-from registry.resources import ROUND_SNAPSHOT_FIELDS
+from registry.sheets.survey.resource import ROUND_SNAPSHOT_FIELDS
 from registry.summary import reported_records, summarize, survey_summary
 
 UNKNOWN = "??"

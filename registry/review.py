@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.history import Source, change_context
 from registry.models import Base, BaseRoundRecord, BaseStatus, Organization, ReviewState, SurveyRound
-from registry.resources import ROUND_SNAPSHOT_FIELDS
+from registry.sheets.survey.resource import ROUND_SNAPSHOT_FIELDS
 
 REASON_UNCHANGED = "一括操作: 変更なしで確認"
 REASON_CLOSING = "閉鎖の提案"

@@ -1,7 +1,7 @@
 """Build small partnership agreement sheets in each format the importer accepts."""
 import io
 
-from registry.importers.agreements import COLUMNS
+from registry.sheets.agreements.layout import COLUMNS
 
 LAYOUT = [column.label for column in COLUMNS if column.key != "tie"]
 

@@ -3,7 +3,7 @@ import csv
 import io
 
 from registry.models import BaseRoundRecord
-from registry.resources import ROUND_SNAPSHOT_FIELDS
+from registry.sheets.survey.resource import ROUND_SNAPSHOT_FIELDS
 
 
 def record_for(survey_round, base, **overrides):
@@ -13,8 +13,13 @@ def record_for(survey_round, base, **overrides):
     return BaseRoundRecord.objects.create(survey_round=survey_round, base=base, **values)
 
 
+def body(response):
+    """The bytes of a response, streamed (downloads) or not."""
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
 def csv_rows(response):
-    content = response.content
+    content = body(response)
     assert content.startswith(b"\xef\xbb\xbf"), "CSV starts with a UTF-8 BOM"
     return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
 
@@ -22,5 +27,5 @@ def csv_rows(response):
 def xlsx_rows(response):
     import openpyxl
 
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    sheet = openpyxl.load_workbook(io.BytesIO(body(response))).active
     return [[cell.value for cell in row] for row in sheet.iter_rows()], sheet

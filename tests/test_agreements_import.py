@@ -9,7 +9,7 @@ from registry.history import Source
 from registry.models import Agreement, AgreementRenewal, ImportRecord, Partner
 from registry.parsing.dates import Precision
 from registry.permissions import Role
-from registry.resources_agreements import import_agreement_file
+from registry.sheets.agreements.resource import import_agreement_file
 from tests.agreement_sheets import LAYOUT, as_text, as_xlsx, tie_row
 from tests.conftest import ROOT
 from tests.roles import make_user
@@ -328,7 +328,7 @@ def test_text_sheets_in_each_encoding(encoding, delimiter, described):
 
 
 def test_a_sheet_without_the_header_row_is_refused():
-    from registry.importers.agreements import SheetLayoutError
+    from registry.sheets.reader import SheetLayoutError
 
     with pytest.raises(SheetLayoutError):
         run(as_text([tie_row()], header=["名前", "国"]))

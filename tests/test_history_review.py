@@ -29,6 +29,7 @@ from registry.models import (
 from registry.permissions import Role
 from registry.views import history as history_views
 from tests.factories import make_base, make_contractor
+from tests.lists_helpers import body as response_body
 
 pytestmark = pytest.mark.django_db
 
@@ -145,7 +146,7 @@ def test_csv_export_has_exactly_the_filtered_entries(admin_client, seeded):
     response = admin_client.get(reverse("registry:history_export", args=["csv"]), {"organization": "大阪府",
                                                                                    "record_type": "base"})
     assert response.status_code == 200
-    content = response.content.decode("utf-8")
+    content = response_body(response).decode("utf-8")
     assert content.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(content[1:])))
     header, body = rows[0], rows[1:]
@@ -162,7 +163,7 @@ def test_xlsx_export_has_the_same_entries_as_csv(admin_client, seeded):
     params = {"import_record": seeded["import"].pk}
     response = admin_client.get(reverse("registry:history_export", args=["xlsx"]), params)
     assert response.status_code == 200
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    sheet = openpyxl.load_workbook(io.BytesIO(response_body(response))).active
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) == 2
     assert rows[1][3] == str(seeded["imported"])
@@ -182,7 +183,7 @@ def test_clerk_sees_only_their_organizations_history(client, django_user_model, 
     assert "パリ事務所" not in page and "京都の記録" not in page
     assert not any(model.instance_type is Contractor for model, _id in keys_for(clerk))
     assert "パリ事務所" not in log_page(client, organization="京都府")
-    export = client.get(reverse("registry:history_export", args=["csv"])).content.decode("utf-8")
+    export = response_body(client.get(reverse("registry:history_export", args=["csv"]))).decode("utf-8")
     assert "上海代表処" in export and "パリ事務所" not in export
 
     kyoto_version = kyoto_base.history.first()

@@ -8,12 +8,13 @@ from django.test import Client
 from django.urls import reverse
 
 from registry.history import change_context
-from registry.importers.survey_import import import_survey_file
 from registry.models import Base, BaseRoundRecord, Organization, OrganizationAlias, Partner, SurveyRound
 from registry.permissions import Role
-from registry.resources_agreements import import_agreement_file
+from registry.sheets.agreements.resource import import_agreement_file
+from registry.sheets.survey.importing import import_survey_file
 from tests import agreement_sheets as ag
 from tests.factories import make_base, make_contractor
+from tests.lists_helpers import body as response_body
 from tests.roles import make_user
 from tests.sheets import as_text, base_row
 
@@ -37,7 +38,7 @@ def test_history_scope_follows_any_past_owner():
                                        staff_local=0, countries=["CN"], cities="上海", name="誤登録")
     c = client_for(make_user(Role.CLERK, "大阪府"))
     assert "京都府の更新" not in c.get("/history/").content.decode()
-    assert "京都府の更新" not in c.get("/history/export.csv").content.decode("utf-8-sig")
+    assert "京都府の更新" not in response_body(c.get("/history/export.csv")).decode("utf-8-sig")
 
 
 # 2 -- admin contractor list counts other organizations' bases for a clerk

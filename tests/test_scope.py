@@ -120,7 +120,7 @@ def test_changelist_and_its_filters_show_only_the_clerks_organizations(client, o
 
 # --- exports ----------------------------------------------------------------------------------------
 
-from registry.importers.survey_sheet import LABELS  # noqa: E402
+from registry.sheets.survey.layout import LABELS  # noqa: E402
 
 
 def exported_names(user):

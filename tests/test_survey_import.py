@@ -5,8 +5,8 @@ import io
 import pytest
 from django.core.management import call_command
 
-from registry.importers.survey_import import import_survey_file
 from registry.models import Base, BaseRoundRecord, Contractor, ImportRecord, JointOffice, ReviewState, SurveyRound
+from registry.sheets.survey.importing import import_survey_file
 from registry.summary import survey_summary
 from tests.conftest import SURVEY_2017
 from tests.sheets import as_text, as_xlsx, base_row

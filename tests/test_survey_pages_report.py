@@ -6,10 +6,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from registry.importers.survey_import import import_survey_file
 from registry.models import Base, BaseStatus, ReviewState, SurveyRound
 from registry.permissions import Role
 from registry.report import summary_rows
+from registry.sheets.survey.importing import import_survey_file
 from registry.summary import survey_summary
 from tests.conftest import SURVEY_2017
 from tests.factories import make_base

@@ -7,11 +7,12 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from registry.importers.agreement_cells import renewal_order
-from registry.importers.agreements import AgreementSheetFormat, SheetLayoutError
 from registry.models import Agreement, AgreementRenewal, ImportRecord, Partner
 from registry.parsing.dates import Precision, format_partial_date
-from registry.resources_agreements import AgreementResource
+from registry.sheets.agreements.cells import renewal_order
+from registry.sheets.agreements.layout import AgreementSheetFormat
+from registry.sheets.agreements.resource import AgreementResource
+from registry.sheets.reader import SheetLayoutError
 
 from .base import ReasonForm, ScopedAdmin, ScopedInline
 from .importing import SheetImportMixin

@@ -6,7 +6,7 @@ from import_export.formats.base_formats import CSV, XLSX
 
 from registry.models import Base, Contractor, JointOffice
 from registry.models.querysets import related_count
-from registry.resources import ContractorResource
+from registry.sheets.contractors import ContractorResource
 
 from .base import ScopedAdmin
 

@@ -8,12 +8,11 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
 
-from registry.importers.formats import SurveySheetFormat
-from registry.importers.reader import SheetReadError
-from registry.importers.session import ImportSession
-from registry.importers.survey_sheet import SheetLayoutError
 from registry.models import ImportRecord
-from registry.resources import SurveyBaseResource
+from registry.sheets.formats import SurveySheetFormat
+from registry.sheets.reader import SheetLayoutError, SheetReadError
+from registry.sheets.session import ImportSession
+from registry.sheets.survey.resource import SurveyBaseResource
 
 
 class SheetImportMixin(ImportExportMixin):
@@ -84,6 +83,6 @@ class SurveyImportExportMixin(SheetImportMixin):
         return session
 
     def get_export_queryset(self, request):
-        from registry.exports import survey_export_queryset
+        from registry.sheets.survey.export import survey_export_queryset
 
         return survey_export_queryset(queryset=super().get_export_queryset(request))

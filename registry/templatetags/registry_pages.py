@@ -2,6 +2,8 @@
 from django import template
 from django.utils.html import format_html
 
+from registry.downloads import country_names
+
 register = template.Library()
 
 
@@ -33,6 +35,4 @@ def export_url(context, export_format):
     return "?" + query.urlencode()
 
 
-@register.filter
-def country_names(countries):
-    return "、".join(str(country.name) for country in countries)
+register.filter("country_names", country_names)

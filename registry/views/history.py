@@ -1,9 +1,5 @@
 import datetime
 """The change log: every history entry the user may read, newest first, filtered and exportable."""
-import csv
-import io
-
-import tablib
 from django import forms
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
@@ -18,6 +14,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from registry.downloads import download_response
 from registry.history_review import (
     ACTION_CHOICES,
     HistoryFilters,
@@ -180,20 +177,5 @@ def export_change_log(request, file_format):
         return HttpResponse("\n".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()), status=400,
                             content_type="text/plain; charset=utf-8")
     rows = export_rows(all_entries(history_querysets(request.user, form.filters())))
-    headers = [str(h) for h in EXPORT_HEADERS]
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    if file_format == "csv":
-        buffer = io.StringIO()
-        buffer.write("\ufeff")  # so that Excel opens the UTF-8 file as UTF-8
-        writer = csv.writer(buffer)
-        writer.writerow(headers)
-        writer.writerows(rows)
-        response = HttpResponse(buffer.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
-    else:
-        dataset = tablib.Dataset(*rows, headers=headers, title=_("Change log")[:31])
-        response = HttpResponse(
-            dataset.export("xlsx"),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    response["Content-Disposition"] = f'attachment; filename="change-log-{stamp}.{file_format}"'
-    return response
+    return download_response(file_format, EXPORT_HEADERS, rows, f"change-log-{stamp}", title=_("Change log"))

@@ -8,7 +8,8 @@ from django.http import HttpResponseBadRequest
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView
 
-from registry.exports_lists import AGREEMENT_COLUMNS, BASE_COLUMNS, CONTRACTOR_COLUMNS, export_response
+from registry.downloads import export_response
+from registry.exports_lists import AGREEMENT_COLUMNS, BASE_COLUMNS, CONTRACTOR_COLUMNS
 from registry.filters import AgreementFilterSet, BaseFilterSet, ContractorFilterSet
 from registry.models import Agreement, Base, Contractor
 from registry.models.querysets import related_count

@@ -12,8 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, ListView, TemplateView, View
 
-from registry.exports import export_survey_xlsx
-from registry.importers.formats import XLSX_CONTENT_TYPE
+from registry.downloads import XLSX_CONTENT_TYPE
 from registry.models import Organization, ReviewState, SurveyRound
 from registry.report import compare_rounds, survey_report
 from registry.review import (
@@ -26,6 +25,7 @@ from registry.review import (
     reviewable_bases,
     round_progress,
 )
+from registry.sheets.survey.export import export_survey_xlsx
 from registry.views.lists import StaffPageMixin
 
 STATE_LABELS = dict(ReviewState.choices)

@@ -4,7 +4,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from registry.importers.reader import SheetReadError
+from registry.sheets.reader import SheetReadError
 
 
 class ImportCommand(BaseCommand):

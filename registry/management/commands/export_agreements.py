@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from registry.models import Agreement, Organization
-from registry.resources_agreements import export_agreements_xlsx
+from registry.sheets.agreements.resource import export_agreements_xlsx
 
 
 class Command(BaseCommand):

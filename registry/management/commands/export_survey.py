@@ -2,9 +2,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from registry.exports import export_survey_xlsx, survey_export_queryset
 from registry.management.commands.import_survey import parse_date
 from registry.models import Organization
+from registry.sheets.survey.export import export_survey_xlsx, survey_export_queryset
 
 
 class Command(BaseCommand):

@@ -1,5 +1,5 @@
-from registry.importers.agreements import SheetLayoutError
-from registry.resources_agreements import import_agreement_file
+from registry.sheets.agreements.resource import import_agreement_file
+from registry.sheets.reader import SheetLayoutError
 
 from ._imports import ImportCommand
 

@@ -2,8 +2,8 @@ import datetime
 
 from django.core.management.base import CommandError
 
-from registry.importers.survey_import import import_survey_file
-from registry.importers.survey_sheet import SheetLayoutError
+from registry.sheets.reader import SheetLayoutError
+from registry.sheets.survey.importing import import_survey_file
 
 from ._imports import ImportCommand
 

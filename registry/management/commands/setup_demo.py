@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from registry.demo import create_demo_users
-from registry.importers.survey_import import import_survey_file
+from registry.sheets.survey.importing import import_survey_file
 
 SURVEY_2017 = Path(settings.BASE_DIR) / "fixtures" / "clair_overseas_bases_2017-09.tsv"
 SURVEY_2017_DATE = datetime.date(2017, 9, 30)

@@ -21,6 +21,10 @@ class SheetReadError(ValueError):
     pass
 
 
+class SheetLayoutError(ValueError):
+    """The file reads, but its header does not have the sheet's columns (any sheet: survey, ties)."""
+
+
 @dataclass
 class SheetRow:
     number: int

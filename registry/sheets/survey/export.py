@@ -1,7 +1,7 @@
 """The survey sheet out: the same layout and headers, one row per active base, ready for the next round."""
-from registry.importers.formats import survey_workbook_bytes
 from registry.models import Base, BaseStatus
-from registry.resources import SurveyBaseResource
+from registry.sheets.formats import survey_workbook_bytes
+from registry.sheets.survey.resource import SurveyBaseResource
 
 
 def survey_export_queryset(organization=None, queryset=None):

@@ -3,13 +3,13 @@ import io
 
 from import_export.formats.base_formats import Format
 
-from .reader import read_table
-from .survey_sheet import COLUMNS, LABELS, TITLE_TEXT, parse_survey_table, sheet_to_dataset
+from registry.downloads import XLSX_CONTENT_TYPE, write_cell
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from .reader import read_table
+from registry.sheets.survey.layout import COLUMNS, LABELS, TITLE_TEXT, parse_survey_table, sheet_to_dataset
+
 STAFF_COLUMNS = ("staff_total", "staff_dispatched", "staff_local")
 STAFF_SUBLABELS = {"staff_total": "計(a)+(b) 自動計算", "staff_dispatched": "派遣(a)", "staff_local": "現地(b)"}
-FORMULA_STARTS = ("=", "+", "-", "@")
 NUMERIC_COLUMNS = ("org_no", "base_no") + STAFF_COLUMNS
 
 
@@ -75,19 +75,6 @@ def survey_title(reference_date):
     return f"{TITLE_TEXT}({era_text}{reference_date.day}日現在)"
 
 
-def write_text_cell(sheet, row, column, value):
-    """Write a value; text is always stored as text, so data never becomes a formula."""
-    cell = sheet.cell(row=row, column=column)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        cell.value = value
-        return cell
-    text = "" if value is None else str(value)
-    cell.value = text
-    if text.startswith(FORMULA_STARTS):
-        cell.data_type = "s"
-    return cell
-
-
 def survey_workbook_bytes(dataset, reference_date=None):
     import openpyxl
     from openpyxl.styles import Alignment, Font
@@ -112,7 +99,7 @@ def survey_workbook_bytes(dataset, reference_date=None):
     for row_offset, values in enumerate(dataset, sub_row + 1):
         row = dict(zip(headers, values))
         for index, key in enumerate(keys, 1):
-            write_text_cell(sheet, row_offset, index, cell_value(key, row.get(LABELS[key], "")))
+            write_cell(sheet, row_offset, index, cell_value(key, row.get(LABELS[key], "")))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

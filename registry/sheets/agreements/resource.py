@@ -1,7 +1,7 @@
 """The partnership agreement sheet as a django-import-export resource.
 
 A row is identified by (団体, 相手先, 提携の種類): the organization (団体コード or 団体名), the partner (found
-by any of its names in the partner's country, see registry.importers.partners) and the type. A column missing
+by any of its names in the partner's country, see registry.sheets.agreements.partners) and the type. A column missing
 from the sheet leaves that value alone; an empty cell in a column that is there empties it.
 """
 from django.core.exceptions import ValidationError
@@ -9,7 +9,11 @@ from django.utils.translation import gettext as _
 from import_export.fields import Field
 from import_export.results import RowResult
 
-from registry.importers.agreement_cells import (
+from registry.models import Agreement, AgreementRenewal, ImportRecord
+from registry.parsing.countries import country_label
+from registry.parsing.dates import Precision, format_partial_date, format_partial_date_iso
+from registry.permissions import organization_ids_in_scope
+from registry.sheets.agreements.cells import (
     KIND_LABELS,
     TYPE_LABELS,
     RenewalEntry,
@@ -18,22 +22,18 @@ from registry.importers.agreement_cells import (
     renewal_order,
     renewals_cell,
 )
-from registry.importers.agreements import (
+from registry.sheets.agreements.layout import (
     COLUMNS,
     LABELS,
     ROW_COLUMN,
     agreement_workbook_bytes,
     read_agreement_dataset,
 )
-from registry.importers.outcome import ImportOutcome
-from registry.importers.recorded import RecordedImportResource
-from registry.importers.partners import PartnerIndex
-from registry.importers.session import ImportSession
-from registry.importers.values import OrganizationIndex, ValueProblem
-from registry.models import Agreement, AgreementRenewal, ImportRecord
-from registry.parsing.countries import country_label
-from registry.parsing.dates import Precision, format_partial_date, format_partial_date_iso
-from registry.permissions import organization_ids_in_scope
+from registry.sheets.agreements.partners import PartnerIndex
+from registry.sheets.outcome import ImportOutcome
+from registry.sheets.recorded import RecordedImportResource
+from registry.sheets.session import ImportSession
+from registry.sheets.values import OrganizationIndex, ValueProblem
 
 NAME_KEYS = {"name_ja": "partner_ja", "name_native": "partner_native", "name_en": "partner_en", "region": "region"}
 DATE_COLUMNS = {"signed": ("signed_on", "signed_precision"), "ends": ("ends_on", "ends_precision")}

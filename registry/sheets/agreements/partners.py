@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from registry.models import Partner
 from registry.parsing.text import match_key
 
-from .values import ValueProblem
+from registry.sheets.values import ValueProblem
 
 NAME_ATTRIBUTES = ("name_ja", "name_native", "name_en")
 

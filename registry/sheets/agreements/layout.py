@@ -16,41 +16,35 @@ from django.utils.translation import gettext as _
 from registry.parsing.text import normalize_cell, plain_text
 from registry.parsing.ties import TieParseError, parse_ties
 
-from .formats import SheetFormat, write_text_cell
-from .reader import ROW_COLUMN, SheetTable, read_table
+from registry.downloads import Column, write_cell
+from registry.sheets.formats import SheetFormat
+from registry.sheets.reader import ROW_COLUMN, SheetLayoutError, SheetTable, read_table
 
 TITLE_TEXT = "友好提携・姉妹都市等一覧"
 
 
-@dataclass(frozen=True)
-class Column:
-    key: str
-    label: str
-    other_labels: tuple = ()
-
-
 # The layout, in the order the export writes it. Other labels are spellings met in clerks' own lists.
 COLUMNS = (
-    Column("org_code", "団体コード", ("全国地方公共団体コード", "自治体コード")),
-    Column("org_name", "団体名", ("自治体名", "地方公共団体名")),
-    Column("partner_ja", "相手先", ("相手先名", "提携先", "相手先(日本語)")),
-    Column("partner_native", "相手先(現地語)", ("相手先(原語)",)),
-    Column("partner_en", "相手先(英語)", ()),
-    Column("country", "相手国・地域", ("相手国", "国・地域", "国名")),
-    Column("region", "州・省", ("相手先の州・省", "州・省等")),
-    Column("partner_kind", "相手先の種類", ()),
-    Column("agreement_type", "提携の種類", ("提携種別",)),
-    Column("signed", "提携日", ("提携年月日", "締結日")),
-    Column("ends", "終了日", ("期限",)),
-    Column("renewals", "更新", ("更新履歴",)),
-    Column("fields", "分野", ("協力分野", "交流分野")),
-    Column("intermediaries", "仲介", ("仲介者", "仲介機関")),
-    Column("source_title", "出典", ()),
-    Column("source_url", "出典URL", ()),
-    Column("source_language", "出典言語", ()),
-    Column("notes", "備考", ()),
-    Column("tie", "提携", ("友好提携", "姉妹都市", "姉妹都市提携", "友好・姉妹提携",
-                         "相手先(国・州・日付+種類)", "相手先(国・州・和暦日付+種類)")),
+    Column("org_code", "団体コード", other_labels=("全国地方公共団体コード", "自治体コード")),
+    Column("org_name", "団体名", other_labels=("自治体名", "地方公共団体名")),
+    Column("partner_ja", "相手先", other_labels=("相手先名", "提携先", "相手先(日本語)")),
+    Column("partner_native", "相手先(現地語)", other_labels=("相手先(原語)",)),
+    Column("partner_en", "相手先(英語)"),
+    Column("country", "相手国・地域", other_labels=("相手国", "国・地域", "国名")),
+    Column("region", "州・省", other_labels=("相手先の州・省", "州・省等")),
+    Column("partner_kind", "相手先の種類"),
+    Column("agreement_type", "提携の種類", other_labels=("提携種別",)),
+    Column("signed", "提携日", other_labels=("提携年月日", "締結日")),
+    Column("ends", "終了日", other_labels=("期限",)),
+    Column("renewals", "更新", other_labels=("更新履歴",)),
+    Column("fields", "分野", other_labels=("協力分野", "交流分野")),
+    Column("intermediaries", "仲介", other_labels=("仲介者", "仲介機関")),
+    Column("source_title", "出典"),
+    Column("source_url", "出典URL"),
+    Column("source_language", "出典言語"),
+    Column("notes", "備考"),
+    Column("tie", "提携", other_labels=("友好提携", "姉妹都市", "姉妹都市提携", "友好・姉妹提携",
+                                        "相手先(国・州・日付+種類)", "相手先(国・州・和暦日付+種類)")),
 )
 LABELS = {column.key: column.label for column in COLUMNS}
 ORGANIZATION_KEYS = ("org_code", "org_name")
@@ -59,10 +53,6 @@ EXPORT_KEYS = tuple(column.key for column in COLUMNS if column.key != "tie")
 # Cells compared after NFKC (codes, dates, kinds); the rest is kept as written.
 NORMALIZED_KEYS = frozenset({"org_code", "org_name", "country", "partner_kind", "agreement_type", "signed", "ends",
                              "source_url", "source_language"})
-
-
-class SheetLayoutError(ValueError):
-    pass
 
 
 def label_key(text):
@@ -201,7 +191,7 @@ def agreement_workbook_bytes(dataset):
         sheet.cell(row=header_row, column=index, value=label).font = Font(bold=True)
     for row_number, values in enumerate(dataset, header_row + 1):
         for index, value in enumerate(values, 1):
-            write_text_cell(sheet, row_number, index, "" if value is None else str(value))
+            write_cell(sheet, row_number, index, "" if value is None else str(value))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

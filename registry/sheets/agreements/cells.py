@@ -18,8 +18,8 @@ from registry.parsing.countries import country_code
 from registry.parsing.dates import DateParseError, Precision, format_partial_date_iso, parse_partial_date
 from registry.parsing.ties import TieParseError, agreement_type, parse_tie
 
-from .agreements import LABELS
-from .values import ValueProblem
+from registry.sheets.agreements.layout import LABELS
+from registry.sheets.values import ValueProblem
 
 TYPE_LABELS = {
     AgreementType.SISTER_CITY: "姉妹都市",

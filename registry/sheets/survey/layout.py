@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from registry.parsing.eras import EraError, to_gregorian
 from registry.parsing.text import normalize_cell, plain_text
 
-from .reader import ROW_COLUMN, SheetTable
+from registry.sheets.reader import ROW_COLUMN, SheetLayoutError, SheetTable
 
 TITLE_TEXT = "自治体の海外拠点一覧"
 
@@ -72,10 +72,6 @@ SUMMARY_START = ("全体", "自治体数", "計平均", "※")
 TITLE_DATE = re.compile(
     r"(?:(?P<era>昭和|平成|令和|[SHR])(?P<era_year>元|\d{1,2})|(?P<year>\d{4}))年(?P<month>\d{1,2})月(?:(?P<day>\d{1,2})日|末)?"
 )
-
-
-class SheetLayoutError(ValueError):
-    pass
 
 
 @dataclass

@@ -1,9 +1,9 @@
 """Run a survey import from a file, as the command and the tests do (the admin goes through the same resource)."""
-from registry.resources import SurveyBaseResource
+from registry.sheets.survey.resource import SurveyBaseResource
 
-from .reader import read_table
-from .session import ImportSession
-from .survey_sheet import parse_survey_table, sheet_to_dataset
+from registry.sheets.reader import read_table
+from registry.sheets.session import ImportSession
+from registry.sheets.survey.layout import parse_survey_table, sheet_to_dataset
 
 
 def read_survey_dataset(content, file_name=""):

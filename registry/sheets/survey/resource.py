@@ -2,16 +2,18 @@
 from django.core.exceptions import ValidationError
 from django.db.models import Case, IntegerField, Value, When
 from django.utils.translation import gettext as _
-from import_export import resources
 from import_export.fields import Field
 from import_export.results import RowResult
 
-from registry.importers.outcome import SurveyOutcome, describe_changes
-from registry.importers.recorded import RecordedImportResource
-from registry.importers.session import ImportSession
-from registry.importers.survey_sheet import LABELS, ROW_COLUMN, short_label
-from registry.importers.values import OrganizationIndex, ValueProblem, guess_contractor_kind, parse_form_cell
-from registry.importers.widgets import (
+from registry.models import Base, BaseRoundRecord, BaseStatus, Contractor, JointOffice, ReviewState
+from registry.parsing.text import match_key, parse_int_cell
+from registry.permissions import organization_ids_in_scope
+from registry.sheets.outcome import SurveyOutcome, describe_changes
+from registry.sheets.recorded import RecordedImportResource
+from registry.sheets.session import ImportSession
+from registry.sheets.survey.layout import LABELS, ROW_COLUMN, short_label
+from registry.sheets.values import OrganizationIndex, ValueProblem, guess_contractor_kind, parse_form_cell
+from registry.sheets.widgets import (
     CitiesWidget,
     CountNumberWidget,
     CountriesWidget,
@@ -19,9 +21,6 @@ from registry.importers.widgets import (
     NamedRecordWidget,
     TextWidget,
 )
-from registry.models import Base, BaseRoundRecord, BaseStatus, Contractor, JointOffice, ReviewState
-from registry.parsing.text import match_key, parse_int_cell
-from registry.permissions import organization_ids_in_scope
 
 ROUND_SNAPSHOT_FIELDS = ("name", "countries", "cities", "form", "contractor_id", "established_fy",
                          "staff_dispatched", "staff_local", "status")
@@ -349,11 +348,3 @@ def survey_order():
     prefecture_first = Case(When(organization__kind="prefecture", then=Value(0)), default=Value(1),
                             output_field=IntegerField())
     return (prefecture_first, "organization__code", "number")
-
-
-class ContractorResource(resources.ModelResource):
-    class Meta:
-        model = Contractor
-        fields = ("id", "name", "kind", "country", "notes")
-        skip_unchanged = True
-        report_skipped = True

@@ -1,0 +1,172 @@
+"""Every CSV and xlsx the project hands out goes through this one writer.
+
+* **CSV**: UTF-8 with a BOM (so Japanese Excel opens it as UTF-8), CRLF lines, streamed row by row with
+  ``StreamingHttpResponse``.
+* **xlsx**: openpyxl's write-only mode, spooled to a temporary file and streamed from there, so memory stays
+  flat however many rows there are.
+* **Cells**: text that a spreadsheet would run as a formula (``= + - @`` at the start) never becomes one: in CSV
+  it gets a leading ``'``, in xlsx it is stored as an explicit text cell. Control characters that a record may
+  already hold (``\\x0b`` pasted from Word, NUL …) are cleaned here, in the one place every writer passes
+  through: vertical tab and form feed become a line break, the others are dropped. Numbers stay numbers.
+* **Queries**: rows come from ``QuerySet.iterator()`` in chunks (one query per chunk for the rows and their
+  ``select_related`` relations), and country names are looked up once per language, not per row.
+
+The survey and agreement sheet writers (normal-mode workbooks with merged header cells) use ``write_cell``
+for the same cleaning and neutralization.
+"""
+import csv
+import re
+import tempfile
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable
+
+from django.db.models.query import QuerySet
+from django.http import FileResponse, StreamingHttpResponse
+from django.utils.translation import get_language
+
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMULA_STARTS = ("=", "+", "-", "@")
+CSV_CHUNK_ROWS = 500
+QUERY_CHUNK_ROWS = 2000
+# What XML 1.0 (and so xlsx) cannot hold, and what a CSV reader would choke on; tab, LF and CR stay.
+_LINE_BREAKS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f\ufffe\uffff]")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a sheet: its key (for code and tests), its header, how to read it from a record when
+    downloading, and other headers an uploaded sheet may use for it."""
+
+    key: str
+    label: str
+    value: Callable = None
+    other_labels: tuple = ()
+
+
+def clean_text(text):
+    """The text without control characters (vertical tab and form feed become a line break)."""
+    text = text.translate(_LINE_BREAKS)
+    return _CONTROL.sub("", text) if _CONTROL.search(text) else text
+
+
+def cell_value(value):
+    """A value as a cell holds it: numbers as numbers, ``None`` as empty, everything else as clean text."""
+    if value is None:
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    return clean_text(str(value))
+
+
+def is_formula_like(value):
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
+def csv_cell(value):
+    value = cell_value(value)
+    return "'" + value if is_formula_like(value) else value
+
+
+def write_cell(sheet, row, column, value):
+    """Write one cell of a normal-mode openpyxl sheet; text always stays text."""
+    cell = sheet.cell(row=row, column=column)
+    cell.value = cell_value(value)
+    if is_formula_like(cell.value):
+        cell.data_type = "s"
+    return cell
+
+
+@lru_cache(maxsize=4096)
+def _country_names(codes, language):
+    from django_countries import countries
+
+    return "、".join(str(countries.name(code) or code) for code in codes)
+
+
+def country_names(countries):
+    """Country codes (a list of codes or ``Country`` objects, or the stored "CN,HK") as names joined by 、."""
+    if isinstance(countries, str):
+        codes = tuple(code for code in countries.split(",") if code)
+    else:
+        codes = tuple(str(getattr(country, "code", country)) for country in countries)
+    return _country_names(codes, get_language())
+
+
+def rows_of(columns, objects):
+    if isinstance(objects, QuerySet):
+        objects = objects.iterator(chunk_size=QUERY_CHUNK_ROWS)
+    for obj in objects:
+        yield [column.value(obj) for column in columns]
+
+
+class _Echo:
+    """A file-like object whose write returns what it was given, for csv.writer in a generator."""
+
+    def write(self, value):
+        return value
+
+
+def csv_chunks(headers, rows):
+    writer = csv.writer(_Echo(), lineterminator="\r\n")
+    yield "\ufeff" + writer.writerow([csv_cell(header) for header in headers])
+    chunk = []
+    for row in rows:
+        chunk.append(writer.writerow([csv_cell(value) for value in row]))
+        if len(chunk) >= CSV_CHUNK_ROWS:
+            yield "".join(chunk)
+            chunk = []
+    if chunk:
+        yield "".join(chunk)
+
+
+def xlsx_file(headers, rows, title):
+    """A write-only workbook of one sheet (header row frozen), in a temporary file positioned at its start."""
+    import openpyxl
+    from openpyxl.cell import WriteOnlyCell
+
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=clean_text(title)[:31] or "Sheet")
+    sheet.freeze_panes = "A2"
+
+    def xlsx_row(values):
+        out = []
+        for value in values:
+            value = cell_value(value)
+            if is_formula_like(value):
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.data_type = "s"
+                value = cell
+            out.append(value)
+        return out
+
+    sheet.append(xlsx_row(headers))
+    for row in rows:
+        sheet.append(xlsx_row(row))
+    target = tempfile.TemporaryFile()
+    workbook.save(target)
+    target.seek(0)
+    return target
+
+
+def download_response(file_format, headers, rows, file_name_stem, title=None):
+    """The download as an HTTP response: ``file_format`` is "csv" or "xlsx"; rows are iterated once."""
+    headers = [str(header) for header in headers]
+    file_name = f"{file_name_stem}.{file_format}"
+    if file_format == "csv":
+        response = StreamingHttpResponse(
+            (text.encode("utf-8") for text in csv_chunks(headers, rows)), content_type=CSV_CONTENT_TYPE
+        )
+    else:
+        response = FileResponse(xlsx_file(headers, rows, title or file_name_stem), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
+    return response
+
+
+def export_response(file_format, columns, objects, file_name_stem, title=None):
+    """A list download: one column per ``Column``, one row per object (a queryset is read in chunks)."""
+    return download_response(
+        file_format, [column.label for column in columns], rows_of(columns, objects), file_name_stem, title
+    )

@@ -1,0 +1,95 @@
+"""Every download (list pages, change log) goes through registry.downloads: streamed, formulas never live,
+control characters already stored never break a file, a constant number of queries."""
+import csv
+import io
+
+import openpyxl
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from registry.downloads import clean_text, country_names
+from registry.exports_lists import BASE_COLUMNS
+from registry.history import change_context
+from tests.factories import make_base
+from tests.lists_helpers import body, csv_rows, xlsx_rows
+
+pytestmark = pytest.mark.django_db
+BASES = reverse("registry:base_list")
+HISTORY_CSV = reverse("registry:history_export", args=["csv"])
+HISTORY_XLSX = reverse("registry:history_export", args=["xlsx"])
+SOFT_BREAK = "一行目\x0b二行目\x1b\x7f"  # Word's soft line break, an escape and a delete, as pasted
+FORMULA = '=HYPERLINK("http://evil.example/","開く")'
+KEYS = [column.key for column in BASE_COLUMNS]
+
+
+@pytest.fixture
+def hostile_base(organization):
+    with change_context(reason="@SUM(1+1)*cmd|' /C calc'!A0"):
+        return make_base(organization("大阪府"), 1, name=FORMULA, remarks=SOFT_BREAK, department="+81-6-0000")
+
+
+def test_clean_text_turns_soft_breaks_into_line_breaks_and_drops_other_control_characters():
+    assert clean_text(SOFT_BREAK) == "一行目\n二行目"
+    assert clean_text("タブ\tと\r\n改行") == "タブ\tと\r\n改行"
+
+
+def test_list_exports_cope_with_control_characters_already_stored(admin_client, hostile_base):
+    rows, sheet = xlsx_rows(admin_client.get(BASES + "?export=xlsx"))
+    assert rows[1][KEYS.index("remarks")] == "一行目\n二行目"
+    name_cell = sheet.cell(row=2, column=KEYS.index("name") + 1)
+    assert name_cell.value == FORMULA and name_cell.data_type == "s"
+    rows = csv_rows(admin_client.get(BASES + "?export=csv"))
+    assert rows[1][KEYS.index("remarks")] == "一行目\n二行目"
+    assert rows[1][KEYS.index("name")] == "'" + FORMULA
+    assert rows[1][KEYS.index("department")] == "'+81-6-0000"
+
+
+def test_change_log_xlsx_keeps_formulas_as_text_and_opens_with_control_characters(admin_client, hostile_base):
+    response = admin_client.get(HISTORY_XLSX)
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(body(response))).active
+    cells = [cell for row in sheet.iter_rows(min_row=2) for cell in row if isinstance(cell.value, str)]
+    formula_like = [cell for cell in cells if cell.value.startswith(("=", "+", "-", "@"))]
+    assert {cell.value for cell in formula_like} >= {"@SUM(1+1)*cmd|' /C calc'!A0"}
+    assert any(FORMULA in cell.value for cell in cells)
+    assert all(cell.data_type == "s" for cell in formula_like)
+    assert not any("\x0b" in cell.value or "\x1b" in cell.value for cell in cells)
+
+
+def test_change_log_csv_neutralizes_formulas(admin_client, hostile_base):
+    text = body(admin_client.get(HISTORY_CSV)).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    cells = [cell for row in rows[1:] for cell in row]
+    assert "'@SUM(1+1)*cmd|' /C calc'!A0" in cells
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)
+    assert not any("\x0b" in cell for cell in cells)
+
+
+def test_downloads_are_streamed(admin_client, hostile_base):
+    for url in (BASES + "?export=csv", BASES + "?export=xlsx", HISTORY_CSV, HISTORY_XLSX):
+        assert admin_client.get(url).streaming, url
+
+
+def download_queries(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+        body(response)
+    assert response.status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("export_format", ["csv", "xlsx"])
+def test_list_export_queries_do_not_grow_with_rows(admin_client, organization, export_format):
+    osaka = organization("大阪府")
+    make_base(osaka, 1, countries=["CN", "HK"])
+    few = download_queries(admin_client, f"{BASES}?export={export_format}")
+    for number in range(2, 60):
+        make_base(organization("福岡県" if number % 2 else "大阪府"), number, countries=["KR", "US"][: number % 2 + 1])
+    assert download_queries(admin_client, f"{BASES}?export={export_format}") == few
+
+
+def test_country_names_accept_codes_objects_or_the_stored_text(organization):
+    base = make_base(organization("大阪府"), 1, countries=["CN", "HK"])
+    assert country_names(base.countries) == country_names("CN,HK") == country_names(["CN", "HK"]) == "中国、香港"
