@@ -9,7 +9,7 @@ from django.test import Client, override_settings
 from drf_spectacular.validation import validate_schema
 from rest_framework.authtoken.models import Token
 
-from registry.importers.survey_import import import_survey_file
+from registry.sheets.survey.importing import import_survey_file
 from registry.models import Base, SurveyRound
 from registry.permissions import Role
 from registry.summary import survey_summary

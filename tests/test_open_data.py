@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from frictionless import Package
 
-from registry.importers.survey_import import import_survey_file
+from registry.sheets.survey.importing import import_survey_file
 from registry.opendata.reading import summary_from_open_data
 from registry.publishing import portable_text
 from registry.summary import survey_summary
