@@ -42,6 +42,7 @@ from registry.models import (
     Organization,
     OrganizationAlias,
     Partner,
+    Place,
     ReviewState,
     RoleChange,
     SurveyRound,
@@ -122,6 +123,7 @@ def build_world():
             survey_round=SurveyRound.objects.create(reference_date=datetime.date(2018, 9, 1)), base=base, form="a",
             review_state=ReviewState.CLOSING),
         # API tokens: the admin addresses them by their user (TokenProxy.pk).
+        "place": Place.objects.create(country="CN", name="華東地区"),
         "tokenproxy": TokenProxy.objects.get(key=Token.objects.create(user=users["osaka"]).key),
     }
     return World(users=users, objects=objects)
@@ -354,6 +356,10 @@ MATRIX = {
         Case("L 403 403 403 403 200", lambda w: reverse("admin:auth_user_password_change", args=[w.pk("user")]))
     ],
     **admin_model("auth", "group", **SUPERVISOR_READS),
+    # Places are shared: clerks and coordinators pin coordinates by hand; nobody adds or deletes but superusers.
+    **admin_model("registry", "place", changelist="L 200 200 200 200 200", add="L 403 403 403 403 200",
+                  change="L 200 200 200 200 200", delete="L 403 403 403 403 200", history="L 200 200 200 200 200",
+                  version="L 200 200 200 200 200"),
     **admin_model("authtoken", "tokenproxy", changelist="L 403 403 403 403 200", add="L 403 403 403 403 200",
                   change="L 403 403 403 403 200", delete="L 403 403 403 403 200", history="L 403 403 403 403 200"),
     **API_MATRIX,

@@ -3,6 +3,7 @@ from .bases import Base, BaseForm, BaseStatus
 from .contractors import Contractor, JointOffice
 from .memberships import Membership, RoleChange
 from .organizations import Organization, OrganizationAlias
+from .places import Place
 from .surveys import BaseRoundRecord, ImportRecord, ReviewState, SurveyRound
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "Organization",
     "OrganizationAlias",
     "Partner",
+    "Place",
     "ReviewState",
     "RoleChange",
     "SurveyRound",

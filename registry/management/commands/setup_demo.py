@@ -22,3 +22,4 @@ class Command(BaseCommand):
         self.stdout.write(f"2017 survey: {outcome.summary_line}")
         create_demo_users(self.stdout)
         call_command("import_agreements", SURVEY_2017.with_name("partnership_agreements.tsv"), stdout=self.stdout)
+        call_command("geocode_places", stdout=self.stdout)
