@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("registry.urls")),
     path("opendata/", include("registry.opendata.urls")),
     path("api/v1/", include("registry.api.urls")),
+    path("public/", include("registry.portal.urls")),
 ]
