@@ -259,6 +259,24 @@ OPEN_DATA_MATRIX = {
     ],
 }
 
+def everyone(expect, url, method="get"):
+    return Case(" ".join([expect] * len(ROLES)), url, method=method)
+
+
+# The public portal: the same pages for everyone, signed in or not; unknown countries and organizations are 404.
+PORTAL_MATRIX = {
+    "portal:home": [everyone("200", lambda w: reverse("portal:home")),
+                    everyone("405", lambda w: reverse("portal:home"), method="post")],
+    "portal:bases": [everyone("200", lambda w: reverse("portal:bases") + "?countries=CN&form=a&q=上海")],
+    "portal:country": [everyone("200", lambda w: reverse("portal:country", args=["CN"])),
+                       everyone("404", lambda w: reverse("portal:country", args=["XX"]))],
+    "portal:organization": [everyone("200", lambda w: reverse("portal:organization", args=["270008"])),
+                            everyone("404", lambda w: reverse("portal:organization", args=["999999"]))],
+    "portal:trends": [everyone("200", lambda w: reverse("portal:trends"))],
+    "portal:trend_csv": [everyone("200", lambda w: reverse("portal:trend_csv", args=["ties-by-decade"])),
+                         everyone("404", lambda w: reverse("portal:trend_csv", args=["secrets"]))],
+}
+
 MATRIX = {
     "registry:home": [Case("R R R R R R", lambda w: reverse("registry:home"))],
     "set_language": [Case("R R R R R R", lambda w: reverse("set_language") + "?next=/admin/")],
@@ -364,6 +382,7 @@ MATRIX = {
                   change="L 403 403 403 403 200", delete="L 403 403 403 403 200", history="L 403 403 403 403 200"),
     **API_MATRIX,
     **OPEN_DATA_MATRIX,
+    **PORTAL_MATRIX,
     **admin_model("axes", "accessattempt", **SUPERUSER_ONLY_LOG),
     **admin_model("axes", "accesslog", **SUPERUSER_ONLY_LOG),
     **admin_model("axes", "accessfailurelog", **SUPERUSER_ONLY_LOG),

@@ -110,6 +110,7 @@ class Point:
     latitude: float
     label: str
     count: int = 1
+    country: str = ""
 
 
 def world_map_svg(counts, points=(), title="", country_url=None, count_label="{count}"):
@@ -137,9 +138,12 @@ def world_map_svg(counts, points=(), title="", country_url=None, count_label="{c
     for point in points:
         x, y = project(point.longitude, point.latitude)
         radius = 2.5 + 6.0 * math.sqrt(point.count / largest_point)
-        parts.append(
+        circle = (
             f'<circle class="place" cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}" fill="#d9480f" fill-opacity="0.75" '
             f'stroke="#ffffff" stroke-width="0.8"><title>{escape(point.label)}</title></circle>'
         )
+        if point.country and country_url is not None:
+            circle = f'<a href="{escape(country_url(point.country))}">{circle}</a>'
+        parts.append(circle)
     parts.append("</svg>")
     return mark_safe("".join(parts))

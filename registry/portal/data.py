@@ -33,7 +33,7 @@ def city_points(records):
                 counts[place.pk] += 1
     by_pk = {place.pk: place for place in places.values()}
     return [
-        Point(by_pk[pk].longitude, by_pk[pk].latitude, f"{by_pk[pk].name} ({count})", count)
+        Point(by_pk[pk].longitude, by_pk[pk].latitude, f"{by_pk[pk].name} ({count})", count, str(by_pk[pk].country))
         for pk, count in counts.most_common()
     ]
 
