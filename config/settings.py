@@ -52,7 +52,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "registry.history.ChangeGroupMiddleware",
+    "registry.history.context.ChangeGroupMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -19,10 +19,10 @@ from registry.models import (
     AgreementRenewal,
     AgreementType,
     Base,
-    BaseForm,
     BaseStatus,
     Contractor,
     JointOffice,
+    OperatingForm,
     Organization,
 )
 from registry.models.organizations import REGION_CHOICES, prefecture_numbers_of_region
@@ -195,7 +195,7 @@ class BaseFilterSet(django_filters.FilterSet):
     )
     cities = django_filters.CharFilter(lookup_expr="icontains", label=_("Cities"))
     form = django_filters.MultipleChoiceFilter(
-        choices=BaseForm.choices, label=_("Form"), widget=forms.CheckboxSelectMultiple
+        choices=OperatingForm.choices, label=_("Form"), widget=forms.CheckboxSelectMultiple
     )
     contractor = django_filters.ModelChoiceFilter(
         queryset=base_contractors, method="filter_contractor", label=_("Contractor or host agency")

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django_countries import countries as all_countries
 
 from registry.charts import bar_chart_svg
-from registry.models import BaseForm, BaseRoundRecord
+from registry.models import BaseRoundRecord, OperatingForm
 from registry.parsing.eras import format_fiscal_year, short_era_code
 from registry.sheets.survey.resource import ROUND_SNAPSHOT_FIELDS
 from registry.summary import reported_records, summarize, survey_summary
@@ -59,7 +59,7 @@ def country_label(code):
 
 
 def by_form(summary):
-    labels = dict(BaseForm.choices)
+    labels = dict(OperatingForm.choices)
     return [(str(labels[letter]), summary["forms"][letter]) for letter in "abcd"]
 
 

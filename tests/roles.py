@@ -4,6 +4,7 @@ Roles are granted through ``registry.roles.grant_role``, the code path the
 grant_role command uses, so tests exercise the real groups from migration 0002.
 """
 from django.contrib.auth import get_user_model
+from django.test import Client
 
 from registry.models import Organization
 from registry.permissions import Role
@@ -41,3 +42,10 @@ def make_user(role=None, *organizations, username=None):
 
 def clerk(*organizations):
     return make_user(Role.CLERK, *organizations)
+
+
+def client_for(user):
+    """A logged-in client that answers server errors as responses (status 500) instead of raising them."""
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+    return client

@@ -464,3 +464,18 @@ def test_fixture_records_the_vietnamese_text_as_a_note_not_as_an_agreement(fixtu
 def test_fixture_reimports_unchanged(fixture_loaded):
     outcome = run(FIXTURE.read_bytes(), FIXTURE.name)
     assert outcome.counts == {"new": 0, "updated": 0, "unchanged": 12, "errors": 0}
+
+
+def test_long_partner_name_names_its_column():
+    outcome = import_agreement_file(as_text([tie_row(partner="あ" * 300)]), "a.tsv")
+    assert outcome.errors and all(p.column != "-" for p in outcome.errors), outcome.report_lines()
+
+
+def test_clerk_import_does_not_change_partner():
+    """A clerk's agreement import leaves shared partners, which the clerk may not change, as they are."""
+    clerk = make_user(Role.CLERK, "大阪府")
+    assert not clerk.has_perm("registry.change_partner")
+    partner = Partner.objects.create(name_ja="上海市", country="CN", kind="city")
+    import_agreement_file(as_text([tie_row(**{"相手先(英語)": "Shanghai", "州・省": "x"})]), "a.tsv", user=clerk)
+    partner.refresh_from_db()
+    assert (partner.name_en, partner.region) == ("", "")

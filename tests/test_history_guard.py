@@ -23,7 +23,7 @@ BYPASSING_CALLS = {"update", "bulk_create", "bulk_update", "raw", "execute", "ex
 BYPASSING_ATTRIBUTES = {"skip_history_when_saving"}
 # History-aware helpers allowed to switch history off because they write the entry themselves.
 ALLOWED = {
-    ("registry/history.py", "restore_version"),
+    ("registry/history/restore.py", "restore_version"),
 }
 COLLECTION_BUILDERS = {"set", "dict", "defaultdict", "Counter", "OrderedDict"}
 # Methods known to return a plain dict (a view's template context).

@@ -10,7 +10,7 @@ from registry.parsing.dates import Precision
 from registry.permissions import Role
 from tests.factories import make_base, make_contractor
 from tests.lists_helpers import csv_rows, xlsx_rows
-from tests.roles import make_user
+from tests.roles import client_for, make_user
 
 pytestmark = pytest.mark.django_db
 AGREEMENTS = reverse("registry:agreement_list")
@@ -166,3 +166,12 @@ def test_contractor_export_escapes_formula_names(admin_client, contractors):
     assert sheet.cell(row=2, column=1).value == '=HYPERLINK("x")商会'
     rows, _sheet = xlsx_rows(admin_client.get(CONTRACTORS + "?sort=-base_count&export=xlsx"))
     assert [row[keys.index("base_count")] for row in rows[1:]] == [3, 1, 0]
+
+
+@pytest.mark.parametrize("url", [
+    "/agreements/?signed_to=9999", "/agreements/?signed_to=9999-12-31", "/agreements/?signed_to=0001-01-01",
+    "/agreements/?export=csv&signed_to=9999",
+])
+def test_no_server_error(url):
+    response = client_for(make_user(Role.CLERK, "大阪府")).get(url)
+    assert response.status_code < 500

@@ -13,8 +13,8 @@ from import_export.admin import ExportMixin
 from registry.models import Agreement, AgreementType, Base, BaseRoundRecord, Partner, SurveyRound
 from registry.permissions import Role
 from registry.roles import grant_role
-from tests.factories import make_base
-from tests.roles import make_user
+from tests.factories import make_base, make_contractor
+from tests.roles import client_for, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -304,3 +304,12 @@ def test_selected_rows_of_another_organization_are_ignored(client, osaka, sappor
         {"action": "delete_selected", "index": "0", "_selected_action": [sapporo_base.pk], "post": "yes"},
     )
     assert Base.objects.filter(pk=sapporo_base.pk).exists()
+
+
+def test_contractor_admin_counts_only_visible_bases():
+    kyoto_contractor = make_contractor("京都の委託先")
+    make_base("京都府", 1, contractor=kyoto_contractor, form="c")
+    make_base("京都府", 2, contractor=kyoto_contractor, form="c")
+    c = client_for(make_user(Role.CLERK, "大阪府"))
+    rows = c.get(reverse("admin:registry_contractor_changelist")).context["cl"].result_list
+    assert [(o.name, o.contracted_count + o.hosted_count) for o in rows] == [("京都の委託先", 0)]

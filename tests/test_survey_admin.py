@@ -4,10 +4,13 @@ import io
 
 import openpyxl
 import pytest
+from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from registry.models import Base, ImportRecord
+from registry.models import Base, ImportRecord, Organization, OrganizationAlias
+from registry.sheets.survey.importing import import_survey_file
+from tests.roles import client_for, make_user
 from tests.sheets import as_text, base_row
 
 pytestmark = pytest.mark.django_db
@@ -65,3 +68,35 @@ def test_admin_export_is_the_survey_sheet_of_the_filtered_bases(admin_client, or
     rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
     data = [row for row in rows[4:] if row[2]]
     assert [(row[2], row[1]) for row in data] == [("大阪府", 4)]
+
+
+def test_survey_admin_confirm_with_errors_is_not_reported_as_success():
+    c = client_for(make_user("superuser"))
+    preview = c.post(reverse("admin:registry_base_import"), {
+        "format": 0, "resource": 0, "survey_date": "2019-09-30",
+        "import_file": SimpleUploadedFile("x.tsv", as_text([base_row()]))})
+    form = preview.context["confirm_form"]
+    data = {name: form.initial.get(name, "") for name in form.fields}
+    OrganizationAlias.objects.create(organization=Organization.objects.get(name="京都府"), name="大阪府")
+    response = c.post(reverse("admin:registry_base_process_import"), data, follow=True)
+    messages = [str(m) for m in get_messages(response.wsgi_request)] or [str(m) for m in response.context["messages"]]
+    assert Base.objects.count() == 0
+    assert not any("finished" in m for m in messages), messages
+
+
+def test_admin_shows_the_layout_message():
+    c = client_for(make_user("superuser"))
+    response = c.post(reverse("admin:registry_base_import"), {
+        "format": 0, "resource": 0, "survey_date": "2019-09-30",
+        "import_file": SimpleUploadedFile("x.csv", b"a,b\n1,2\n")})
+    page = response.content.decode()
+    assert "拠点No" in page, "admin shows only: 'SheetLayoutError' encountered while trying to read file"
+
+
+def test_admin_warns_when_title_date_differs():
+    content = as_text([base_row()])  # title: 令和元年9月末 = 2019-09-30
+    assert import_survey_file(content, "x.tsv", datetime.date(2020, 9, 30), dry_run=True).warnings
+    c = client_for(make_user("superuser"))
+    response = c.post(reverse("admin:registry_base_import"), {
+        "format": 0, "resource": 0, "survey_date": "2020-09-30", "import_file": SimpleUploadedFile("x.tsv", content)})
+    assert "2019-09-30" in response.content.decode()

@@ -6,9 +6,11 @@ import pytest
 from django.core.management import call_command
 
 from registry.models import Base, BaseRoundRecord, Contractor, ImportRecord, JointOffice, ReviewState, SurveyRound
+from registry.permissions import Role
 from registry.sheets.survey.importing import import_survey_file
 from registry.summary import survey_summary
 from tests.conftest import SURVEY_2017
+from tests.roles import make_user
 from tests.sheets import as_text, as_xlsx, base_row
 
 pytestmark = pytest.mark.django_db
@@ -340,3 +342,18 @@ def test_a_year_that_excel_turned_into_a_date_is_read_as_its_fiscal_year():
     workbook.save(buffer)
     assert not run(buffer.getvalue(), "sheet.xlsx").errors
     assert dict(Base.objects.values_list("number", "established_fy")) == {3: 1985, 4: 1985}
+
+
+def test_survey_import_applies_user_scope():
+    clerk = make_user(Role.CLERK, "大阪府")
+    outcome = import_survey_file(as_text([base_row(org="京都府", org_no="26", number="1")]), "x.tsv",
+                                 datetime.date(2019, 9, 30), user=clerk)
+    assert outcome.errors
+    assert not Base.objects.filter(organization__name="京都府").exists()
+
+
+def test_long_contractor_name_names_its_column():
+    """Over-long names: a message naming the column (not raw database text, not silently stored)."""
+    outcome = import_survey_file(as_text([base_row(form="c", contractor="あ" * 300)]), "x.tsv",
+                                 datetime.date(2019, 9, 30))
+    assert outcome.errors and all(p.column != "-" for p in outcome.errors), outcome.report_lines()

@@ -11,7 +11,7 @@ from registry.permissions import Role
 from registry.review import REASON_UNCHANGED
 from tests.factories import make_base
 from tests.lists_helpers import record_for
-from tests.roles import make_user
+from tests.roles import client_for, make_user
 
 pytestmark = pytest.mark.django_db
 LAST_YEAR = datetime.date(2017, 9, 30)
@@ -184,3 +184,20 @@ def test_workflow_pages_query_count_does_not_grow_with_bases(admin_client, round
     with CaptureQueriesContext(connection) as many:
         assert admin_client.get(url(page)).status_code == 200
     assert len(many) == len(few)
+
+
+@pytest.mark.parametrize("url", [
+    "/survey/2019-09-30/review/?organization=%C2%B2",
+    "/survey/2019-09-30/review/?organization=99999999999999999999",  # SQLite only
+])
+def test_no_server_error(url):
+    SurveyRound.objects.create(reference_date=datetime.date(2019, 9, 30))
+    response = client_for(make_user(Role.CLERK, "大阪府")).get(url)
+    assert response.status_code < 500
+
+
+def test_review_post_with_non_ascii_digit():
+    SurveyRound.objects.create(reference_date=datetime.date(2019, 9, 30))
+    response = client_for(make_user(Role.CLERK, "大阪府")).post(
+        "/survey/2019-09-30/review/", {"base": ["²"], "action": "unchanged"})
+    assert response.status_code < 500

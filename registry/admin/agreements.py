@@ -14,7 +14,7 @@ from registry.sheets.agreements.layout import AgreementSheetFormat
 from registry.sheets.agreements.resource import AgreementResource
 from registry.sheets.reader import SheetLayoutError
 
-from .base import ReasonForm, ScopedAdmin, ScopedInline
+from .scoping import ReasonForm, ScopedAdmin, ScopedInline
 from .importing import SheetImportMixin
 
 

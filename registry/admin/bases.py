@@ -4,8 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from registry.models import Base, BaseRoundRecord
 
 from .actions import mark_closed_today
-from .base import ScopedAdmin, ScopedInline
-from .forms import BaseForm
+from .scoping import ScopedAdmin, ScopedInline
+from .forms import BaseAdminForm
 from .importing import SurveyImportExportMixin
 
 
@@ -45,7 +45,7 @@ class RoundRecordInline(ScopedInline, admin.TabularInline):
 
 @admin.register(Base)
 class BaseAdmin(SurveyImportExportMixin, ScopedAdmin):
-    form = BaseForm
+    form = BaseAdminForm
     actions = [mark_closed_today]
     list_display = [
         "organization",

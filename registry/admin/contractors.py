@@ -8,7 +8,7 @@ from registry.models import Base, Contractor, JointOffice
 from registry.models.querysets import related_count
 from registry.sheets.contractors import ContractorResource
 
-from .base import ScopedAdmin
+from .scoping import ScopedAdmin
 
 
 @admin.register(Contractor)

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from registry.models import Base
 from registry.parsing.eras import EraError, format_fiscal_year, parse_fiscal_year
 
-from .base import ReasonForm
+from .scoping import ReasonForm
 
 
 class FiscalYearField(forms.CharField):
@@ -25,7 +25,7 @@ class FiscalYearField(forms.CharField):
             raise forms.ValidationError(str(error), code="era") from error
 
 
-class BaseForm(ReasonForm):
+class BaseAdminForm(ReasonForm):
     established_fy = FiscalYearField(
         label=_("fiscal year established"),
         required=False,

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.models import Agreement, Base, Membership, Organization, OrganizationAlias
 
-from .base import ScopedAdmin, ScopedInline
+from .scoping import ScopedAdmin, ScopedInline
 
 
 class BaseInline(ScopedInline, admin.TabularInline):

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from registry.models import RoleChange
 
-from .base import LogAdmin
+from .scoping import LogAdmin
 
 
 @admin.register(RoleChange)

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.models import ImportRecord, SurveyRound
 
-from .base import LogAdmin, ScopedAdmin
+from .scoping import LogAdmin, ScopedAdmin
 
 
 @admin.register(SurveyRound)

@@ -1,5 +1,5 @@
 from .agreements import Agreement, AgreementRenewal, AgreementType, Partner
-from .bases import Base, BaseForm, BaseStatus
+from .bases import Base, BaseStatus, OperatingForm
 from .contractors import Contractor, JointOffice
 from .memberships import Membership, RoleChange
 from .organizations import Organization, OrganizationAlias
@@ -11,13 +11,13 @@ __all__ = [
     "AgreementRenewal",
     "AgreementType",
     "Base",
-    "BaseForm",
     "BaseRoundRecord",
     "BaseStatus",
     "Contractor",
     "ImportRecord",
     "JointOffice",
     "Membership",
+    "OperatingForm",
     "Organization",
     "OrganizationAlias",
     "Partner",

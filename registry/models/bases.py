@@ -12,7 +12,7 @@ from .querysets import RestrictedQuerySet
 CITY_SEPARATOR = "、"
 
 
-class BaseForm(models.TextChoices):
+class OperatingForm(models.TextChoices):
     OWN_OFFICE = "a", _("a: own office")
     DISPATCHED = "b", _("b: staff dispatched to a host body")
     CONTRACTED = "c", _("c: contracted out")
@@ -48,7 +48,7 @@ class Base(StaffFigures):
     cities = models.CharField(
         _("cities"), max_length=300, blank=True, help_text=_("Several cities are separated by 、")
     )
-    form = models.CharField(_("form"), max_length=1, choices=BaseForm.choices, db_index=True)
+    form = models.CharField(_("form"), max_length=1, choices=OperatingForm.choices, db_index=True)
     form_detail = models.CharField(_("form detail"), max_length=300, blank=True)
     contractor = models.ForeignKey(
         "registry.Contractor",

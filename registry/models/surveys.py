@@ -5,7 +5,7 @@ from django_countries.fields import CountryField
 
 from registry.history import TrackedHistory
 
-from .bases import BaseForm, BaseStatus, StaffFigures
+from .bases import BaseStatus, OperatingForm, StaffFigures
 from .querysets import RestrictedQuerySet, SharedQuerySet
 
 
@@ -52,7 +52,7 @@ class BaseRoundRecord(StaffFigures):
     name = models.CharField(_("base name"), max_length=200, blank=True)
     countries = CountryField(_("countries/regions"), multiple=True, blank=True)
     cities = models.CharField(_("cities"), max_length=300, blank=True)
-    form = models.CharField(_("form"), max_length=1, choices=BaseForm.choices)
+    form = models.CharField(_("form"), max_length=1, choices=OperatingForm.choices)
     contractor = models.ForeignKey(
         "registry.Contractor", verbose_name=_("contractor"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="+",

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from registry.downloads import download_response
-from registry.history_review import (
+from registry.history.log import (
     ACTION_CHOICES,
     HistoryFilters,
     entry_keys,

@@ -1,4 +1,4 @@
-"""What every registry admin shares: organization scope, change reasons, history."""
+"""What every registry admin and inline shares: organization scope, change reasons, history."""
 import functools
 
 from django import forms
@@ -81,7 +81,22 @@ class RevertForm(forms.Form):
     )
 
 
-class ScopedAdmin(SimpleHistoryAdmin):
+class ScopedRows:
+    """Rows and relation choices restricted to the user's organizations (admins and inlines alike)."""
+
+    def get_queryset(self, request):
+        return restrict_queryset(super().get_queryset(request), request.user, "view")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return restrict_field_choices(field, request)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        return restrict_field_choices(field, request)
+
+
+class ScopedAdmin(ScopedRows, SimpleHistoryAdmin):
     """ModelAdmin whose every query, choice, action and object goes through ``registry.permissions``.
 
     Records outside the user's organizations do not exist for them: their
@@ -92,9 +107,6 @@ class ScopedAdmin(SimpleHistoryAdmin):
     object_history_list_template = "registry/history/object_history_list.html"
     list_per_page = 50
     show_full_result_count = False
-
-    def get_queryset(self, request):
-        return restrict_queryset(super().get_queryset(request), request.user, "view")
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = list(super().get_fieldsets(request, obj))
@@ -129,15 +141,7 @@ class ScopedAdmin(SimpleHistoryAdmin):
         # an out-of-scope record must look exactly like a missing one, and both are a 404.
         raise Http404(_("No such record."))
 
-    # --- choices, search, filters and actions ---------------------------------------------
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        return restrict_field_choices(field, request)
-
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        field = super().formfield_for_manytomany(db_field, request, **kwargs)
-        return restrict_field_choices(field, request)
+    # --- search, filters and actions ---------------------------------------------
 
     def get_search_results(self, request, queryset, search_term):
         # The admin's autocomplete widgets search the target model's admin: offer
@@ -187,7 +191,7 @@ class ScopedAdmin(SimpleHistoryAdmin):
 
     def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
         """Show each version's changes the way the change log does (labels and display values)."""
-        from registry.history_review import describe
+        from registry.history.log import describe
 
         records = list(historical_records)
         for record, entry in zip(records, describe(records)):
@@ -203,7 +207,7 @@ class ScopedAdmin(SimpleHistoryAdmin):
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         """Revert (or restore a deleted record) to one version, after confirmation and with a reason."""
-        from registry.history_review import changes_to_restore
+        from registry.history.diff import changes_to_restore
 
         object_id = unquote(object_id)
         version = get_object_or_404(
@@ -261,16 +265,5 @@ class LogAdmin(admin.ModelAdmin):
         return False
 
 
-class ScopedInline:
+class ScopedInline(ScopedRows):
     """Inline mixin: rows and choices restricted like the parent admin."""
-
-    def get_queryset(self, request):
-        return restrict_queryset(super().get_queryset(request), request.user, "view")
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        return restrict_field_choices(field, request)
-
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        field = super().formfield_for_manytomany(db_field, request, **kwargs)
-        return restrict_field_choices(field, request)

@@ -13,16 +13,17 @@ from django.utils import timezone
 from django.utils.text import capfirst
 
 from registry.history import Source, change_context
-from registry.history_review import HistoryFilters, entry_keys, history_querysets
+from registry.history.log import HistoryFilters, entry_keys, history_querysets
 from registry.models import (
     Agreement,
     AgreementType,
     Base,
-    BaseForm,
     BaseRoundRecord,
     Contractor,
     ImportRecord,
     Membership,
+    OperatingForm,
+    Organization,
     Partner,
     SurveyRound,
 )
@@ -30,6 +31,7 @@ from registry.permissions import Role
 from registry.views import history as history_views
 from tests.factories import make_base, make_contractor
 from tests.lists_helpers import body as response_body
+from tests.roles import client_for, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +68,7 @@ def seeded(superuser, organization):
         osaka_base = make_base(osaka, name="上海事務所", established_fy=2002, countries=["CN"])
     with change_context(user=superuser, source=Source.ADMIN, reason="名称の訂正"):
         osaka_base.name = "上海代表処"
-        osaka_base.form = BaseForm.CONTRACTED
+        osaka_base.form = OperatingForm.CONTRACTED
         osaka_base.contractor = make_contractor("上海諮詢有限公司")
         osaka_base.countries = ["CN", "HK"]
         osaka_base.established_fy = 2019
@@ -88,7 +90,7 @@ def test_newest_first_with_differences_as_people_read_them(admin_client, seeded)
     assert page.index("削除予定") < page.index("取込拠点") < page.index("上海代表処")
     assert "<del>2002(平成14年度)</del> → <ins>2019(令和元年度)</ins>" in page
     assert "<del>中国</del> → <ins>中国、香港</ins>" in page
-    assert f"<del>{BaseForm.OWN_OFFICE.label}</del> → <ins>{BaseForm.CONTRACTED.label}</ins>" in page
+    assert f"<del>{OperatingForm.OWN_OFFICE.label}</del> → <ins>{OperatingForm.CONTRACTED.label}</ins>" in page
     assert "<ins>上海諮詢有限公司</ins>" in page
     label = capfirst(str(Base._meta.get_field("established_fy").verbose_name))
     assert f"<strong>{label}</strong>" in page
@@ -235,3 +237,28 @@ def test_page_query_count_does_not_depend_on_rows_or_page_size(admin_client, sup
     assert page_queries(admin_client, page=3) == (few, 50)
     monkeypatch.setattr(history_views, "PAGE_SIZE", 10)
     assert page_queries(admin_client) == (few, 10)
+
+
+def test_history_scope_follows_any_past_owner():
+    """A clerk does not see entries of a record that belongs to another organization now."""
+    base = make_base("大阪府", 7, name="誤登録")
+    base.organization = Organization.objects.get(name="京都府")
+    base.save()  # a coordinator corrects the base's organization
+    survey_round = SurveyRound.objects.create(reference_date=datetime.date(2020, 9, 30))
+    with change_context(reason="京都府の更新"):
+        BaseRoundRecord.objects.create(survey_round=survey_round, base=base, form="a", staff_dispatched=9,
+                                       staff_local=0, countries=["CN"], cities="上海", name="誤登録")
+    c = client_for(make_user(Role.CLERK, "大阪府"))
+    assert "京都府の更新" not in c.get("/history/").content.decode()
+    assert "京都府の更新" not in response_body(c.get("/history/export.csv")).decode("utf-8-sig")
+
+
+@pytest.mark.parametrize("url", [
+    "/history/?date_to=9999-12-31", "/history/export.csv?date_to=9999-12-31",
+    "/history/?page=99999999999999999999",
+    "/history/?import_record=99999999999999999999",  # SQLite only
+])
+def test_no_server_error(url):
+    SurveyRound.objects.create(reference_date=datetime.date(2019, 9, 30))
+    response = client_for(make_user(Role.CLERK, "大阪府")).get(url)
+    assert response.status_code < 500

@@ -1,0 +1,25 @@
+"""Change history: who changed what, when, why, and as part of which action.
+
+* ``context``  — the action in progress (``change_context``) and the per-request middleware;
+* ``tracking`` — the historical tables (``TrackedHistory``) and the signal that fills our columns;
+* ``restore``  — putting a record back to one of its versions;
+* ``diff``     — two versions of a record as labelled, displayed changes;
+* ``log``      — the cross-table change log: which entries a user may read, paged newest first.
+
+The names most modules need are importable from ``registry.history`` itself.
+"""
+from .context import ChangeContext, ChangeGroupMiddleware, Source, change_context, current_context
+from .restore import restore_version
+from .tracking import TrackedHistory, tracked_m2m_fields, tracked_models
+
+__all__ = [
+    "ChangeContext",
+    "ChangeGroupMiddleware",
+    "Source",
+    "TrackedHistory",
+    "change_context",
+    "current_context",
+    "restore_version",
+    "tracked_m2m_fields",
+    "tracked_models",
+]

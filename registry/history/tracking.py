@@ -1,0 +1,108 @@
+"""Historical tables for every registry model: our columns, and no entry for an empty save.
+
+django-simple-history writes one historical row per save or delete;
+``TrackedHistory`` adds the change group, actor, route and import record
+(filled from ``registry.history.context``) and skips saves that changed nothing.
+"""
+from django.apps import apps
+from django.db import models
+from django.dispatch import receiver
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+from simple_history.signals import pre_create_historical_record
+
+from .context import ChangeContext, Source, current_context
+
+
+class HistoryExtras(models.Model):
+    """Columns added to every historical table."""
+
+    change_group = models.UUIDField(_("change group"), null=True, blank=True, db_index=True)
+    actor_name = models.CharField(_("actor"), max_length=150, blank=True, db_index=True)
+    change_source = models.CharField(
+        _("through"), max_length=20, choices=Source.choices, blank=True, db_index=True
+    )
+    import_record = models.ForeignKey(
+        "registry.ImportRecord",
+        verbose_name=_("import"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+
+def tracked_field_names(model):
+    return [f.attname for f in model._meta.concrete_fields]
+
+
+def has_changed_since_last_history(instance, history_manager):
+    """True when the instance differs from its latest history row (or has none)."""
+    latest = history_manager.order_by("-history_date", "-history_id").first()
+    if latest is None:
+        return True
+    return any(getattr(instance, name) != getattr(latest, name) for name in tracked_field_names(type(instance)))
+
+
+class TrackedHistory(HistoricalRecords):
+    """HistoricalRecords that adds our columns and writes nothing for an empty save."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("bases", [HistoryExtras])
+        kwargs.setdefault("cascade_delete_history", False)
+        super().__init__(*args, **kwargs)
+
+    def get_meta_options(self, model):
+        options = super().get_meta_options(model)
+        # The change log pages through every table newest first and filters by action;
+        # a record's history (and each entry's previous version) is read newest first per record.
+        options["indexes"] = [
+            models.Index(fields=["history_date", "history_id"]),
+            models.Index(fields=["history_type", "history_date"]),
+            models.Index(fields=[model._meta.pk.attname, "history_date", "history_id"]),
+        ]
+        return options
+
+    def finalize(self, sender, **kwargs):
+        super().finalize(sender, **kwargs)
+        if sender is self.cls:
+            sender._tracked_history = self
+
+    def post_save(self, instance, created, using=None, **kwargs):
+        if not created and not kwargs.get("raw"):
+            manager = getattr(instance, self.manager_name)
+            if not has_changed_since_last_history(instance, manager):
+                return
+        super().post_save(instance, created, using=using, **kwargs)
+
+
+@receiver(pre_create_historical_record)
+def fill_history_extras(sender, instance, history_instance, history_user=None, **kwargs):
+    context = current_context()
+    if context is None:
+        context = ChangeContext(group=None, source=Source.COMMAND, actor_name="system")
+    if history_instance.history_user_id is None and context.user is not None:
+        history_instance.history_user = context.user
+    user = history_instance.history_user
+    history_instance.actor_name = (user.get_username() if user else "") or context.actor_name
+    history_instance.change_group = context.group
+    history_instance.change_source = context.source or Source.COMMAND
+    if context.import_record is not None:
+        history_instance.import_record = context.import_record
+    if not history_instance.history_change_reason:
+        history_instance.history_change_reason = context.reason
+
+
+def tracked_models():
+    """Every registry model whose changes are recorded, in a stable order."""
+    models_ = [m for m in apps.get_app_config("registry").get_models() if hasattr(m, "_tracked_history")]
+    return sorted(models_, key=lambda m: m._meta.model_name)
+
+
+def tracked_m2m_fields(model):
+    return sorted(model._tracked_history.get_m2m_fields_from_model(model), key=lambda f: f.name)
+
+
