@@ -74,14 +74,14 @@ def test_country_and_organization_pages(db, data, client):
 def test_trends_count_each_round_and_the_openings_and_closings(db, data, client):
     page = text(client.get("/public/trends/"))
     assert page.count('<svg class="chart') == 3
-    rows = list(csv.reader(io.StringIO(client.get("/public/trends/openings.csv").content.decode("utf-8"))))
+    rows = list(csv.reader(io.StringIO(b"".join(client.get("/public/trends/openings.csv").streaming_content).decode("utf-8-sig"))))
     assert rows[0] == ["調査基準日", "拠点数", "新設", "廃止"]
     assert rows[1] == ["2017-09-30", "195", "", ""]
     assert rows[2][0] == "2018-09-30" and rows[2][2:] == ["0", "1"]
-    by_country = list(csv.reader(io.StringIO(client.get("/public/trends/bases-by-country.csv").content.decode())))
+    by_country = list(csv.reader(io.StringIO(b"".join(client.get("/public/trends/bases-by-country.csv").streaming_content).decode("utf-8-sig"))))
     assert by_country[0] == ["国・地域コード", "国・地域", "2017-09-30", "2018-09-30"]
     assert by_country[1][:3] == ["CN", "中国", "63"]
-    decades = list(csv.reader(io.StringIO(client.get("/public/trends/ties-by-decade.csv").content.decode())))
+    decades = list(csv.reader(io.StringIO(b"".join(client.get("/public/trends/ties-by-decade.csv").streaming_content).decode("utf-8-sig"))))
     assert ["1980年代", "4"] in decades
 
 

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.models import Place
 
-from .base import ScopedAdmin
+from .scoping import ScopedAdmin
 
 
 class LocatedFilter(admin.SimpleListFilter):

@@ -5,6 +5,7 @@ import io
 import json
 from pathlib import Path
 
+from registry.downloads import cell_value
 from registry.opendata.tables import TABLES, table_items
 from registry.publishing import ATTRIBUTION, LICENCE, published_rounds
 
@@ -12,15 +13,17 @@ PUBLISHER = "海外拠点レジストリ"
 
 
 def csv_value(value):
-    if value is None:
-        return ""
     if isinstance(value, datetime.date):
         return value.isoformat()
-    return value
+    return cell_value(value)
 
 
 def table_csv(table, items):
-    """UTF-8 text, one header row, one datum per cell."""
+    """UTF-8 text, one header row, one datum per cell.
+
+    Unlike the downloads for people (registry/downloads.py) there is no BOM and no ``'`` before text that
+    looks like a formula: machines read these files, and the values must be exactly the records'.
+    """
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(table.header)

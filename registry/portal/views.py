@@ -1,11 +1,9 @@
 """Public pages: anyone may read the published rounds; every page cites its round and the licence."""
-import csv
 import datetime
-import io
 
 from django.core.paginator import Paginator
 from django.db.models import F
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
@@ -13,6 +11,7 @@ from django_countries import countries as all_countries
 
 from registry.api.filters import RoundRecordFilterSet
 from registry.charts import bar_chart_svg, line_chart_svg
+from registry.downloads import download_response
 from registry.geo.worldmap import world_map_svg
 from registry.models import Agreement, BaseRoundRecord, Organization
 from registry.portal.data import bases_by_country, city_points, round_overview, trends
@@ -203,10 +202,4 @@ def trend_csv(request, slug):
     table = trends()["tables"].get(slug)
     if table is None:
         raise Http404("no such trend")
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(table.header)
-    writer.writerows([["" if cell is None else cell for cell in row] for row in table.rows])
-    response = HttpResponse(out.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{slug}.csv"'
-    return response
+    return download_response("csv", table.header, table.rows, slug)
