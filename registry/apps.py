@@ -10,3 +10,4 @@ class RegistryConfig(AppConfig):
     def ready(self):
         from . import history  # noqa: F401  (connects the history signal handlers)
         from . import roles  # noqa: F401  (keeps role groups in sync, logs role changes)
+        from .rounds import records  # noqa: F401  (an open round's records follow every save of a base)

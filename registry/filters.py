@@ -20,6 +20,7 @@ from registry.models import (
     AgreementType,
     Base,
     BaseStatus,
+    Closure,
     Contractor,
     JointOffice,
     OperatingForm,
@@ -205,6 +206,7 @@ class BaseFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(
         choices=BaseStatus.choices, label=_("Status"), widget=forms.CheckboxSelectMultiple
     )
+    closure = django_filters.ChoiceFilter(choices=Closure.choices, method="filter_closure", label=_("Closing"))
     staff_min = django_filters.NumberFilter(field_name="staff_sum", lookup_expr="gte", label=_("Staff from"))
     staff_max = django_filters.NumberFilter(field_name="staff_sum", lookup_expr="lte", label=_("Staff to"))
     joint_office = django_filters.ModelChoiceFilter(queryset=base_joint_offices, label=_("Joint office"))
@@ -230,8 +232,11 @@ class BaseFilterSet(django_filters.FilterSet):
 
     def filter_queryset(self, queryset):
         # staff_total is derived, never stored: filter and sort on the sum.
-        queryset = queryset.annotate(staff_sum=F("staff_dispatched") + F("staff_local"))
+        queryset = queryset.annotate(staff_sum=F("staff_dispatched") + F("staff_local")).with_closure()
         return super().filter_queryset(queryset)
+
+    def filter_closure(self, queryset, name, value):
+        return queryset.closure(value)
 
     def search(self, queryset, name, value):
         condition = Q()

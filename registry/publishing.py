@@ -8,7 +8,7 @@ import unicodedata
 
 from django.core.cache import cache
 
-from registry.models import Agreement, BaseRoundRecord, Contractor, Organization, Partner, SurveyRound
+from registry.models import Agreement, BaseRoundRecord, Contractor, Organization, Partner, Place, SurveyRound
 from registry.summary import reported_records
 
 LICENCE = {
@@ -22,11 +22,8 @@ NATURAL_EARTH_ATTRIBUTION = "Natural Earth (public domain), via the world-atlas 
 
 
 def published_rounds():
-    """Survey rounds open to the public, newest first.
-
-    Until survey rounds carry a status (issue 12) every round is published.
-    """
-    return SurveyRound.objects.order_by("-reference_date")
+    """Survey rounds open to the public (公表, see registry/rounds/lifecycle.py), newest first."""
+    return SurveyRound.objects.published().order_by("-reference_date")
 
 
 def latest_published_round():
@@ -47,7 +44,7 @@ def published_records(survey_round):
 # -- caching what is published ---------------------------------------------------------------------
 
 # Every record a public page, file or API answer is made of; each keeps a history table.
-PUBLISHED_MODELS = (SurveyRound, BaseRoundRecord, Agreement, Partner, Organization, Contractor)
+PUBLISHED_MODELS = (SurveyRound, BaseRoundRecord, Agreement, Partner, Organization, Contractor, Place)
 
 
 def publication_state():

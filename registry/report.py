@@ -13,7 +13,7 @@ from django_countries import countries as all_countries
 from registry.charts import bar_chart_svg
 from registry.models import BaseRoundRecord, OperatingForm
 from registry.parsing.eras import format_fiscal_year, short_era_code
-from registry.sheets.survey.resource import ROUND_SNAPSHOT_FIELDS
+from registry.rounds.records import FIGURE_FIELDS
 from registry.summary import reported_records, summarize, survey_summary
 
 UNKNOWN = "??"
@@ -142,7 +142,7 @@ def field_label(name):
 
 
 def changed_fields(older, newer):
-    return [field_label(name) for name in ROUND_SNAPSHOT_FIELDS if getattr(older, name) != getattr(newer, name)]
+    return [field_label(name) for name in FIGURE_FIELDS if getattr(older, name) != getattr(newer, name)]
 
 
 @dataclass

@@ -29,6 +29,9 @@ REGISTRY_MODELS = (
     "membership",
     "rolechange",
     "place",
+    "roundresponse",
+    "roundreminder",
+    "roundcorrection",
 )
 
 
@@ -37,7 +40,7 @@ def _perms(actions, *models):
 
 
 CLERK_PERMISSIONS = (
-    _perms(("view", "add", "change"), "base", "baseroundrecord", "agreement", "agreementrenewal")
+    _perms(("view", "add", "change"), "base", "baseroundrecord", "agreement", "agreementrenewal", "roundresponse")
     | _perms(("view", "add"), "partner", "contractor")
     | _perms(("view",), "jointoffice", "organization", "organizationalias", "surveyround")
     # Clerks pin by hand the places GeoNames did not find (coordinates only; names come from the records).
@@ -49,7 +52,8 @@ CLERK_PERMISSIONS = (
 
 COORDINATOR_PERMISSIONS = (
     _perms(("view",), *(m for m in REGISTRY_MODELS if m not in ("membership", "rolechange")))
-    | _perms(("add", "change"), "base", "baseroundrecord", "surveyround", "contractor", "jointoffice")
+    | _perms(("add", "change"), "base", "baseroundrecord", "surveyround", "contractor", "jointoffice", "roundresponse")
+    | _perms(("add",), "roundreminder", "roundcorrection")
     | _perms(("add", "change"), "agreement", "agreementrenewal", "partner")
     | _perms(("change",), "place")
     | {"registry.import_base", "registry.export_base", "registry.import_agreement", "registry.export_agreement"}

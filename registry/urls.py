@@ -28,3 +28,16 @@ urlpatterns += [
     path("survey/<isodate:reference_date>/review/<int:base_id>/close/", survey.ProposeClosingView.as_view(),
          name="survey_propose_closing"),
 ]
+
+# The round's lifecycle (issue 12): open, close, publish, remind; the published sheet; corrections.
+urlpatterns += [
+    path("survey/open/", survey.OpenRoundView.as_view(), name="survey_open"),
+    path("survey/current/", survey.CurrentRoundView.as_view(), name="survey_current"),
+    *(path(f"survey/<isodate:reference_date>/{step}/", survey.RoundStepView.as_view(), {"step": step},
+           name=f"survey_{step}") for step in ("close", "publish", "remind")),
+    path("survey/<isodate:reference_date>/list/", survey.SurveyListView.as_view(), name="survey_list"),
+    path("survey/<isodate:reference_date>/published.xlsx", survey.PublishedSheetView.as_view(),
+         name="survey_published_sheet"),
+    path("survey/<isodate:reference_date>/correct/<int:record_id>/", survey.CorrectionView.as_view(),
+         name="survey_correct"),
+]

@@ -3,12 +3,12 @@ import csv
 import io
 
 from registry.models import BaseRoundRecord
-from registry.sheets.survey.resource import ROUND_SNAPSHOT_FIELDS
+from registry.rounds.records import COPIED_FIELDS
 
 
 def record_for(survey_round, base, **overrides):
     """The round's record of a base as it stands now, with any figures overridden."""
-    values = {name: getattr(base, name) for name in ROUND_SNAPSHOT_FIELDS}
+    values = {name: getattr(base, name) for name in COPIED_FIELDS}
     values.update(overrides)
     return BaseRoundRecord.objects.create(survey_round=survey_round, base=base, **values)
 

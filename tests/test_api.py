@@ -3,17 +3,15 @@ import datetime
 
 import pytest
 from django.core.cache import cache
-from django.core.management import call_command
 from django.db import transaction
 from django.test import Client, override_settings
 from drf_spectacular.validation import validate_schema
 from rest_framework.authtoken.models import Token
 
-from registry.sheets.survey.importing import import_survey_file
-from registry.models import Base, SurveyRound
+from registry.models import Base, BaseRoundRecord, SurveyRound
 from registry.permissions import Role
 from registry.summary import survey_summary
-from tests.conftest import SURVEY_2017
+from tests.published import load_2017
 from tests.roles import make_user
 
 DAY = datetime.date(2017, 9, 30)
@@ -25,12 +23,16 @@ def data(django_db_setup, django_db_blocker):
     """The 2017 round and the demo ties, loaded once for the module and rolled back at its end."""
     with django_db_blocker.unblock():
         with transaction.atomic():
-            assert not import_survey_file(SURVEY_2017.read_bytes(), SURVEY_2017.name, DAY).errors
-            call_command("import_agreements", SURVEY_2017.with_name("partnership_agreements.tsv"),
-                         stdout=open("/dev/null", "w"))
-            osaka_base = Base.objects.filter(organization__code="270008").first()
-            osaka_base.remarks = "内部メモ"
-            osaka_base.save()
+            def note_on_an_osaka_base():  # while the round is open, its figures follow the base
+                osaka_base = Base.objects.filter(organization__code="270008").first()
+                osaka_base.remarks = "内部メモ"
+                osaka_base.save()
+
+            load_2017(before_closing=note_on_an_osaka_base)
+            open_round = SurveyRound.objects.create(reference_date=datetime.date(2018, 9, 30))
+            first = BaseRoundRecord.objects.filter(survey_round__reference_date=DAY,
+                                                   base__organization__code="270008").order_by("pk").first()
+            BaseRoundRecord.objects.create(survey_round=open_round, base=first.base, form="a", name="未公表の拠点")
             yield
             transaction.set_rollback(True)
 
@@ -56,6 +58,9 @@ def test_anonymous_callers_read_the_published_round_without_private_fields(db, d
     assert not PRIVATE & set().union(*(row.keys() for row in rows))
     seoul = client.get("/api/v1/bases/?countries=VN&organization=270008").json()["results"]
     assert seoul and all("VN" in row["countries"] and row["organization"] == "270008" for row in seoul)
+    assert "未公表の拠点" not in {row["name"] for row in all_pages(client, "/api/v1/bases/?page_size=500")}
+    assert client.get("/api/v1/bases/?round=2018-09-30").json()["count"] == 0
+    assert client.get("/api/v1/rounds/2018-09-30/").status_code == 404
     contracted = client.get("/api/v1/bases/?form=c&page_size=500").json()
     assert contracted["count"] > 0 and {row["form"] for row in contracted["results"]} == {"c"}
 
@@ -79,8 +84,15 @@ def test_staff_with_a_token_read_private_fields_of_their_own_scope_only(db, data
     assert all(PRIVATE <= row.keys() for row in own)
     assert "内部メモ" in {row["remarks"] for row in own}
     assert not any(PRIVATE & row.keys() for row in others)
+    # The open round's figures: their own organization's only.
+    assert [row["name"] for row in all_pages(client, "/api/v1/bases/?round=2018-09-30")] == ["未公表の拠点"]
+    sapporo = token_client(make_user(Role.CLERK, "011002", username="api_sapporo"))
+    assert all_pages(sapporo, "/api/v1/bases/?round=2018-09-30") == []
     supervisor = token_client(make_user(Role.SUPERVISOR, username="api_supervisor"))
     assert all(PRIVATE <= row.keys() for row in all_pages(supervisor, "/api/v1/bases/?page_size=500"))
+    assert "未公表の拠点" in {row["name"] for row in all_pages(supervisor, "/api/v1/bases/?round=2018-09-30")}
+    summary = supervisor.get("/api/v1/rounds/2018-09-30/summary/").json()
+    assert (summary["scope"], summary["bases"]) == ("own", 1)
     assert Client().get("/api/v1/bases/", HTTP_AUTHORIZATION="Token wrong").status_code == 401
 
 

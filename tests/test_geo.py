@@ -1,25 +1,21 @@
 """Places: coordinates found offline in GeoNames within the row's country, misses listed, hand pins kept."""
-import datetime
 import json
 
 import pytest
 from django.core.management import call_command
 
 from registry.geo.geocode import city_hit_rate, geocode_all, resolve
-from registry.models import Place, SurveyRound
-from registry.sheets.survey.importing import import_survey_file
+from registry.models import Place
 from registry.summary import reported_records
-from tests.conftest import SURVEY_2017
+from tests.published import load_2017
 from tests.roles import make_user
 
 pytestmark = pytest.mark.django_db
-DAY = datetime.date(2017, 9, 30)
 
 
 @pytest.fixture
 def round_2017():
-    assert not import_survey_file(SURVEY_2017.read_bytes(), SURVEY_2017.name, DAY).errors
-    return SurveyRound.objects.get(reference_date=DAY)
+    return load_2017(published=False)
 
 
 def test_names_resolve_within_their_own_country():

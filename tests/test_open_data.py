@@ -4,15 +4,14 @@ import datetime
 import json
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from frictionless import Package
 
-from registry.sheets.survey.importing import import_survey_file
 from registry.opendata.reading import summary_from_open_data
 from registry.publishing import portable_text
-from registry.summary import survey_summary
 from registry.models import SurveyRound
-from tests.conftest import SURVEY_2017
+from registry.summary import survey_summary
+from tests.published import load_2017
 
 pytestmark = pytest.mark.django_db
 DAY = datetime.date(2017, 9, 30)
@@ -20,10 +19,7 @@ DAY = datetime.date(2017, 9, 30)
 
 @pytest.fixture
 def round_2017():
-    outcome = import_survey_file(SURVEY_2017.read_bytes(), SURVEY_2017.name, DAY)
-    assert not outcome.errors
-    call_command("import_agreements", SURVEY_2017.with_name("partnership_agreements.tsv"), stdout=open("/dev/null", "w"))
-    return SurveyRound.objects.get(reference_date=DAY)
+    return load_2017()
 
 
 @pytest.fixture
@@ -80,6 +76,12 @@ def test_agreements_carry_iso_dates_with_their_precision(open_data):
     assert all(row["提携日"] == "" for row in undated)
 
 
+def test_an_unpublished_round_has_no_open_data(db):
+    load_2017(published=False)
+    with pytest.raises(CommandError, match="no published survey round"):
+        call_command("export_open_data", "--survey-date", "2017-09-30", "-o", "/tmp/never-written")
+
+
 def test_open_data_files_and_catalog_at_stable_urls(client, round_2017):
     base = "/opendata/2017-09-30/"
     response = client.get(base + "bases.csv")
@@ -92,6 +94,9 @@ def test_open_data_files_and_catalog_at_stable_urls(client, round_2017):
     urls = [d["dcat:downloadURL"] for d in dataset["dcat:distribution"]]
     assert "http://testserver/opendata/2017-09-30/bases.csv" in urls
     assert client.get("/opendata/2016-09-30/bases.csv").status_code == 404
+    SurveyRound.objects.create(reference_date=datetime.date(2018, 9, 30))  # not published
+    assert client.get("/opendata/2018-09-30/bases.csv").status_code == 404
+    assert len(client.get("/opendata/catalog.jsonld").json()["dcat:dataset"]) == 1
     assert client.get(base + "secrets.csv").status_code == 404
 
 

@@ -60,6 +60,7 @@ class Case:
     url: Callable = None
     method: str = "get"
     note: str = ""
+    data: object = None  # a dict, or a function of the world giving one
 
     def statuses(self):
         tokens = self.expect.split()
@@ -207,6 +208,16 @@ def survey_url(name, world, *args):
     return reverse(f"registry:{name}", args=[world.objects["surveyround"].reference_date, *args])
 
 
+def round_in(status, name, *args):
+    """The URL of a round page, with the world's round put in that state first (rolled back after the test)."""
+    def url(world):
+        survey_round = world.objects["surveyround"]
+        survey_round.status = status
+        survey_round.save()
+        return survey_url(name, world, *args)
+    return url
+
+
 def autocomplete(model_name, field_name, term):
     return lambda w: (f"{reverse('admin:autocomplete')}?app_label=registry&model_name={model_name}"
                       f"&field_name={field_name}&term={term}")
@@ -295,9 +306,36 @@ MATRIX = {
     "registry:survey_progress": [Case("L 200 200 200 200 200", lambda w: survey_url("survey_progress", w))],
     "registry:survey_pending_sheet": [Case("L 200 200 200 200 200", lambda w: survey_url("survey_pending_sheet", w))],
     # Reviewing is editing: supervisors only read.
-    "registry:survey_review": [Case("L 200 200 200 403 200", lambda w: survey_url("survey_review", w))],
+    "registry:survey_review": [
+        Case("L 200 200 200 403 200", lambda w: survey_url("survey_review", w)),
+        # 回答完了 for 大阪府: only those who review its bases; the round is not open, so they get a message.
+        Case("L R 404 R 403 R", lambda w: survey_url("survey_review", w), method="post",
+             data=lambda w: {"action": "complete", "organization": w.pk("organization")}),
+    ],
     "registry:survey_propose_closing": [
         Case("L 200 404 200 403 200", lambda w: survey_url("survey_propose_closing", w, w.pk("base")))
+    ],
+    # The round's own steps are the coordinator's; a step the round's state refuses redirects with a message.
+    "registry:survey_open": [
+        Case("L 403 403 405 403 405", lambda w: reverse("registry:survey_open")),
+        Case("L 403 403 R 403 R", lambda w: reverse("registry:survey_open"), method="post",
+             data={"reference_date": "2018-09-30", "due_date": "2018-11-30"}),
+    ],
+    **{f"registry:survey_{step}": [
+        Case("L 403 403 405 403 405", lambda w, step=step: survey_url(f"survey_{step}", w)),
+        Case("L 403 403 R 403 R", lambda w, step=step: survey_url(f"survey_{step}", w), method="post"),
+    ] for step in ("close", "publish", "remind")},
+    # The open round (none in the world): everyone signed in is sent to the list of rounds.
+    "registry:survey_current": [Case("L R R R R R", lambda w: reverse("registry:survey_current"))],
+    "registry:survey_list": [Case("L 200 200 200 200 200", lambda w: survey_url("survey_list", w))],
+    "registry:survey_published_sheet": [
+        Case("L 404 404 404 404 404", lambda w: survey_url("survey_published_sheet", w), note="not published"),
+        Case("L 200 200 200 200 200", round_in("published", "survey_published_sheet")),
+    ],
+    "registry:survey_correct": [
+        Case("L 403 403 200 403 200", lambda w: round_in("closed", "survey_correct", w.pk("baseroundrecord"))(w)),
+        Case("L 403 403 200 403 200", lambda w: round_in("closed", "survey_correct", w.pk("baseroundrecord"))(w),
+             method="post", data={"staff_dispatched": "", "reason": ""}, note="invalid form"),
     ],
     "admin:index": [Case("L 200 200 200 200 200", lambda w: reverse("admin:index"))],
     "admin:login": [Case("200 R R R R R", lambda w: reverse("admin:login"))],
@@ -451,7 +489,8 @@ def test_url_answers_each_role_as_listed(db, world, key, case):
         client = Client()
         if world.users[role] is not None:
             client.force_login(world.users[role])
-        response = getattr(client, case.method)(url)
+        data = case.data(world) if callable(case.data) else case.data
+        response = getattr(client, case.method)(url, data or {})
         got = observed(response)
         if got != expected:
             mismatches.append(f"{role}: expected {expected}, got {got}")

@@ -5,13 +5,12 @@ import io
 import re
 
 import pytest
-from django.core.management import call_command
 from django.db import transaction
 
 from registry.geo.geocode import geocode_all
-from registry.models import BaseRoundRecord, ReviewState, SurveyRound
-from registry.sheets.survey.importing import import_survey_file
-from tests.conftest import SURVEY_2017
+from registry.models import BaseRoundRecord
+from registry.rounds import lifecycle
+from tests.published import load_2017, publish
 
 DAY = datetime.date(2017, 9, 30)
 NEXT = datetime.date(2018, 9, 30)
@@ -22,18 +21,15 @@ def data(django_db_setup, django_db_blocker):
     """The 2017 round, the demo ties and places, and a 2018 round where one base closed and the rest went on."""
     with django_db_blocker.unblock():
         with transaction.atomic():
-            assert not import_survey_file(SURVEY_2017.read_bytes(), SURVEY_2017.name, DAY).errors
-            call_command("import_agreements", SURVEY_2017.with_name("partnership_agreements.tsv"),
-                         stdout=open("/dev/null", "w"))
+            load_2017()
             geocode_all()
-            later = SurveyRound.objects.create(reference_date=NEXT)
-            records = list(BaseRoundRecord.objects.filter(survey_round__reference_date=DAY).order_by("pk"))
+            # 2018: every base answered unchanged but one, closed; the round published.
+            later = lifecycle.open_round(NEXT).survey_round
+            records = BaseRoundRecord.objects.filter(survey_round=later).select_related("base").order_by("pk")
             closed = records[0]
-            for record in records:
-                record.pk = None
-                record.survey_round = later
-                record.review_state = ReviewState.CLOSING if record.base_id == closed.base_id else ReviewState.UNCHANGED
-                record.save()
+            lifecycle.propose_closing(later, closed.base, datetime.date(2018, 3, 31), "撤退", None)
+            lifecycle.confirm_unchanged(later, [r.base for r in records[1:]], None)
+            publish(later)
             yield {"closed": closed}
             transaction.set_rollback(True)
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 from registry.history import Source
 from registry.models import BaseRoundRecord, ReviewState, SurveyRound
 from registry.permissions import Role
-from registry.review import REASON_UNCHANGED
+from registry.rounds.lifecycle import REASON_OPENED, REASON_UNCHANGED, open_round
 from tests.factories import make_base
 from tests.lists_helpers import record_for
 from tests.roles import client_for, make_user
@@ -24,9 +24,8 @@ def url(name, *args, query=""):
 
 @pytest.fixture
 def rounds(organization):
-    """Last year's round recorded three Fukuoka bases and two Osaka ones; this year's round is empty."""
-    last = SurveyRound.objects.create(reference_date=LAST_YEAR)
-    this = SurveyRound.objects.create(reference_date=THIS_YEAR)
+    """Last year's (closed) round recorded three Fukuoka bases and two Osaka ones; this year's round is open."""
+    last = SurveyRound.objects.create(reference_date=LAST_YEAR, status=SurveyRound.Status.CLOSED)
     fukuoka, osaka = organization("福岡県"), organization("大阪府")
     bases = {
         "f1": make_base(fukuoka, 1, name="ソウル事務所", staff_dispatched=1),
@@ -37,7 +36,12 @@ def rounds(organization):
     }
     for base in bases.values():
         record_for(last, base, review_state=ReviewState.NEW)
+    this = open_round(THIS_YEAR, datetime.date(2018, 11, 30)).survey_round
     return last, this, bases
+
+
+def states(survey_round):
+    return set(BaseRoundRecord.objects.filter(survey_round=survey_round).values_list("review_state", flat=True))
 
 
 @pytest.fixture
@@ -80,7 +84,7 @@ def test_progress_after_a_partial_review(client, rounds, fukuoka_clerk, organiza
         url("survey_propose_closing", bases["f3"].pk), {"closing_on": "2018-03-31", "reason": "事業見直しのため"}
     )
     assert response.status_code == 302
-    # Osaka adds a base since last year; nobody there has reviewed anything yet.
+    # Osaka adds a base during the round (新規); nobody there has reviewed anything else yet.
     make_base(organization("大阪府"), 3, name="大阪府新拠点")
 
     assert progress(client) == {"福岡県": counts(unchanged=1, changed=1, closing=1)}
@@ -88,15 +92,19 @@ def test_progress_after_a_partial_review(client, rounds, fukuoka_clerk, organiza
     client.force_login(coordinator)
     assert progress(client) == {
         "福岡県": counts(unchanged=1, changed=1, closing=1),
-        "大阪府": counts(not_reviewed=3),
+        "大阪府": counts(new=1, not_reviewed=2),
     }
     response = client.get(url("survey_progress"))
-    assert response.context["pending_count"] == 1
+    assert response.context["pending_count"] == 2  # nobody has said 回答完了 yet
+    fukuoka = organization("福岡県")
+    client.post(url("survey_review"), {"action": "complete", "organization": fukuoka.pk})
+    assert client.get(url("survey_progress")).context["pending_count"] == 1
 
     # The coordinator confirms Osaka: the base last year did not have is recorded as new.
     osaka_ids = [base.pk for base in organization("大阪府").bases.all()]
     client.post(url("survey_review"), {"action": "unchanged", "base": osaka_ids})
     assert progress(client)["大阪府"] == counts(unchanged=2, new=1)
+    client.post(url("survey_review"), {"action": "complete", "organization": organization("大阪府").pk})
     assert client.get(url("survey_progress")).context["pending_count"] == 0
 
     record = BaseRoundRecord.objects.get(survey_round=this, base=bases["f3"])
@@ -109,7 +117,8 @@ def test_every_review_step_leaves_history_with_who_and_why(client, rounds, fukuo
     _last, this, bases = rounds
     client.post(url("survey_review"), {"action": "unchanged", "base": [bases["f1"].pk, bases["f2"].pk]})
     client.post(url("survey_propose_closing", bases["f3"].pk), {"closing_on": "2018-03-31", "reason": "撤退"})
-    entries = BaseRoundRecord.history.filter(survey_round=this).order_by("history_id")
+    entries = BaseRoundRecord.history.filter(survey_round=this).exclude(
+        history_change_reason=REASON_OPENED).order_by("history_id")
     assert [(e.base_id, e.history_user, e.change_source) for e in entries] == [
         (bases["f1"].pk, fukuoka_clerk, Source.REVIEW),
         (bases["f2"].pk, fukuoka_clerk, Source.REVIEW),
@@ -124,7 +133,7 @@ def test_closing_needs_a_date_and_reason(client, rounds, fukuoka_clerk):
     _last, this, bases = rounds
     response = client.post(url("survey_propose_closing", bases["f3"].pk), {"closing_on": "", "reason": ""})
     assert response.status_code == 200 and response.context["form"].errors.keys() == {"closing_on", "reason"}
-    assert not BaseRoundRecord.objects.filter(survey_round=this).exists()
+    assert states(this) == {ReviewState.NOT_REVIEWED}
 
 
 def test_clerk_cannot_review_another_organizations_base(client, rounds, fukuoka_clerk):
@@ -133,7 +142,7 @@ def test_clerk_cannot_review_another_organizations_base(client, rounds, fukuoka_
     assert response.status_code == 403
     response = client.post(url("survey_propose_closing", bases["o1"].pk), {"closing_on": "2018-03-31", "reason": "x"})
     assert response.status_code == 404
-    assert not BaseRoundRecord.objects.filter(survey_round=this).exists()
+    assert states(this) == {ReviewState.NOT_REVIEWED}
     page = client.get(url("survey_review"))
     assert {base.organization.name for base, _record in page.context["rows"]} == {"福岡県"}
 
@@ -143,7 +152,7 @@ def test_supervisor_can_read_progress_but_not_review(client, rounds):
     client.force_login(make_user(Role.SUPERVISOR, username="supervisor"))
     assert set(progress(client)) == {"福岡県", "大阪府"}
     assert client.post(url("survey_review"), {"action": "unchanged", "base": [bases["f1"].pk]}).status_code == 403
-    assert not BaseRoundRecord.objects.filter(survey_round=this).exists()
+    assert states(this) == {ReviewState.NOT_REVIEWED}
 
 
 def test_pending_sheet_has_only_the_organizations_not_done(client, rounds):
@@ -153,6 +162,7 @@ def test_pending_sheet_has_only_the_organizations_not_done(client, rounds):
     client.force_login(make_user(Role.COORDINATOR, username="coordinator"))
     fukuoka_ids = [bases[key].pk for key in ("f1", "f2", "f3")]
     client.post(url("survey_review"), {"action": "unchanged", "base": fukuoka_ids})
+    client.post(url("survey_review"), {"action": "complete", "organization": bases["f1"].organization_id})
     response = client.get(url("survey_pending_sheet"))
     assert response.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import Base, BaseRoundRecord
+from registry.models import Base, BaseRoundRecord, Closure
 
 from .actions import mark_closed_today
 from .scoping import ScopedAdmin, ScopedInline
@@ -27,6 +27,19 @@ class CountryFilter(admin.SimpleListFilter):
         if self.value():
             return queryset.filter(countries__contains=self.value())
         return queryset
+
+
+class ClosureFilter(admin.SimpleListFilter):
+    """廃止予定 (proposed in the open round) and 閉鎖, as on /bases/."""
+
+    title = _("Closing")
+    parameter_name = "closure"
+
+    def lookups(self, request, model_admin):
+        return Closure.choices
+
+    def queryset(self, request, queryset):
+        return queryset.closure(self.value()) if self.value() else queryset
 
 
 class RoundRecordInline(ScopedInline, admin.TabularInline):
@@ -59,9 +72,9 @@ class BaseAdmin(SurveyImportExportMixin, ScopedAdmin):
         "staff_dispatched",
         "staff_local",
         "staff_total",
-        "status",
+        "status_badge",
     ]
-    list_filter = ["form", "status", CountryFilter, "organization__kind", "established_fy"]
+    list_filter = ["form", "status", ClosureFilter, CountryFilter, "organization__kind", "established_fy"]
     search_fields = ["name", "cities", "organization__name", "contractor__name", "reason", "activities", "remarks"]
     list_select_related = ["organization", "organization__prefecture", "contractor"]
     autocomplete_fields = ["organization", "contractor", "host_agency", "joint_office"]
@@ -77,6 +90,32 @@ class BaseAdmin(SurveyImportExportMixin, ScopedAdmin):
         ),
         (_("Closing"), {"fields": ["closed_on", "closing_reason"]}),
     ]
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """Reverting a base says what it does to the rounds: an open round follows, a closed one does not."""
+        from django.contrib.admin.utils import unquote
+
+        from registry.rounds.progress import round_effects
+
+        try:
+            effects = round_effects(int(unquote(object_id)))
+        except ValueError:
+            effects = []
+        return super().history_form_view(
+            request, object_id, version_id, extra_context={"round_effects": effects, **(extra_context or {})}
+        )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_closure()
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_badge(self, obj):
+        from django.utils.html import format_html
+
+        label = obj.closure_label
+        if not label:
+            return obj.get_status_display()
+        return format_html('<span class="badge closure-{}">{}</span>', obj.status, label)
 
     @admin.display(description=_("countries/regions"))
     def country_list(self, obj):
@@ -97,4 +136,7 @@ class BaseRoundRecordAdmin(ScopedAdmin):
     list_filter = ["survey_round", "form", "status", "review_state"]
     search_fields = ["base__name", "base__organization__name"]
     list_select_related = ["survey_round", "base", "base__organization", "base__organization__prefecture"]
-    autocomplete_fields = ["base", "contractor"]
+
+    def get_readonly_fields(self, request, obj=None):
+        """Read-only here: registry.rounds writes round figures (review steps, imports, corrections)."""
+        return [field.name for field in self.model._meta.fields]

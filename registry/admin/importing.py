@@ -56,6 +56,15 @@ class SurveyImportForm(ImportForm):
         label=_("Survey reference date"), help_text=_("e.g. 2019-09-30: the date the round's figures refer to")
     )
 
+    def clean_survey_date(self):
+        from registry.sheets.session import round_refusal
+
+        survey_date = self.cleaned_data["survey_date"]
+        refusal = round_refusal(survey_date)
+        if refusal:
+            raise forms.ValidationError(refusal)
+        return survey_date
+
 
 class SurveyConfirmForm(ConfirmImportForm):
     survey_date = forms.DateField(widget=forms.HiddenInput)

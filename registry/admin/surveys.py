@@ -10,9 +10,16 @@ from .scoping import LogAdmin, ScopedAdmin
 
 @admin.register(SurveyRound)
 class SurveyRoundAdmin(ScopedAdmin):
-    list_display = ["reference_date", "title"]
+    """Title and notes only: a round's state changes through its steps (the progress page, ``manage.py round``)."""
+
+    list_display = ["reference_date", "title", "status", "due_date"]
+    list_filter = ["status"]
     search_fields = ["title"]
     date_hierarchy = "reference_date"
+    readonly_fields = ["status", "opened_at", "closed_at", "published_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields + (["reference_date"] if obj is not None and obj.status != "preparing" else [])
 
 
 @admin.register(ImportRecord)

@@ -6,7 +6,7 @@ reported), so ``RoundRecordFilterSet`` re-points the base filters at ``base__…
 organizations are by 団体コード and not narrowed to the caller, since the public may filter by any.
 """
 import django_filters
-from django.db.models import Q
+from django.db.models import F, Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from django.utils.translation import gettext_lazy as _
@@ -44,6 +44,7 @@ class PublicAgreementFilterSet(AgreementFilterSet):
 
 
 class RoundRecordFilterSet(BaseFilterSet):
+    closure = None  # 廃止予定/閉鎖 describe live bases; a round's figures carry their own review state
     round = django_filters.DateFilter(field_name="survey_round__reference_date", label=_("Survey round"))
     prefecture = OrganizationCodeFilter(queryset=prefectures, method="filter_prefecture", label=_("Prefecture"))
     organization = OrganizationCodeFilter(field_name=OWNER, queryset=Organization.objects.all(),
@@ -76,6 +77,10 @@ class RoundRecordFilterSet(BaseFilterSet):
     class Meta:
         model = BaseRoundRecord
         fields = []
+
+    def filter_queryset(self, queryset):
+        queryset = queryset.annotate(staff_sum=F("staff_dispatched") + F("staff_local"))
+        return django_filters.FilterSet.filter_queryset(self, queryset)
 
     def search(self, queryset, name, value):
         condition = Q()

@@ -72,9 +72,6 @@ class BaseRecordSerializer(ScopedSerializer):
     form_label = serializers.SerializerMethodField()
     contractor = serializers.CharField(source="contractor.name", allow_null=True, default=None)
     staff_total = serializers.IntegerField()
-    department = serializers.CharField(source="base.department")
-    url = serializers.CharField(source="base.url")
-    remarks = serializers.CharField(source="base.remarks")
 
     class Meta:
         model = BaseRoundRecord

@@ -10,13 +10,14 @@ The names most modules need are importable from ``registry.history`` itself.
 """
 from .context import ChangeContext, ChangeGroupMiddleware, Source, change_context, current_context
 from .restore import restore_version
-from .tracking import TrackedHistory, tracked_m2m_fields, tracked_models
+from .tracking import TrackedHistory, bulk_history_options, tracked_m2m_fields, tracked_models
 
 __all__ = [
     "ChangeContext",
     "ChangeGroupMiddleware",
     "Source",
     "TrackedHistory",
+    "bulk_history_options",
     "change_context",
     "current_context",
     "restore_version",

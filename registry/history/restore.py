@@ -10,7 +10,8 @@ def restore_version(version, reason, user=None):
 
     Every concrete field and every tracked many-to-many field takes the version's
     value. The record is validated first; the caller gets the ValidationError.
-    Returns the restored instance (no entry is written if nothing differs).
+    Returns the restored instance (no entry is written if nothing differs). Restoring a base saves it,
+    so the open round's record follows it (registry.rounds.records hooks every save of a base).
     """
     model = version.instance_type
     pk_name = model._meta.pk.attname

@@ -79,19 +79,40 @@ class TrackedHistory(HistoricalRecords):
         super().post_save(instance, created, using=using, **kwargs)
 
 
+def _context_or_system():
+    return current_context() or ChangeContext(group=None, source=Source.COMMAND, actor_name="system")
+
+
+def context_columns(context, user):
+    """Our history columns for a row written by ``user`` (or nobody) inside ``context``."""
+    columns = {
+        "actor_name": (user.get_username() if user else "") or context.actor_name,
+        "change_group": context.group,
+        "change_source": context.source or Source.COMMAND,
+    }
+    if context.import_record is not None:
+        columns["import_record"] = context.import_record
+    return columns
+
+
+def bulk_history_options():
+    """Keyword arguments for simple-history's bulk writes (``bulk_create_with_history`` …) naming the action in
+    progress, as the signal below does for single saves (bulk writes send no signal per row)."""
+    context = _context_or_system()
+    return {
+        "default_user": context.user,
+        "default_change_reason": context.reason,
+        "custom_historical_attrs": context_columns(context, context.user),
+    }
+
+
 @receiver(pre_create_historical_record)
 def fill_history_extras(sender, instance, history_instance, history_user=None, **kwargs):
-    context = current_context()
-    if context is None:
-        context = ChangeContext(group=None, source=Source.COMMAND, actor_name="system")
+    context = _context_or_system()
     if history_instance.history_user_id is None and context.user is not None:
         history_instance.history_user = context.user
-    user = history_instance.history_user
-    history_instance.actor_name = (user.get_username() if user else "") or context.actor_name
-    history_instance.change_group = context.group
-    history_instance.change_source = context.source or Source.COMMAND
-    if context.import_record is not None:
-        history_instance.import_record = context.import_record
+    for name, value in context_columns(context, history_instance.history_user).items():
+        setattr(history_instance, name, value)
     if not history_instance.history_change_reason:
         history_instance.history_change_reason = context.reason
 

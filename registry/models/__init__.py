@@ -1,10 +1,19 @@
 from .agreements import Agreement, AgreementRenewal, AgreementType, Partner
-from .bases import Base, BaseStatus, OperatingForm
+from .bases import Base, BaseStatus, Closure, OperatingForm
 from .contractors import Contractor, JointOffice
 from .memberships import Membership, RoleChange
 from .organizations import Organization, OrganizationAlias
 from .places import Place
-from .surveys import BaseRoundRecord, ImportRecord, ReviewState, SurveyRound
+from .surveys import (
+    BaseRoundRecord,
+    ImportRecord,
+    ReviewState,
+    RoundCorrection,
+    RoundReminder,
+    RoundResponse,
+    RoundStatus,
+    SurveyRound,
+)
 
 __all__ = [
     "Agreement",
@@ -13,6 +22,7 @@ __all__ = [
     "Base",
     "BaseRoundRecord",
     "BaseStatus",
+    "Closure",
     "Contractor",
     "ImportRecord",
     "JointOffice",
@@ -24,5 +34,9 @@ __all__ = [
     "Place",
     "ReviewState",
     "RoleChange",
+    "RoundCorrection",
+    "RoundReminder",
+    "RoundResponse",
+    "RoundStatus",
     "SurveyRound",
 ]

@@ -24,6 +24,32 @@ class BaseStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+class Closure(models.TextChoices):
+    """Where a base stands on closing, in the words the import, the report and the lists share."""
+
+    PROPOSED = "proposed", _("Proposed for closing")
+    CLOSED = "closed", _("Closed")
+
+
+class BaseQuerySet(RestrictedQuerySet):
+    def with_closure(self):
+        """Annotate ``closing_proposed``: the open round has a closure proposed for the (still active) base."""
+        from .surveys import BaseRoundRecord
+
+        proposed = BaseRoundRecord.objects.filter(
+            base=models.OuterRef("pk"), survey_round__status="open", review_state="closing"
+        )
+        return self.annotate(closing_proposed=models.Exists(proposed))
+
+    def closure(self, value):
+        """廃止予定 (proposed in the open round, still active) or 閉鎖 (closed)."""
+        if value == Closure.CLOSED:
+            return self.filter(status=BaseStatus.CLOSED)
+        if value == Closure.PROPOSED:
+            return self.with_closure().filter(status=BaseStatus.ACTIVE, closing_proposed=True)
+        return self
+
+
 class StaffFigures(models.Model):
     """Staff counts; the total is always derived so it can never disagree."""
 
@@ -86,7 +112,7 @@ class Base(StaffFigures):
     closed_on = models.DateField(_("closing date"), null=True, blank=True)
     closing_reason = models.TextField(_("closing reason"), blank=True)
 
-    objects = RestrictedQuerySet.as_manager()
+    objects = BaseQuerySet.as_manager()
     history = TrackedHistory()
 
     class Meta:
@@ -112,6 +138,15 @@ class Base(StaffFigures):
     @property
     def city_list(self):
         return split_multi(self.cities)
+
+    @property
+    def closure_label(self):
+        """閉鎖, 廃止予定 (needs ``with_closure()``) or empty."""
+        if self.status == BaseStatus.CLOSED:
+            return Closure.CLOSED.label
+        if getattr(self, "closing_proposed", False):
+            return Closure.PROPOSED.label
+        return ""
 
     @property
     def established_display(self):

@@ -10,7 +10,7 @@ from typing import Callable
 
 from django_countries import countries as all_countries
 
-from registry.models import Agreement, BaseForm, Organization
+from registry.models import Agreement, OperatingForm, Organization
 from registry.parsing.dates import format_partial_date_iso
 from registry.parsing.text import split_multi
 from registry.publishing import portable_text, published_records
@@ -84,10 +84,10 @@ def agreement_id(agreement):
 
 
 FORM_LABELS_JA = {
-    BaseForm.OWN_OFFICE: "独自事務所",
-    BaseForm.DISPATCHED: "機関等派遣",
-    BaseForm.CONTRACTED: "業務委託",
-    BaseForm.OTHER: "その他",
+    OperatingForm.OWN_OFFICE: "独自事務所",
+    OperatingForm.DISPATCHED: "機関等派遣",
+    OperatingForm.CONTRACTED: "業務委託",
+    OperatingForm.OTHER: "その他",
 }
 
 ORGANIZATIONS = Table(

@@ -2,7 +2,6 @@
 import datetime
 
 from django.core.paginator import Paginator
-from django.db.models import F
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -106,7 +105,7 @@ class BaseListView(PortalPage):
         context = super().get_context_data(**kwargs)
         if self.survey_round is None:
             return context
-        records = published_records(self.survey_round).annotate(staff_sum=F("staff_dispatched") + F("staff_local"))
+        records = published_records(self.survey_round)
         data = self.request.GET.copy()
         data.pop("round", None)
         filterset = PublicBaseFilterSet(data, queryset=records, request=self.request)

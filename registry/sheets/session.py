@@ -48,11 +48,19 @@ class ImportSession:
             context.import_record = self.record
             if not context.reason:
                 context.reason = self.label
-        if self.survey_date is not None and survey_round is None:
-            self._round = SurveyRound.objects.create(reference_date=self.survey_date)
+        if self.survey_date is not None and (survey_round is None or not survey_round.is_open):
+            from registry.rounds.lifecycle import open_round
+
+            self._round = open_round(self.survey_date, user=self.user).survey_round
             self.record.survey_round = self._round
             self.record.save(update_fields=["survey_round"])
         return self.record
+
+    def check_round_accepts_import(self):
+        """A sheet goes into an open round (or opens one); a closed or published round is never rewritten."""
+        refusal = round_refusal(self.survey_date)
+        if refusal:
+            raise ValueError(refusal)
 
     @property
     def label(self):
@@ -60,3 +68,17 @@ class ImportSession:
         if self.survey_date is not None:
             return f"{self.survey_date:%Y-%m-%d} 調査の取込 #{self.record.pk}"
         return self.record.label
+
+
+def round_refusal(survey_date):
+    """Why a sheet cannot go into the round of this date (closed or published), or empty."""
+    survey_round = SurveyRound.objects.filter(reference_date=survey_date).first() if survey_date else None
+    if survey_round is None or not survey_round.is_frozen:
+        return ""
+    from registry.rounds.records import RoundRefused, require_open
+
+    try:
+        require_open(survey_round)
+    except RoundRefused as refusal:
+        return str(refusal)
+    return ""

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from import_export.fields import Field
 from import_export.results import RowResult
 
-from registry.models import Base, BaseRoundRecord, BaseStatus, Contractor, JointOffice, ReviewState
+from registry.models import Base, BaseStatus, Contractor, JointOffice, ReviewState
 from registry.parsing.text import match_key, parse_int_cell
 from registry.permissions import organization_ids_in_scope
 from registry.sheets.outcome import SurveyOutcome, describe_changes
@@ -22,8 +22,6 @@ from registry.sheets.widgets import (
     TextWidget,
 )
 
-ROUND_SNAPSHOT_FIELDS = ("name", "countries", "cities", "form", "contractor_id", "established_fy",
-                         "staff_dispatched", "staff_local", "status")
 REVIEW_BY_IMPORT_TYPE = {
     RowResult.IMPORT_TYPE_NEW: ReviewState.NEW,
     RowResult.IMPORT_TYPE_UPDATE: ReviewState.CHANGED,
@@ -121,6 +119,11 @@ class SurveyBaseResource(RecordedImportResource):
 
     def before_import(self, dataset, **kwargs):
         self.read_sheet_metadata(dataset)
+        try:
+            self.session.check_round_accepts_import()
+        except ValueError:
+            del dataset[0:len(dataset)]  # nothing of the sheet is read into a closed round
+            raise
         self.check_title_date(getattr(dataset, "reference_date", None))
         rows = [dict(zip(dataset.headers, values)) for values in dataset]
         self.find_duplicate_numbers(rows)
@@ -286,21 +289,14 @@ class SurveyBaseResource(RecordedImportResource):
             self.write_round_record(instance, REVIEW_BY_IMPORT_TYPE[row_result.import_type])
 
     def write_round_record(self, base, review_state):
+        """The round's record of this base says what the sheet says (written by the rounds service)."""
+        from registry.rounds.records import record_bases
+
         survey_round = self.session.survey_round()
-        record = None
-        if survey_round is not None:
-            record = BaseRoundRecord.objects.filter(survey_round=survey_round, base=base).first()
-        snapshot = {name: getattr(base, name) for name in ROUND_SNAPSHOT_FIELDS}
-        if record is not None and all(getattr(record, k) == v for k, v in snapshot.items()):
-            if review_state != ReviewState.CLOSING or record.review_state == ReviewState.CLOSING:
-                return  # the round already says exactly this
-        self.session.ensure_record()
-        if record is None:
-            record = BaseRoundRecord(survey_round=self.session.survey_round(), base=base)
-        for name, value in snapshot.items():
-            setattr(record, name, value)
-        record.review_state = review_state
-        record.save()
+        if survey_round is None or not survey_round.is_open:
+            self.session.ensure_record()  # opens the round
+            survey_round = self.session.survey_round()
+        record_bases(survey_round, [base], states={base.pk: review_state}, before_write=self.session.ensure_record)
 
     def after_import(self, dataset, result, **kwargs):
         self.outcome.finish(result, self)

@@ -1,0 +1,178 @@
+"""The only writer of ``BaseRoundRecord``: what a round reports for each base, and its review state.
+
+Rules, in one place:
+
+* a record is written only while its round is open (受付中); a closed or published round changes only
+  through ``correct_record`` (lifecycle);
+* while open, the record follows its base: every save of a base (admin edit, review step, revert,
+  restore, bulk action) copies the base's row into the open round's record, and a change marks it
+  変更あり (a base added during the round is 新規; a proposed closure stays proposed);
+* many bases at once (opening a round, an import's apply step) go through ``record_bases``, which
+  writes with simple-history's bulk API so every record still gets its history entry.
+"""
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from registry.history import bulk_history_options, current_context
+from registry.models import Base, BaseRoundRecord, BaseStatus, ReviewState, SurveyRound
+
+# What the round reports for a base (its figures), compared between rounds.
+FIGURE_FIELDS = ("name", "countries", "cities", "form", "contractor_id", "established_fy",
+                 "staff_dispatched", "staff_local", "status")
+# The rest of the sheet's row, kept so the round can print its own sheet.
+SHEET_FIELDS = ("form_detail", "department", "reason", "activities", "url", "remarks")
+COPIED_FIELDS = FIGURE_FIELDS + SHEET_FIELDS
+WRITTEN_FIELDS = [name.removesuffix("_id") for name in COPIED_FIELDS] + [
+    "review_state", "proposed_closing_on", "proposed_closing_reason", "reviewed_at", "reviewed_by",
+]
+# States a later edit of the base does not overturn.
+KEPT_ON_EDIT = (ReviewState.NEW, ReviewState.CLOSING)
+
+
+class RoundRefused(Exception):
+    """The round's state does not allow this step; the message says why (shown to the user, printed by commands)."""
+
+
+def require_open(survey_round):
+    if not survey_round.is_open:
+        raise RoundRefused(
+            _("%(round)s is %(status)s: its figures change only while it is open.")
+            % {"round": survey_round, "status": survey_round.get_status_display()}
+        )
+
+
+def copy_base(record, base):
+    """Copy the base's row into the record; True if anything differed."""
+    changed = False
+    for name in COPIED_FIELDS:
+        value = getattr(base, name)
+        if getattr(record, name) != value:
+            setattr(record, name, value)
+            changed = True
+    return changed
+
+
+def differs(record, other):
+    return any(getattr(record, name) != getattr(other, name) for name in COPIED_FIELDS)
+
+
+def _actor():
+    context = current_context()
+    user = context.user if context is not None else None
+    return user if user is not None and getattr(user, "is_authenticated", False) else None
+
+
+def _write(created, updated):
+    """Save records through simple-history's bulk API: one history entry each, with who and why."""
+    options = bulk_history_options()
+    if created:
+        bulk_create_with_history(created, BaseRoundRecord, batch_size=500, **options)
+    if updated:
+        bulk_update_with_history(updated, BaseRoundRecord, WRITTEN_FIELDS, batch_size=500, **options)
+    return len(created) + len(updated)
+
+
+def _stamp(record, activity=True):
+    if activity:
+        record.reviewed_at = timezone.now()
+        record.reviewed_by = _actor()
+
+
+def record_bases(survey_round, bases, *, states=None, created_ids=(), activity=True, before_write=None):
+    """Bring the round's records of these bases in line with the bases, in bulk; returns how many were written.
+
+    ``states`` (base id → ReviewState) sets a state explicitly (an import's verdict); otherwise a base
+    without a record gets one (新規 if it was just created, else 未確認) and a changed base becomes 変更あり.
+    Closed bases without a record are left out. ``activity`` stamps who acted and when; ``before_write`` is
+    called once before anything is written (an import creates its record there).
+    """
+    require_open(survey_round)
+    bases = list(bases)
+    states = states or {}
+    created_ids = set(created_ids)
+    existing = {
+        record.base_id: record
+        for record in BaseRoundRecord.objects.filter(survey_round=survey_round, base_id__in=[b.pk for b in bases])
+    }
+    to_create, to_update = [], []
+    for base in bases:
+        record = existing.get(base.pk)
+        state = states.get(base.pk)
+        if record is None:
+            if base.status != BaseStatus.ACTIVE and state is None:
+                continue
+            record = BaseRoundRecord(survey_round=survey_round, base=base)
+            copy_base(record, base)
+            record.review_state = state or (ReviewState.NEW if base.pk in created_ids else ReviewState.NOT_REVIEWED)
+            _stamp(record, activity and record.review_state != ReviewState.NOT_REVIEWED)
+            to_create.append(record)
+            continue
+        changed = copy_base(record, base)
+        if state is None or (not changed and not verdict_applies(record, state)):
+            state = record.review_state
+            if changed and state not in KEPT_ON_EDIT:
+                state = ReviewState.CHANGED
+        if not changed and state == record.review_state:
+            continue
+        if state != ReviewState.CLOSING:
+            record.proposed_closing_on, record.proposed_closing_reason = None, ""
+        record.review_state = state
+        _stamp(record, activity)
+        to_update.append(record)
+    if before_write is not None and (to_create or to_update):
+        before_write()
+    return _write(to_create, to_update)
+
+
+def following_round():
+    """The round whose records follow the bases: the latest open one (an earlier round still open keeps its figures)."""
+    return SurveyRound.objects.open().order_by("-reference_date").first()
+
+
+def verdict_applies(record, state):
+    """An import's verdict on a base whose figures it did not change: 変更なし only settles a 未確認 line
+    (whatever the clerk already said stands); 廃止予定 replaces anything but an earlier proposal."""
+    if state == ReviewState.UNCHANGED:
+        return record.review_state == ReviewState.NOT_REVIEWED
+    return state != record.review_state
+
+
+def follow_base(base, created=False):
+    """After a base is saved: the open round's record follows it (the one hook of every single-base write)."""
+    survey_round = following_round()
+    if survey_round is not None:
+        record_bases(survey_round, [base], created_ids=[base.pk] if created else ())
+
+
+@receiver(post_save, sender=Base, dispatch_uid="rounds_follow_base")
+def _base_saved(sender, instance, created, raw=False, **kwargs):
+    if not raw:
+        follow_base(instance, created=created)
+
+
+def set_state(survey_round, records, state, *, closing_on=None, closing_reason=""):
+    """A review step on records of the open round: set their state (and the closure proposal), stamped."""
+    require_open(survey_round)
+    for record in records:
+        record.review_state = state
+        record.proposed_closing_on = closing_on
+        record.proposed_closing_reason = closing_reason
+        _stamp(record)
+    return _write([], list(records))
+
+
+def correct_record(record, changes, *, reason):
+    """Change a closed or published round's record explicitly (訂正); returns {field: [before, after]}."""
+    survey_round = record.survey_round
+    if not survey_round.is_frozen:
+        raise RoundRefused(_("An open round follows its bases: edit the base instead of correcting the round."))
+    before = {name: getattr(record, name) for name in changes}
+    for name, value in changes.items():
+        setattr(record, name, value)
+    record.full_clean(exclude=["survey_round", "base", "contractor", "reviewed_by"])
+    _stamp(record)
+    _write([], [record])
+    return {name: [str(before[name]), str(getattr(record, name))] for name in changes if before[name] != changes[name]}
