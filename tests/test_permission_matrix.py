@@ -208,14 +208,19 @@ def survey_url(name, world, *args):
     return reverse(f"registry:{name}", args=[world.objects["surveyround"].reference_date, *args])
 
 
-def round_in(status, name, *args):
-    """The URL of a round page, with the world's round put in that state first (rolled back after the test)."""
-    def url(world):
+def with_round(status, url):
+    """``url``, with the world's round put in that state first (rolled back after the test)."""
+    def build(world):
         survey_round = world.objects["surveyround"]
         survey_round.status = status
         survey_round.save()
-        return survey_url(name, world, *args)
-    return url
+        return url(world)
+    return build
+
+
+def round_in(status, name, *args):
+    """The URL of a round page, with the world's round in that state."""
+    return with_round(status, lambda world: survey_url(name, world, *args))
 
 
 def autocomplete(model_name, field_name, term):
@@ -233,11 +238,20 @@ def api_route(name, *args, public="200 200 200 200 200 200"):
             Case("405 405 405 405 405 405", api(name, *args), method="delete")]
 
 
-# The API: published data for everyone; a round's proposed closing only for those who see 大阪府's records.
+def round_route(name, *args, unpublished):
+    """An API route about the world's round: public once it is published (公表), before that as ``unpublished``."""
+    return [Case("200 200 200 200 200 200", with_round("published", api(name, *args))),
+            Case(unpublished, with_round("open", api(name, *args))),
+            Case(unpublished, with_round("closed", api(name, *args))),
+            Case("405 405 405 405 405 405", api(name, *args), method="post")]
+
+
+# The API: published data for everyone; an unpublished round's figures, and a round's proposed closing,
+# only for those who see 大阪府's records.
 API_MATRIX = {
     "api:base-list": api_route("base-list"),
     "api:base-detail": [
-        *api_route("base-detail", lambda w: w.pk("baseroundrecord")),
+        *round_route("base-detail", lambda w: w.pk("baseroundrecord"), unpublished="404 200 404 200 200 200"),
         Case("404 200 404 200 200 200", api("base-detail", lambda w: w.pk("closingrecord"))),
     ],
     "api:agreement-list": api_route("agreement-list"),
@@ -247,8 +261,10 @@ API_MATRIX = {
     "api:organization-list": api_route("organization-list"),
     "api:organization-detail": api_route("organization-detail", "270008"),
     "api:round-list": api_route("round-list"),
-    "api:round-detail": api_route("round-detail", lambda w: w.objects["surveyround"].reference_date),
-    "api:round-summary": api_route("round-summary", lambda w: w.objects["surveyround"].reference_date),
+    "api:round-detail": round_route("round-detail", lambda w: w.objects["surveyround"].reference_date,
+                                    unpublished="404 200 200 200 200 200"),
+    "api:round-summary": round_route("round-summary", lambda w: w.objects["surveyround"].reference_date,
+                                     unpublished="404 200 200 200 200 200"),
     "api:schema": [Case("200 200 200 200 200 200", api("schema"))],
     "api:docs": [Case("200 200 200 200 200 200", api("docs"))],
 }
@@ -256,15 +272,19 @@ API_MATRIX = {
 OPEN_DATA_MATRIX = {
     "opendata:catalog": [Case("200 200 200 200 200 200", lambda w: reverse("opendata:catalog"))],
     "opendata:datapackage": [
-        Case("200 200 200 200 200 200",
-             lambda w: reverse("opendata:datapackage", args=[w.objects["surveyround"].reference_date])),
+        Case("200 200 200 200 200 200", with_round("published", lambda w: reverse(
+            "opendata:datapackage", args=[w.objects["surveyround"].reference_date]))),
+        Case("404 404 404 404 404 404", with_round("closed", lambda w: reverse(
+            "opendata:datapackage", args=[w.objects["surveyround"].reference_date]))),
         Case("405 405 405 405 405 405",
              lambda w: reverse("opendata:datapackage", args=[w.objects["surveyround"].reference_date]),
              method="post"),
     ],
     "opendata:table": [
-        Case("200 200 200 200 200 200",
-             lambda w: reverse("opendata:table", args=[w.objects["surveyround"].reference_date, "bases"])),
+        Case("200 200 200 200 200 200", with_round("published", lambda w: reverse(
+            "opendata:table", args=[w.objects["surveyround"].reference_date, "bases"]))),
+        Case("404 404 404 404 404 404", with_round("open", lambda w: reverse(
+            "opendata:table", args=[w.objects["surveyround"].reference_date, "bases"]))),
         Case("404 404 404 404 404 404",
              lambda w: reverse("opendata:table", args=[w.objects["surveyround"].reference_date, "users"])),
     ],
@@ -277,8 +297,10 @@ def everyone(expect, url, method="get"):
 # The public portal: the same pages for everyone, signed in or not; unknown countries and organizations are 404.
 PORTAL_MATRIX = {
     "portal:home": [everyone("200", lambda w: reverse("portal:home")),
+                    everyone("200", with_round("published", lambda w: reverse("portal:home"))),
                     everyone("405", lambda w: reverse("portal:home"), method="post")],
-    "portal:bases": [everyone("200", lambda w: reverse("portal:bases") + "?countries=CN&form=a&q=上海")],
+    "portal:bases": [everyone("200", with_round("published",
+                                                lambda w: reverse("portal:bases") + "?countries=CN&form=a&q=上海"))],
     "portal:country": [everyone("200", lambda w: reverse("portal:country", args=["CN"])),
                        everyone("404", lambda w: reverse("portal:country", args=["XX"]))],
     "portal:organization": [everyone("200", lambda w: reverse("portal:organization", args=["270008"])),
