@@ -61,6 +61,8 @@ def test_anonymous_callers_read_the_published_round_without_private_fields(db, d
     assert "未公表の拠点" not in {row["name"] for row in all_pages(client, "/api/v1/bases/?page_size=500")}
     assert client.get("/api/v1/bases/?round=2018-09-30").json()["count"] == 0
     assert client.get("/api/v1/rounds/2018-09-30/").status_code == 404
+    by_staff = client.get("/api/v1/bases/?round=2017-09-30&sort=-staff_total").json()["results"]
+    assert [row["staff_total"] for row in by_staff] == sorted((row["staff_total"] for row in rows), reverse=True)[:50]
     contracted = client.get("/api/v1/bases/?form=c&page_size=500").json()
     assert contracted["count"] > 0 and {row["form"] for row in contracted["results"]} == {"c"}
 

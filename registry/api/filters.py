@@ -24,6 +24,7 @@ from registry.filters import (
 from registry.models import BaseRoundRecord, Contractor, JointOffice, Organization, Partner
 
 OWNER = "base__organization"
+ON_BASE = {"organization__code": f"{OWNER}__code", "number": "base__number"}
 
 # What the OpenAPI schema says these parameters take: a year, month or day (1980, S55, 1980-11-21).
 extend_schema_field(OpenApiTypes.STR)(PartialDateFilter)
@@ -58,19 +59,10 @@ class RoundRecordFilterSet(BaseFilterSet):
     joint_office = django_filters.ModelChoiceFilter(
         field_name="base__joint_office", queryset=JointOffice.objects.all(), label=_("Joint office")
     )
+    # The list page's sort keys, on the base's organization and number.
     sort = SortFilter(
-        fields=(
-            (f"{OWNER}__code", "organization"),
-            ("base__number", "number"),
-            ("name", "name"),
-            ("countries", "countries"),
-            ("cities", "cities"),
-            ("form", "form"),
-            ("contractor__name", "contractor"),
-            ("established_fy", "established_fy"),
-            ("staff_sum", "staff_total"),
-            ("status", "status"),
-        ),
+        fields=tuple((ON_BASE.get(field, field), param)
+                     for param, field in BaseFilterSet.base_filters["sort"].param_map.items()),
         tiebreak=("-survey_round__reference_date", f"{OWNER}__code", "base__number"),
     )
 

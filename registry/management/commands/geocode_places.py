@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from registry.geo.geocode import city_hit_rate, geocode_all
 from registry.management.commands.import_survey import parse_date
+from registry.management.commands.survey_summary import write_report
 from registry.models import SurveyRound
 from registry.summary import reported_records
 
@@ -27,14 +28,4 @@ class Command(BaseCommand):
                           located=rate.located, hit_rate=round(rate.rate, 3), city_cells=rate.cells,
                           city_cells_located=rate.cells_located,
                           misses=[f"{country} {name}" for country, name in rate.misses])
-        if json:
-            self.stdout.write(json_dumps(report))
-            return
-        for key, value in report.items():
-            self.stdout.write(f"{key}: {value}")
-
-
-def json_dumps(data):
-    import json as json_module
-
-    return json_module.dumps(data, ensure_ascii=False)
+        write_report(self.stdout, report, as_json=json)
