@@ -1,90 +1,100 @@
-"""Screenshots of the list and report pages in headless Chromium, with the 2017 demo data.
+"""Screenshots of each role's pages at 1400 px and 390 px, in headless Chromium driven by Playwright.
 
-    .venv/bin/python bench/screenshots.py [--out docs/screenshots] [--chromium chromium]
+    .venv/bin/python bench/screenshots.py [--out docs/screenshots] [--only NAME ...]
 
-Builds a throw-away SQLite database (migrate + setup_demo + a superuser), renders
-each page as that signed-in user through Django's test client, writes the HTML to
-a temporary directory and photographs it with ``chromium --headless --screenshot``.
-The pages need nothing from the server to display: styles and SVG charts are inline.
-Prints the path of each PNG.
+Builds a throw-away SQLite database with the demo data (migrate + setup_demo), serves it with
+``runserver``, signs in as each demo user through the login form and photographs every page of
+``SCREENS`` (full page) at both widths into ``docs/screenshots/NAME_1400.png`` and ``NAME_390.png``.
+Prints one JSON line per picture with the page's sideways overflow in CSS pixels (0 = fits).
 
 Needs Debian's Chromium and a Japanese font (without it Japanese renders as boxes):
     apt-get install -y chromium fonts-ipafont-gothic
+The browser tests (tests/browser/test_pages.py) walk the same SCREENS.
 """
 import argparse
-import os
-import subprocess
+import json
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = [
-    # (file name, URL, window height)
-    ("bases_filtered.png", "/bases/?region=kyushu&form=c&form=b&established_from=H20&sort=-staff_total", 1500),
-    ("bases_country.png", "/bases/?countries=VN&status=active", 1500),
-    ("survey_report.png", "/survey/2017-09-30/", 4000),
-    ("survey_progress.png", "/survey/2017-09-30/progress/", 1600),
+sys.path.insert(0, str(ROOT))
+
+from tests.browser.live import (  # noqa: E402
+    NARROW, WIDE, build_demo_database, horizontal_overflow, launch_chromium, log_in, new_page, running_site,
+)
+
+
+@dataclass
+class Screen:
+    name: str
+    user: str
+    url: str
+    click: str = ""  # a link to follow from ``url`` (for pages whose URL holds a record id)
+    staff_page: bool = True  # the registry's own pages (the admin's are laid out by Django)
+
+
+SCREENS = [
+    Screen("clerk_home", "osaka_clerk", "/"),
+    Screen("clerk_bases", "osaka_clerk", "/bases/"),
+    Screen("clerk_base_form", "osaka_clerk", "/", click="#home-clerk table.home-bases a", staff_page=False),
+    Screen("clerk_review", "osaka_clerk", "/survey/2017-09-30/review/"),
+    Screen("coordinator_home", "coordinator", "/"),
+    Screen("coordinator_bases_filtered", "coordinator",
+           "/bases/?region=kyushu&form=c&form=b&established_from=H20&sort=-staff_total"),
+    Screen("coordinator_admin_bases", "coordinator", "/admin/registry/base/", staff_page=False),
+    Screen("coordinator_progress", "coordinator", "/survey/2017-09-30/progress/"),
+    Screen("survey_report", "coordinator", "/survey/2017-09-30/"),
+    Screen("agreements", "coordinator", "/agreements/"),
+    Screen("supervisor_home", "supervisor", "/"),
+    Screen("supervisor_change_log", "supervisor", "/history/"),
+    Screen("supervisor_record_history", "supervisor", "/", click="#home-supervisor table a", staff_page=False),
 ]
-CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-]
+WIDTHS = {1400: WIDE, 390: NARROW}
 
 
-def prepare_database(work_dir):
-    os.environ["DATABASE_URL"] = f"sqlite:///{work_dir / 'screenshots.sqlite3'}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.contrib.auth import get_user_model
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("setup_demo", stdout=open(os.devnull, "w"))
-    return get_user_model().objects.create_superuser("screenshots", "screenshots@example.jp", "not-used-anywhere-1")
+def open_screen(page, site, screen):
+    page.goto(f"{site.url}{screen.url}")
+    if screen.click:
+        page.click(screen.click)
+        page.wait_for_load_state()
 
 
-def render_pages(user, html_dir):
-    from django.test import Client
-
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(user)
-    rendered = []
-    for file_name, url, height in PAGES:
-        response = client.get(url)
-        if response.status_code != 200:
-            raise SystemExit(f"{url}: HTTP {response.status_code}")
-        html_path = html_dir / file_name.replace(".png", ".html")
-        html_path.write_bytes(response.content)
-        rendered.append((file_name, html_path, height))
-    return rendered
-
-
-def screenshot(chromium, html_path, png_path, height, profile_dir):
-    command = [
-        chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile_dir}", f"--window-size=1400,{height}",
-        f"--screenshot={png_path}", html_path.as_uri(),
-    ]
-    subprocess.run(command, check=True, capture_output=True, timeout=120)
+def take_all(site, browser, out_dir, only=()):
+    for user in dict.fromkeys(screen.user for screen in SCREENS):
+        screens = [s for s in SCREENS if s.user == user and (not only or s.name in only)]
+        if not screens:
+            continue
+        page = new_page(browser)
+        log_in(page, site, user)
+        for screen in screens:
+            for width, viewport in WIDTHS.items():
+                page.set_viewport_size(viewport)
+                open_screen(page, site, screen)
+                path = out_dir / f"{screen.name}_{width}.png"
+                page.screenshot(path=str(path), full_page=True)
+                print(json.dumps({"screenshot": str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path),
+                                  "url": page.url.replace(site.url, ""), "overflow_px": horizontal_overflow(page)}))
+        page.context.close()
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
-    parser.add_argument("--chromium", default="chromium")
+    parser.add_argument("--only", nargs="*", default=())
     options = parser.parse_args()
     out_dir = Path(options.out)
     out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as temp:
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as temp, sync_playwright() as playwright:
         work_dir = Path(temp)
-        user = prepare_database(work_dir)
-        for file_name, html_path, height in render_pages(user, work_dir):
-            png_path = out_dir / file_name
-            screenshot(options.chromium, html_path, png_path, height, work_dir / "profile")
-            print(png_path)
+        database = build_demo_database(work_dir / "screenshots.sqlite3")
+        browser = launch_chromium(playwright)
+        with running_site(database, work_dir / "server.log") as site:
+            take_all(site, browser, out_dir, options.only)
+        browser.close()
 
 
 if __name__ == "__main__":

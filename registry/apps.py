@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
@@ -11,3 +12,16 @@ class RegistryConfig(AppConfig):
         from . import history  # noqa: F401  (connects the history signal handlers)
         from . import roles  # noqa: F401  (keeps role groups in sync, logs role changes)
         from .rounds import records  # noqa: F401  (an open round's records follow every save of a base)
+
+        from django.apps import apps
+
+        if apps.is_installed("axes"):  # django-axes names its app "Axes", untranslated
+            apps.get_app_config("axes").verbose_name = _("Login attempts")
+
+
+class RegistryAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with the registry's site (registry.admin_site.RegistryAdminSite) as ``admin.site``."""
+
+    default = False
+
+    default_site = "registry.admin_site.RegistryAdminSite"

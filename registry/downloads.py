@@ -33,6 +33,7 @@ QUERY_CHUNK_ROWS = 2000
 # What XML 1.0 (and so xlsx) cannot hold, and what a CSV reader would choke on; tab, LF and CR stay.
 _LINE_BREAKS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f\ufffe\uffff]")
+_UNWANTED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -48,12 +49,15 @@ class Column:
 
 def clean_text(text):
     """The text without control characters (vertical tab and form feed become a line break)."""
-    text = text.translate(_LINE_BREAKS)
-    return _CONTROL.sub("", text) if _CONTROL.search(text) else text
+    if _UNWANTED.search(text) is None:  # the usual case, checked once
+        return text
+    return _CONTROL.sub("", text.translate(_LINE_BREAKS))
 
 
 def cell_value(value):
     """A value as a cell holds it: numbers as numbers, ``None`` as empty, everything else as clean text."""
+    if type(value) is str:
+        return clean_text(value)
     if value is None:
         return ""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -67,7 +71,7 @@ def is_formula_like(value):
 
 def csv_cell(value):
     value = cell_value(value)
-    return "'" + value if is_formula_like(value) else value
+    return "'" + value if type(value) is str and value.startswith(FORMULA_STARTS) else value
 
 
 def write_cell(sheet, row, column, value):
@@ -84,6 +88,22 @@ def _country_names(codes, language):
     from django_countries import countries
 
     return "、".join(str(countries.name(code) or code) for code in codes)
+
+
+@lru_cache(maxsize=64)
+def _choice_labels(choices, language):
+    return {value: str(label) for value, label in choices.choices}
+
+
+def choice_label(choices, value):
+    """The label of a value of a ``TextChoices`` class, translated once per language, not once per row."""
+    return _choice_labels(choices, get_language()).get(value, value)
+
+
+def stored_codes(obj, field="countries"):
+    """The country codes a record holds, without building a ``Country`` object per code (django-countries keeps
+    the cleaned list of codes in the instance's ``__dict__``)."""
+    return obj.__dict__[field]
 
 
 def country_names(countries):
@@ -135,7 +155,9 @@ def xlsx_file(headers, rows, title):
         out = []
         for value in values:
             value = cell_value(value)
-            if is_formula_like(value):
+            if value == "":
+                value = None  # an empty cell is not written at all
+            elif type(value) is str and value.startswith(FORMULA_STARTS):
                 cell = WriteOnlyCell(sheet, value=value)
                 cell.data_type = "s"
                 value = cell

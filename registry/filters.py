@@ -3,20 +3,17 @@
 Query parameters are the model's field names (``?countries=KR&form=c``) plus a few
 range and free-text parameters, so a filtered URL can be shared.
 """
-import calendar
 import datetime
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 
+from registry.fields import FiscalYearField
 from registry.models import (
     Agreement,
-    AgreementRenewal,
     AgreementType,
     Base,
     BaseStatus,
@@ -26,17 +23,53 @@ from registry.models import (
     OperatingForm,
     Organization,
 )
+from registry.country_order import codes_in, country_choices
 from registry.models.organizations import REGION_CHOICES, prefecture_numbers_of_region
-from registry.parsing.dates import DateParseError, Precision, parse_partial_date
-from registry.parsing.eras import EraError, parse_fiscal_year
+from registry.parsing.dates import DateParseError, Precision, parse_partial_date, period_end
+from registry.permissions import organization_ids_in_scope
 
 
-def country_choices():
-    return [(country.code, country.name) for country in countries]
+def autocomplete(model, field_name):
+    """A select that searches as you type through the admin's autocomplete view (already scoped to the user),
+    rendering only the chosen option instead of every row."""
+    from django.contrib import admin
+    from django.contrib.admin.widgets import AutocompleteSelect
+
+    return AutocompleteSelect(model._meta.get_field(field_name), admin.site, attrs={"style": "width: 100%"})
 
 
 def prefectures(request=None):
-    return Organization.objects.filter(kind=Organization.Kind.PREFECTURE)
+    """The prefectures a user may see records of: all for coordinators and supervisors, a clerk's own otherwise."""
+    queryset = Organization.objects.filter(kind=Organization.Kind.PREFECTURE)
+    scope = organization_ids_in_scope(request.user, "view") if request is not None else None
+    if scope is None:
+        return queryset
+    own = Organization.objects.filter(pk__in=scope)
+    return queryset.filter(Q(pk__in=own.values("pk")) | Q(pk__in=own.values("prefecture")))
+
+
+def region_choices(request):
+    """The regions (地方) of the prefectures the user may see."""
+    numbers = {int(code[:2]) for code in prefectures(request).values_list("code", flat=True)}
+    return [(key, label) for key, label in REGION_CHOICES
+            if numbers & set(prefecture_numbers_of_region(key))]
+
+
+class ScopedChoicesMixin:
+    """Filters offer only values found in what the user may see; countries come ordered by reading."""
+
+    def country_codes(self):
+        return None
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        # Choices set here, before the form is built, are the ones it offers and accepts.
+        if "region" in self.filters:
+            self.filters["region"].extra["choices"] = region_choices(request)
+        codes = self.country_codes()
+        for name in ("countries", "partner__country", "country"):
+            if name in self.filters:
+                self.filters[name].extra["choices"] = country_choices(codes)
 
 
 def organization_in_region(region, path="organization"):
@@ -59,21 +92,6 @@ def visible_bases(request):
 
 
 # -- form fields ---------------------------------------------------------------------------
-
-
-class FiscalYearField(forms.CharField):
-    """A fiscal year typed as an era year (H25, 平成25年度, 令和元年度) or Gregorian (2013)."""
-
-    def to_python(self, value):
-        text = super().to_python(value)
-        if not text:
-            return None
-        try:
-            return parse_fiscal_year(text)
-        except EraError:
-            raise ValidationError(
-                _("Enter a fiscal year such as H25, 平成25年度 or 2013."), code="invalid"
-            ) from None
 
 
 SEARCHABLE_YEARS = (1800, 2200)
@@ -120,16 +138,7 @@ class SortFilter(django_filters.OrderingFilter):
         return qs.order_by(*ordering, *self.tiebreak)
 
 
-# -- end of an interval given with precision ----------------------------------------------
-
-
-def interval_end(day, precision):
-    """Last day of the year, month or day that a partial date stands for."""
-    if precision == Precision.YEAR:
-        return datetime.date(day.year, 12, 31)
-    if precision == Precision.MONTH:
-        return day.replace(day=calendar.monthrange(day.year, day.month)[1])
-    return day
+# -- the period a partial date stands for ---------------------------------------------------
 
 
 def latest_start_ending_by(upper, precision):
@@ -181,25 +190,50 @@ def base_joint_offices(request):
     return JointOffice.objects.filter(pk__in=visible_bases(request).values("joint_office"))
 
 
-class BaseFilterSet(django_filters.FilterSet):
+def visible_agreements(request):
+    return Agreement.objects.all() if request is None else Agreement.objects.restrict(request.user, "view")
+
+
+BASE_TEXT_FIELDS = ("name", "cities", "reason", "activities", "remarks", "form_detail", "department")
+
+
+def base_text_search(value):
+    """Bases whose own text, organization or contractor / host agency name contains ``value`` (any case).
+
+    The list page's search and the admin's search box. Matching organizations and contractors are looked up
+    first (two small queries) and given as lists of keys, not as a join or a subquery, so that on PostgreSQL
+    every condition can use its index (trigram indexes of migration 0006) and be combined (BitmapOr).
+    """
+    organizations = list(Organization.objects.filter(name__icontains=value).values_list("pk", flat=True))
+    contractors = list(Contractor.objects.filter(name__icontains=value).values_list("pk", flat=True))
+    condition = Q(organization__in=organizations) | Q(contractor__in=contractors) | Q(host_agency__in=contractors)
+    for field in BASE_TEXT_FIELDS:
+        condition |= Q(**{f"{field}__icontains": value})
+    return condition
+
+
+class BaseFilterSet(ScopedChoicesMixin, django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     region = django_filters.ChoiceFilter(choices=REGION_CHOICES, method="filter_region", label=_("Region"))
     prefecture = django_filters.ModelChoiceFilter(
         queryset=prefectures, method="filter_prefecture", label=_("Prefecture")
     )
-    organization = django_filters.ModelChoiceFilter(queryset=base_organizations, label=_("Organization"))
+    organization = django_filters.ModelChoiceFilter(
+        queryset=base_organizations, label=_("Organization"), widget=autocomplete(Base, "organization")
+    )
     organization__kind = django_filters.MultipleChoiceFilter(
         choices=Organization.Kind.choices, label=_("Organization kind"), widget=forms.CheckboxSelectMultiple
     )
     countries = django_filters.ChoiceFilter(
-        choices=country_choices, method="filter_country", label=_("Country/region")
+        choices=(), method="filter_country", label=_("Country/region")
     )
     cities = django_filters.CharFilter(lookup_expr="icontains", label=_("Cities"))
     form = django_filters.MultipleChoiceFilter(
         choices=OperatingForm.choices, label=_("Form"), widget=forms.CheckboxSelectMultiple
     )
     contractor = django_filters.ModelChoiceFilter(
-        queryset=base_contractors, method="filter_contractor", label=_("Contractor or host agency")
+        queryset=base_contractors, method="filter_contractor", label=_("Contractor or host agency"),
+        widget=autocomplete(Base, "contractor"),
     )
     established_from = FiscalYearFilter(field_name="established_fy", lookup_expr="gte", label=_("Established from (FY)"))
     established_to = FiscalYearFilter(field_name="established_fy", lookup_expr="lte", label=_("Established to (FY)"))
@@ -230,6 +264,9 @@ class BaseFilterSet(django_filters.FilterSet):
         model = Base
         fields = []
 
+    def country_codes(self):
+        return codes_in(visible_bases(self.request).order_by().values_list("countries", flat=True).distinct())
+
     def filter_queryset(self, queryset):
         # staff_total is derived, never stored: filter and sort on the sum.
         queryset = queryset.annotate(staff_sum=F("staff_dispatched") + F("staff_local")).with_closure()
@@ -239,11 +276,7 @@ class BaseFilterSet(django_filters.FilterSet):
         return queryset.closure(value)
 
     def search(self, queryset, name, value):
-        condition = Q()
-        for field in ("name", "cities", "reason", "activities", "remarks", "form_detail", "department",
-                      "organization__name"):
-            condition |= Q(**{f"{field}__icontains": value})
-        return queryset.filter(condition)
+        return queryset.filter(base_text_search(value))
 
     def filter_region(self, queryset, name, value):
         return queryset.filter(organization_in_region(value))
@@ -263,29 +296,22 @@ class BaseFilterSet(django_filters.FilterSet):
 
 
 def agreement_organizations(request):
-    agreements = Agreement.objects.all() if request is None else Agreement.objects.restrict(request.user, "view")
-    return Organization.objects.filter(pk__in=agreements.values("organization")).select_related("prefecture")
-
-
-def current_end_expression():
-    """The latest renewal's end, or the agreement's own end (see Agreement.current_end)."""
-    latest_renewal = (
-        AgreementRenewal.objects.filter(agreement=OuterRef("pk"), valid_until__isnull=False)
-        .order_by("-valid_until")
-        .values("valid_until")[:1]
+    return Organization.objects.filter(pk__in=visible_agreements(request).values("organization")).select_related(
+        "prefecture"
     )
-    return Coalesce(Subquery(latest_renewal), F("ends_on"))
 
 
-class AgreementFilterSet(django_filters.FilterSet):
+class AgreementFilterSet(ScopedChoicesMixin, django_filters.FilterSet):
     ACTIVE_CHOICES = (("active", _("Active")), ("ended", _("Ended")))
 
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    organization = django_filters.ModelChoiceFilter(queryset=agreement_organizations, label=_("Organization"))
+    organization = django_filters.ModelChoiceFilter(
+        queryset=agreement_organizations, label=_("Organization"), widget=autocomplete(Agreement, "organization")
+    )
     prefecture = django_filters.ModelChoiceFilter(
         queryset=prefectures, method="filter_prefecture", label=_("Prefecture")
     )
-    partner__country = django_filters.ChoiceFilter(choices=country_choices, label=_("Partner country/region"))
+    partner__country = django_filters.ChoiceFilter(choices=(), label=_("Partner country/region"))
     agreement_type = django_filters.MultipleChoiceFilter(
         choices=AgreementType.choices, label=_("Type"), widget=forms.CheckboxSelectMultiple
     )
@@ -309,8 +335,13 @@ class AgreementFilterSet(django_filters.FilterSet):
         model = Agreement
         fields = []
 
+    def country_codes(self):
+        agreements = Agreement.objects.all() if self.request is None else Agreement.objects.restrict(
+            self.request.user, "view")
+        return set(agreements.order_by().values_list("partner__country", flat=True).distinct())
+
     def filter_queryset(self, queryset):
-        queryset = queryset.annotate(end_date=current_end_expression())
+        queryset = queryset.with_end_date()
         return super().filter_queryset(queryset)
 
     def search(self, queryset, name, value):
@@ -329,24 +360,24 @@ class AgreementFilterSet(django_filters.FilterSet):
 
     def filter_signed_to(self, queryset, name, value):
         day, precision = value
-        return queryset.filter(signed_within(upper=interval_end(day, precision)))
+        return queryset.filter(signed_within(upper=period_end(day, precision)))
 
     def filter_state(self, queryset, name, value):
-        still_running = Q(end_date__isnull=True) | Q(end_date__gte=datetime.date.today())
-        return queryset.filter(still_running if value == "active" else ~still_running)
+        return queryset.in_force() if value == "active" else queryset.ended()
 
 
 # -- contractors ---------------------------------------------------------------------------
 
 
-class ContractorFilterSet(django_filters.FilterSet):
+class ContractorFilterSet(ScopedChoicesMixin, django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     kind = django_filters.MultipleChoiceFilter(
         choices=Contractor.Kind.choices, label=_("Kind"), widget=forms.CheckboxSelectMultiple
     )
-    country = django_filters.ChoiceFilter(choices=country_choices, label=_("Country/region"))
+    country = django_filters.ChoiceFilter(choices=(), label=_("Country/region"))
     organization = django_filters.ModelChoiceFilter(
-        queryset=base_organizations, method="filter_organization", label=_("Organization served")
+        queryset=base_organizations, method="filter_organization", label=_("Organization served"),
+        widget=autocomplete(Base, "organization"),
     )
     sort = SortFilter(
         fields=(("name", "name"), ("kind", "kind"), ("country", "country"), ("base_count", "base_count")),
@@ -356,6 +387,9 @@ class ContractorFilterSet(django_filters.FilterSet):
     class Meta:
         model = Contractor
         fields = []
+
+    def country_codes(self):
+        return set(Contractor.objects.order_by().values_list("country", flat=True).distinct())
 
     def search(self, queryset, name, value):
         return queryset.filter(Q(name__icontains=value) | Q(notes__icontains=value))

@@ -4,9 +4,10 @@ Breakdowns count by the survey's rules (see registry/summary.py): a base spannin
 several countries/regions counts once per country/region, so every breakdown adds
 up to the summary's 拠点数.
 """
-from collections import Counter
 from dataclasses import dataclass
 
+from django.db.models import Exists, OuterRef, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django_countries import countries as all_countries
 
@@ -14,9 +15,7 @@ from registry.charts import bar_chart_svg
 from registry.models import BaseRoundRecord, OperatingForm
 from registry.parsing.eras import format_fiscal_year, short_era_code
 from registry.rounds.records import FIGURE_FIELDS
-from registry.summary import reported_records, summarize, survey_summary
-
-UNKNOWN = "??"
+from registry.summary import UNKNOWN, RoundCounts, reported_records, summarize
 
 
 @dataclass
@@ -30,31 +29,17 @@ class Breakdown:
         return sum(count for _label, count in self.rows)
 
 
-def report_records(survey_round, user):
-    return list(reported_records(survey_round, user).select_related("base__organization__prefecture"))
-
-
-def country_codes(record):
-    return [str(code) for code in record.countries] or [UNKNOWN]
-
-
-def weight(record):
-    """How many times the survey counts this base: once per country/region."""
-    return len(country_codes(record))
-
-
 def breakdown(title, rows, chart_labels=None):
     chart_rows = list(zip(chart_labels, [count for _label, count in rows])) if chart_labels else rows
     return Breakdown(title=title, rows=rows, chart=bar_chart_svg(chart_rows, title=title))
 
 
-def by_country(records):
-    counts = Counter(code for record in records for code in country_codes(record))
-    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    return [(country_label(code), n) for code, n in rows]
+def by_country(counts):
+    rows = sorted(counts.countries().items(), key=lambda item: (-item[1], item[0]))
+    return [(country_or_unknown(code), n) for code, n in rows]
 
 
-def country_label(code):
+def country_or_unknown(code):
     return (code != UNKNOWN and all_countries.name(code)) or _("Unknown")
 
 
@@ -63,25 +48,17 @@ def by_form(summary):
     return [(str(labels[letter]), summary["forms"][letter]) for letter in "abcd"]
 
 
-def by_prefecture(records):
-    counts = Counter()
-    prefectures = {}
-    for record in records:
-        prefecture = record.base.organization.home_prefecture
-        prefectures[prefecture.pk] = prefecture
-        counts[prefecture.pk] += weight(record)
-    ordered = sorted(counts, key=lambda pk: prefectures[pk].code)
-    return [(prefectures[pk].name, counts[pk]) for pk in ordered]
+def by_prefecture(counts):
+    prefectures = counts.prefectures()
+    return [(prefecture.name, prefectures[prefecture]) for prefecture in sorted(prefectures, key=lambda p: p.code)]
 
 
-def by_established_year(records):
-    counts = Counter()
-    for record in records:
-        counts[record.established_fy] += weight(record)
-    known = sorted(year for year in counts if year is not None)
-    rows = [(year, counts[year]) for year in known]
-    if None in counts:
-        rows.append((None, counts[None]))
+def by_established_year(counts):
+    years = counts.years()
+    known = sorted(year for year in years if year is not None)
+    rows = [(year, years[year]) for year in known]
+    if None in years:
+        rows.append((None, years[None]))
     return rows
 
 
@@ -94,16 +71,16 @@ def year_chart_label(year):
 
 
 def survey_report(survey_round, user):
-    summary = survey_summary(survey_round, user=user)
-    records = report_records(survey_round, user)
-    years = by_established_year(records)
+    counts = RoundCounts.of(reported_records(survey_round, user))
+    summary = summarize(counts)
+    years = by_established_year(counts)
     return {
         "summary": summary,
         "summary_rows": summary_rows(summary),
         "breakdowns": [
-            breakdown(_("Bases by country/region"), by_country(records)),
+            breakdown(_("Bases by country/region"), by_country(counts)),
             breakdown(_("Bases by form"), by_form(summary)),
-            breakdown(_("Bases by prefecture"), by_prefecture(records)),
+            breakdown(_("Bases by prefecture"), by_prefecture(counts)),
             breakdown(
                 _("Bases by fiscal year established"),
                 [(year_label(year), count) for year, count in years],
@@ -145,39 +122,73 @@ def changed_fields(older, newer):
     return [field_label(name) for name in FIGURE_FIELDS if getattr(older, name) != getattr(newer, name)]
 
 
+LISTED = 200  # records listed per comparison group; the counts are always complete
+
+
 @dataclass
 class Comparison:
     older: object
     newer: object
-    opened: list
+    opened: list  # the first LISTED records, by organization code and base number
     closed: list
     changed: list  # (older record, newer record, changed field labels)
     rows: list  # (label, older value, newer value, difference)
+    opened_count: int = 0
+    closed_count: int = 0
+    changed_count: int = 0
 
 
-def compare_rounds(survey_round, other_round, user):
-    """What changed between two rounds, whichever is given first: opened, closed, changed, side-by-side totals."""
-    older, newer = sorted((survey_round, other_round), key=lambda r: r.reference_date)
-    old = {record.base_id: record for record in report_records(older, user)}
-    new = {record.base_id: record for record in report_records(newer, user)}
-    changed = []
-    for base_id in sorted(old.keys() & new.keys(), key=lambda pk: new[pk].base.organization.code):
-        fields = changed_fields(old[base_id], new[base_id])
-        if fields:
-            changed.append((old[base_id], new[base_id], fields))
-    old_summary, new_summary = summarize(old.values()), summarize(new.values())
-    return Comparison(
-        older=older,
-        newer=newer,
-        opened=sorted((new[pk] for pk in new.keys() - old.keys()), key=record_order),
-        closed=sorted((old[pk] for pk in old.keys() - new.keys()), key=record_order),
-        changed=changed,
-        rows=side_by_side(summary_rows(old_summary), summary_rows(new_summary)),
+def comparable(records):
+    """Records with their snapshot fields under names a subquery can compare (NULL compared as -1)."""
+    return records.annotate(
+        same_contractor=Coalesce("contractor_id", Value(-1)), same_year=Coalesce("established_fy", Value(-1))
     )
 
 
-def record_order(record):
-    return (record.base.organization.code, record.base.number)
+def changed_records(old, new):
+    """Records of ``new`` whose base has a record in ``old`` with any snapshot field different."""
+    fields = [name for name in FIGURE_FIELDS if name not in ("contractor_id", "established_fy")]
+    same = comparable(old).filter(
+        base_id=OuterRef("base_id"),
+        same_contractor=OuterRef("same_contractor"),
+        same_year=OuterRef("same_year"),
+        **{name: OuterRef(name) for name in fields},
+    )
+    return comparable(new).filter(base_id__in=old.values("base_id")).exclude(Exists(same))
+
+
+def first_listed(records):
+    return records.order_by("base__organization__code", "base__number")[:LISTED]
+
+
+def listed(records):
+    return list(first_listed(records.select_related("base__organization")))
+
+
+def compare_rounds(survey_round, other_round, user):
+    """What changed between two rounds, whichever is given first: opened, closed, changed, side-by-side totals.
+
+    Counted and selected by the database; at most LISTED records of each kind are loaded.
+    """
+    older, newer = sorted((survey_round, other_round), key=lambda r: r.reference_date)
+    old, new = reported_records(older, user), reported_records(newer, user)
+    opened = new.exclude(base_id__in=old.values("base_id"))
+    closed = old.exclude(base_id__in=new.values("base_id"))
+    changed = changed_records(old, new)
+    changed_new = listed(changed)
+    changed_old = {record.base_id: record for record in old.filter(base_id__in=first_listed(changed).values("base_id"))}
+    return Comparison(
+        older=older,
+        newer=newer,
+        opened=listed(opened),
+        closed=listed(closed),
+        changed=[(changed_old[record.base_id], record, changed_fields(changed_old[record.base_id], record))
+                 for record in changed_new],
+        rows=side_by_side(summary_rows(summarize(old)), summary_rows(summarize(new))),
+        opened_count=opened.count(),
+        closed_count=closed.count(),
+        changed_count=changed.count(),
+    )
 
 
 def side_by_side(old_rows, new_rows):

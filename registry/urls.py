@@ -1,15 +1,14 @@
 from django.urls import path, re_path, register_converter
-from django.views.generic import RedirectView
 
 from registry.converters import IsoDateConverter
-from registry.views import history, lists, survey
+from registry.views import history, home, lists, survey
 
 app_name = "registry"
 
 register_converter(IsoDateConverter, "isodate")
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False), name="home"),
+    path("", home.HomeView.as_view(), name="home"),
     path("history/", history.change_log, name="history"),
     re_path(r"^history/export\.(?P<file_format>csv|xlsx)$", history.export_change_log, name="history_export"),
 ]

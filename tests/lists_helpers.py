@@ -1,8 +1,11 @@
 """Records and parsed exports for the list and survey page tests."""
 import csv
 import io
+from collections import Counter
 
 from registry.models import BaseRoundRecord
+from registry.parsing.text import split_multi
+from registry.summary import one_decimal
 from registry.rounds.records import COPIED_FIELDS
 
 
@@ -29,3 +32,32 @@ def xlsx_rows(response):
 
     sheet = openpyxl.load_workbook(io.BytesIO(body(response))).active
     return [[cell.value for cell in row] for row in sheet.iter_rows()], sheet
+
+
+def counted_one_by_one(records):
+    """The survey's counting rules applied to each record in turn (as the report counted before issue 14): the
+    summary, and the weighted counts by country, fiscal year and prefecture name. Records need ``base``,
+    ``countries``, ``cities``, ``form``, ``established_fy`` and the staff figures."""
+    records = list(records)
+    bases, countries, forms, years, prefectures, cities = 0, Counter(), Counter(), Counter(), Counter(), set()
+    for record in records:
+        codes = [str(code) for code in record.countries] or ["??"]
+        bases += len(codes)
+        countries.update(codes)
+        forms[record.form] += len(codes)
+        years[record.established_fy] += len(codes)
+        prefectures[record.base.organization.home_prefecture.name] += len(codes)
+        cities.update(split_multi(record.cities))
+    dispatched = sum(record.staff_dispatched for record in records)
+    local = sum(record.staff_local for record in records)
+    summary = {
+        "organizations": len({record.base.organization_id for record in records}),
+        "bases": bases,
+        "countries": len(countries),
+        "cities": len(cities),
+        "forms": {letter: forms[letter] for letter in "abcd"},
+        "staff": {"total": dispatched + local, "dispatched": dispatched, "local": local},
+        "average": {"total": one_decimal(dispatched + local, bases), "dispatched": one_decimal(dispatched, bases),
+                    "local": one_decimal(local, bases)},
+    }
+    return summary, countries, years, prefectures

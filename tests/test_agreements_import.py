@@ -198,7 +198,7 @@ def test_renewals_are_read_kept_and_extended():
     assert list(agreement.renewals.order_by("renewed_on").values_list("renewed_on", "valid_until")) == [
         (datetime.date(2005, 10, 29), datetime.date(2008, 10, 28)),
         (datetime.date(2008, 10, 29), datetime.date(2011, 10, 28))]
-    assert agreement.current_end == datetime.date(2011, 10, 28) and not agreement.is_active
+    assert agreement.current_end == datetime.date(2011, 10, 28) and not agreement.in_force_on(datetime.date.today())
 
     same = run_rows([tie_row(partner="ドバイ", country="アラブ首長国連邦", signed="H14.10.29",
                              **{"更新": '"2008-10-29〜2011-10-28\n2005年10月29日~H20.10.28"'})])
@@ -211,7 +211,7 @@ def test_renewals_are_read_kept_and_extended():
     renewals = list(agreement.renewals.order_by("renewed_on"))
     assert [r.pk for r in renewals[:2]] == first_ids
     assert renewals[2].valid_until == datetime.date(2099, 10, 31)  # a month runs to its last day
-    assert agreement.is_active
+    assert agreement.in_force_on(datetime.date.today())
 
 
 def test_a_sheet_without_the_renewal_column_leaves_renewals_alone():

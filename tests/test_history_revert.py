@@ -96,3 +96,26 @@ def test_object_history_page_shows_the_same_diffs(admin_client, organization):
     assert "<del>2002(平成14年度)</del>" in page and "<ins>2019(令和元年度)</ins>" in page
     assert "<del>中国</del>" in page and "<ins>アメリカ合衆国</ins>" in page
     assert revert_url(base, base.history.last()) in page
+
+
+@pytest.mark.parametrize("role", ["supervisor", "clerk"])
+def test_history_page_offers_revert_to_whoever_may_revert(client, organization, role):
+    from registry.permissions import Role
+    from tests.roles import make_user
+
+    osaka = organization("大阪府")
+    base = make_base(osaka, name="元の名前")
+    base.name = "変更後"
+    base.save()
+    user = make_user(Role.SUPERVISOR) if role == "supervisor" else make_user(Role.CLERK, osaka)
+    client.force_login(user)
+    page = client.get(reverse("admin:registry_base_history", args=[base.pk])).content.decode()
+    assert f"<h1>変更履歴: {base}</h1>" in page
+    assert "View history" not in page
+    first = base.history.order_by("history_id").first()
+    assert "この版に戻す" in page and revert_url(base, first) in page
+    response = client.post(revert_url(base, first), {"reason": "誤入力の訂正"})
+    assert response.status_code == 302
+    base.refresh_from_db()
+    assert base.name == "元の名前"
+    assert base.history.first().history_change_reason == "誤入力の訂正"

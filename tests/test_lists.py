@@ -196,3 +196,39 @@ def test_query_count_does_not_grow_with_rows(admin_client, organization, url):
         make_base(organization("北九州市"), number, joint_office=joint, host_agency=Contractor.objects.get(name="受入機関"))
     many = list_queries(admin_client, url)
     assert many == few
+
+
+def test_filter_form_offers_countries_in_use_and_searches_organizations_and_contractors(admin_client, bases,
+                                                                                      organization):
+    response = admin_client.get(URL)
+    form = response.context["filter"].form
+    assert {code for code, _name in form.fields["countries"].choices if code} == {"KR", "CN", "TW", "VN"}
+    html = response.content.decode()
+    assert 'data-model-name="base" data-field-name="organization"' in html
+    assert 'data-model-name="base" data-field-name="contractor"' in html
+    assert f'<option value="{organization("北九州市").pk}"' not in html  # no option per organization
+    selected = admin_client.get(URL + f"?organization={organization('北九州市').pk}").content.decode()
+    assert f'<option value="{organization("北九州市").pk}" selected>北九州市（福岡県）</option>' in selected
+
+
+def autocomplete_names(client, field_name, term):
+    response = client.get(reverse("admin:autocomplete"), {"app_label": "registry", "model_name": "base",
+                                                           "field_name": field_name, "term": term})
+    assert response.status_code == 200
+    return {item["text"] for item in response.json()["results"]}
+
+
+def test_list_filter_autocomplete_offers_what_each_role_may_see(client, bases, organization):
+    client.force_login(make_user(Role.SUPERVISOR))  # reads everything, edits nothing
+    assert autocomplete_names(client, "organization", "福岡") == {"福岡県", "福岡市（福岡県）"}
+    assert autocomplete_names(client, "contractor", "ソウル") == {"株式会社ソウル代理"}
+    client.force_login(make_user(Role.CLERK, organization("北九州市")))
+    assert autocomplete_names(client, "organization", "") == {"北九州市（福岡県）"}
+
+
+@pytest.mark.parametrize("term, keys", [("韓国観光", ["fukuoka"]), ("ソウル代理", ["kitakyushu", "hokkaido", "osaka"]),
+                                        ("経済交流", ["kitakyushu"]), ("札幌", ["sapporo"]), ("危険", ["osaka"])])
+def test_admin_search_is_the_list_search(admin_client, bases, term, keys):
+    """Host agency and contractor names, the organization's name and the base's own text, in both places."""
+    admin_rows = admin_client.get(reverse("admin:registry_base_changelist"), {"q": term}).context["cl"].result_list
+    assert {base.name for base in admin_rows} == names(admin_client, f"?q={term}") == expect(bases, *keys)

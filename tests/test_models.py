@@ -113,3 +113,30 @@ def test_agreement_date_precision_rules(organization):
     agreement.full_clean()
     agreement.save()
     assert agreement.signed_display == "2023年10月"
+
+
+def test_in_force_is_one_rule_in_sql_and_in_python():
+    """A tie runs through its end day; a later renewal keeps it running; no end date means in force."""
+    day = datetime.date(2024, 4, 1)
+    osaka = Organization.objects.get(name="大阪府")
+
+    def tie(name, ends_on=None, renewed_until=None):
+        partner = Partner.objects.create(name_ja=name, country="CN")
+        agreement = Agreement.objects.create(organization=osaka, partner=partner,
+                                             agreement_type=AgreementType.FRIENDSHIP, ends_on=ends_on)
+        if renewed_until:
+            agreement.renewals.create(renewed_on=datetime.date(2020, 1, 1), renewed_precision=Precision.DAY,
+                                      valid_until=renewed_until)
+        return agreement
+
+    tie("終了日なし")
+    tie("当日まで", ends_on=day)
+    tie("前日まで", ends_on=day - datetime.timedelta(days=1))
+    tie("更新で延長", ends_on=datetime.date(2020, 3, 31), renewed_until=day + datetime.timedelta(days=1))
+    in_force = {a.partner.name_ja for a in Agreement.objects.in_force(on=day)}
+    assert in_force == {"終了日なし", "当日まで", "更新で延長"}
+    assert {a.partner.name_ja for a in Agreement.objects.ended(on=day)} == {"前日まで"}
+    for agreement in Agreement.objects.all():
+        assert agreement.in_force_on(day) == (agreement.partner.name_ja in in_force)
+    for agreement in Agreement.objects.with_end_date(on=day):
+        assert agreement.in_force == (agreement.partner.name_ja in in_force)

@@ -311,7 +311,8 @@ PORTAL_MATRIX = {
 }
 
 MATRIX = {
-    "registry:home": [Case("R R R R R R", lambda w: reverse("registry:home"))],
+    # The home page: everyone signed in lands here (tests/test_home.py shows what each role sees).
+    "registry:home": [Case("L 200 200 200 200 200", lambda w: reverse("registry:home"))],
     "set_language": [Case("R R R R R R", lambda w: reverse("set_language") + "?next=/admin/")],
     # The change log: everyone with a role, each seeing their own scope (tests/test_history_log.py).
     "registry:history": [Case("L 200 200 200 200 200", lambda w: reverse("registry:history"))],

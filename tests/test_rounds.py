@@ -18,9 +18,9 @@ from registry.models import Base, BaseRoundRecord, BaseStatus, ReviewState, Roun
 from registry.permissions import Role
 from registry.rounds import lifecycle
 from registry.rounds.records import COPIED_FIELDS, RoundRefused, record_bases
-from registry.summary import summarize, survey_summary
+from registry.summary import survey_summary
 from tests.factories import make_base
-from tests.lists_helpers import record_for
+from tests.lists_helpers import counted_one_by_one, record_for
 from tests.roles import make_user
 from tests.test_history_capture import base_form_data
 
@@ -56,7 +56,7 @@ def assert_round_follows_bases(survey_round):
             assert getattr(record, name) == getattr(base, name), f"{base}: {name}"
         if base.status == BaseStatus.ACTIVE and record.review_state != ReviewState.CLOSING:
             counted.append(SimpleNamespace(base=base, **{name: getattr(base, name) for name in COPIED_FIELDS}))
-    assert survey_summary(survey_round) == summarize(counted)
+    assert survey_summary(survey_round) == counted_one_by_one(counted)[0]
 
 
 def state(survey_round, base):
@@ -255,3 +255,51 @@ def test_published_round_gives_its_sheet_and_the_revert_page_says_why_it_does_no
     page = admin_client.get(reverse("admin:registry_base_simple_history", args=[base.pk, base.history.last().history_id]))
     text = page.content.decode()
     assert "2018-09-30 調査" in text and "2017-09-30 調査" in text and "訂正" in text
+
+
+def test_an_import_that_disagrees_with_a_clerks_answer_asks_which_side_wins(year, superuser):
+    from registry.history import Source, change_context
+    from registry.sheets.survey.importing import import_survey_file
+    from tests.sheets import as_text, base_row
+
+    clerk = make_user(Role.CLERK, year.osaka, username="osaka_clerk")
+    first = year.bases[0]
+    with change_context(user=clerk, source=Source.ADMIN):
+        first.staff_local = 6
+        first.save()
+    lifecycle.confirm_unchanged(year.this, [year.bases[1]], clerk)
+    rows = [base_row(number="1", form="a", year="", dept="", total="11", dispatched="2", local="9"),
+            base_row(number="2", name="ソウル事務所", country="韓国", city="ソウル", form="a", year="", dept="",
+                     total="1", dispatched="0", local="1")]
+    content = as_text(rows)
+    preview = import_survey_file(content, "r.tsv", THIS_YEAR, user=superuser, dry_run=True)
+    assert not preview.errors
+    assert [(label, answer, winner) for _row, label, answer, _changes, winner in preview.conflicts] == [
+        ("大阪府 #1 上海事務所", "変更あり", "")]
+    undecided = import_survey_file(content, "r.tsv", THIS_YEAR, user=superuser)
+    assert [str(problem) for problem in undecided.errors] == [
+        "row 6, column -: 担当者がこの調査で回答済みの拠点（変更あり）と表の内容が異なります。どちらを採用するか選んでください"]
+    assert Base.objects.get(pk=first.pk).staff_local == 6
+    kept = import_survey_file(content, "r.tsv", THIS_YEAR, user=superuser, conflicts="clerk")
+    assert not kept.errors and Base.objects.get(pk=first.pk).staff_local == 6
+    assert_round_follows_bases(year.this)
+    taken = import_survey_file(content, "r.tsv", THIS_YEAR, user=superuser, conflicts="sheet")
+    assert not taken.errors and Base.objects.get(pk=first.pk).staff_local == 9
+    assert state(year.this, first) == ReviewState.CHANGED
+    assert_round_follows_bases(year.this)
+
+
+def test_a_correction_through_the_page_is_shown_as_訂正_on_the_report(year, client):
+    lifecycle.close_round(year.this)
+    lifecycle.publish_round(year.this)
+    client.force_login(make_user(Role.COORDINATOR, username="coordinator"))
+    record = BaseRoundRecord.objects.get(survey_round=year.this, base=year.bases[1])
+    listing = client.get(reverse("registry:survey_list", args=[THIS_YEAR])).content.decode()
+    correct_url = reverse("registry:survey_correct", args=[THIS_YEAR, record.pk])
+    assert correct_url in listing
+    response = client.post(correct_url, {"staff_dispatched": 1, "staff_local": 1, "reason": "派遣職員の計上漏れ"})
+    assert response.status_code == 302
+    report = client.get(reverse("registry:survey_report", args=[THIS_YEAR])).content.decode()
+    assert "訂正" in report and "派遣職員の計上漏れ" in report
+    assert survey_summary(year.this)["staff"]["dispatched"] == 3
+    assert Base.objects.get(pk=year.bases[1].pk).staff_dispatched == 0  # the base itself is not touched

@@ -112,6 +112,19 @@ def test_comparison_with_another_round(admin_client, small_round, organization):
     assert report_page(admin_client, DATE_2017, "?compare=2018-09-30").context["comparison"].opened[0].base == opened
 
 
+def test_comparison_counts_everything_lists_the_first_and_sees_empty_values_as_equal(admin_client, small_round,
+                                                                                   monkeypatch):
+    survey_round, bases = small_round
+    later = SurveyRound.objects.create(reference_date=datetime.date(2018, 9, 30))
+    record_for(later, bases[2], review_state=ReviewState.UNCHANGED)  # no fiscal year, no contractor: unchanged
+    monkeypatch.setattr("registry.report.LISTED", 1)
+    response = report_page(admin_client, DATE_2017, "?compare=2018-09-30")
+    comparison = response.context["comparison"]
+    assert comparison.changed == [] and comparison.changed_count == 0
+    assert comparison.closed_count == 3 and len(comparison.closed) == 1
+    assert "全 3 件のうち最初の 1 件を表示しています。" in response.content.decode()
+
+
 @pytest.mark.parametrize("value", ["2017-09-30", "2019-01-01", "yesterday"])
 def test_comparison_with_an_impossible_round_explains_why(admin_client, small_round, value):
     response = report_page(admin_client, DATE_2017, f"?compare={value}")

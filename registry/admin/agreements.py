@@ -1,8 +1,6 @@
 import datetime
 
 from django.contrib import admin
-from django.db.models import OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -14,8 +12,9 @@ from registry.sheets.agreements.layout import AgreementSheetFormat
 from registry.sheets.agreements.resource import AgreementResource
 from registry.sheets.reader import SheetLayoutError
 
-from .scoping import ReasonForm, ScopedAdmin, ScopedInline
+from .forms import WebAddressFormMixin
 from .importing import SheetImportMixin
+from .scoping import ReasonForm, ScopedAdmin, ScopedInline
 
 
 class RenewalInline(ScopedInline, admin.TabularInline):
@@ -94,14 +93,6 @@ class SignedDecadeFilter(admin.SimpleListFilter):
         return queryset
 
 
-def with_current_end(queryset):
-    """Annotate the date a tie runs to: its latest renewal's, else its own end date (as Agreement.current_end)."""
-    latest_renewal = AgreementRenewal.objects.filter(
-        agreement=OuterRef("pk"), valid_until__isnull=False
-    ).order_by("-valid_until").values("valid_until")[:1]
-    return queryset.annotate(runs_to=Coalesce(Subquery(latest_renewal), "ends_on"))
-
-
 class ActiveFilter(admin.SimpleListFilter):
     title = _("in force")
     parameter_name = "in_force"
@@ -110,15 +101,16 @@ class ActiveFilter(admin.SimpleListFilter):
         return [("active", _("In force")), ("ended", _("Ended"))]
 
     def queryset(self, request, queryset):
-        today = datetime.date.today()
         if self.value() == "active":
-            return with_current_end(queryset).filter(Q(runs_to__isnull=True) | Q(runs_to__gte=today))
+            return queryset.in_force()
         if self.value() == "ended":
-            return with_current_end(queryset).filter(runs_to__lt=today)
+            return queryset.ended()
         return queryset
 
 
-class AgreementForm(ReasonForm):
+class AgreementForm(WebAddressFormMixin, ReasonForm):
+    web_address_fields = ("source_url",)
+
     class Meta:
         model = Agreement
         fields = "__all__"
@@ -174,7 +166,7 @@ class AgreementAdmin(AgreementImportExportMixin, ScopedAdmin):
 
     @admin.display(description=_("active"), boolean=True)
     def active(self, obj):
-        return obj.is_active
+        return obj.in_force_on(datetime.date.today())
 
     @admin.display(description=_("timeline"))
     def timeline(self, obj):
@@ -202,5 +194,5 @@ def timeline_steps(agreement):
             end_text = format_partial_date(end, agreement.ends_precision)
         else:
             end_text = format_partial_date(end, Precision.DAY)
-        steps.append((gettext("Ends") if agreement.is_active else gettext("Ended"), end_text))
+        steps.append((gettext("Ends") if agreement.in_force_on(datetime.date.today()) else gettext("Ended"), end_text))
     return steps

@@ -1,11 +1,14 @@
 from django.contrib import admin
+from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext_lazy as _
 
+from registry.country_order import codes_in, country_choices
+from registry.filters import base_text_search
 from registry.models import Base, BaseRoundRecord, Closure
 
 from .actions import mark_closed_today
-from .scoping import ScopedAdmin, ScopedInline
 from .forms import BaseAdminForm
+from .scoping import ScopedAdmin, ScopedInline
 from .importing import SurveyImportExportMixin
 
 
@@ -16,12 +19,9 @@ class CountryFilter(admin.SimpleListFilter):
     parameter_name = "country"
 
     def lookups(self, request, model_admin):
-        codes = set()
-        for value in model_admin.get_queryset(request).values_list("countries", flat=True).distinct():
-            codes.update(code for code in str(value or "").split(",") if code)
-        from django_countries import countries
-
-        return sorted(((code, countries.name(code)) for code in codes), key=lambda item: str(item[1]))
+        """The countries of the bases the user may see, ordered by reading (あいうえお)."""
+        return country_choices(codes_in(model_admin.get_queryset(request).order_by().values_list(
+            "countries", flat=True).distinct()))
 
     def queryset(self, request, queryset):
         if self.value():
@@ -60,6 +60,7 @@ class RoundRecordInline(ScopedInline, admin.TabularInline):
 class BaseAdmin(SurveyImportExportMixin, ScopedAdmin):
     form = BaseAdminForm
     actions = [mark_closed_today]
+    list_display_links = ["name"]
     list_display = [
         "organization",
         "number",
@@ -75,6 +76,7 @@ class BaseAdmin(SurveyImportExportMixin, ScopedAdmin):
         "status_badge",
     ]
     list_filter = ["form", "status", ClosureFilter, CountryFilter, "organization__kind", "established_fy"]
+    # Shown as the search box's help; the search itself is base_text_search (the list page's), term by term.
     search_fields = ["name", "cities", "organization__name", "contractor__name", "reason", "activities", "remarks"]
     list_select_related = ["organization", "organization__prefecture", "contractor"]
     autocomplete_fields = ["organization", "contractor", "host_agency", "joint_office"]
@@ -116,6 +118,14 @@ class BaseAdmin(SurveyImportExportMixin, ScopedAdmin):
         if not label:
             return obj.get_status_display()
         return format_html('<span class="badge closure-{}">{}</span>', obj.status, label)
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, "")
+        for term in smart_split(search_term):
+            if term.startswith(('"', "'")) and term[0] == term[-1]:
+                term = unescape_string_literal(term)
+            queryset = queryset.filter(base_text_search(term))
+        return queryset, may_have_duplicates
 
     @admin.display(description=_("countries/regions"))
     def country_list(self, obj):

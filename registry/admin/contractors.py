@@ -8,11 +8,13 @@ from registry.models import Base, Contractor, JointOffice
 from registry.models.querysets import related_count
 from registry.sheets.contractors import ContractorResource
 
+from .forms import SheetExportForm
 from .scoping import ScopedAdmin
 
 
 @admin.register(Contractor)
 class ContractorAdmin(ImportExportMixin, ScopedAdmin):
+    export_form_class = SheetExportForm
     resource_classes = [ContractorResource]
     formats = [XLSX, CSV]
     list_display = ["name", "kind", "country", "base_count"]

@@ -14,8 +14,11 @@ from registry.sheets.reader import SheetLayoutError, SheetReadError
 from registry.sheets.session import ImportSession
 from registry.sheets.survey.resource import SurveyBaseResource
 
+from .forms import SheetExportForm
+
 
 class SheetImportMixin(ImportExportMixin):
+    export_form_class = SheetExportForm
     """What both sheet imports share: the session, clear file-level errors, and honest results."""
 
     import_kind = None  # ImportRecord.Kind of the records this import writes
@@ -68,6 +71,11 @@ class SurveyImportForm(ImportForm):
 
 class SurveyConfirmForm(ConfirmImportForm):
     survey_date = forms.DateField(widget=forms.HiddenInput)
+    conflicts = forms.ChoiceField(
+        label=_("Where the sheet and a clerk's answer in this round disagree"),
+        choices=[("sheet", _("the sheet wins")), ("clerk", _("the clerk's answer wins"))],
+        widget=forms.RadioSelect, required=False,
+    )
 
 
 class SurveyImportExportMixin(SheetImportMixin):
@@ -89,6 +97,7 @@ class SurveyImportExportMixin(SheetImportMixin):
     def session_for(self, request, cleaned):
         session = super().session_for(request, cleaned)
         session.survey_date = cleaned.get("survey_date")
+        session.conflicts = cleaned.get("conflicts") or ""
         return session
 
     def get_export_queryset(self, request):

@@ -2,6 +2,7 @@
 import functools
 
 from django import forms
+from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin.utils import get_fields_from_path, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,7 +16,14 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from registry.history import current_context, restore_version
-from registry.permissions import can_revert, record_in_scope, restrict_choices, restrict_queryset, user_can
+from registry.permissions import (
+    can_revert,
+    has_model_permission,
+    record_in_scope,
+    restrict_choices,
+    restrict_queryset,
+    user_can,
+)
 
 CHANGE_REASON_FIELD = "change_reason"
 
@@ -35,6 +43,15 @@ class ReasonForm(forms.ModelForm):
 def is_autocomplete_request(request):
     match = getattr(request, "resolver_match", None)
     return match is not None and match.url_name == "autocomplete"
+
+
+def may_edit_autocomplete_source(request):
+    """Whether the user may add or change records of the model whose form field the autocomplete serves."""
+    try:
+        source = apps.get_model(request.GET.get("app_label", ""), request.GET.get("model_name", ""))
+    except (LookupError, ValueError):
+        return True
+    return any(has_model_permission(request.user, source, action) for action in ("add", "change"))
 
 
 def action_scope(action):
@@ -145,8 +162,10 @@ class ScopedAdmin(ScopedRows, SimpleHistoryAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         # The admin's autocomplete widgets search the target model's admin: offer
-        # only what the form will accept, not everything the user may view.
-        if is_autocomplete_request(request):
+        # only what the form will accept, not everything the user may view. Someone
+        # who cannot edit the source record (a supervisor filtering a list page)
+        # searches what they may view (get_queryset already narrowed to that).
+        if is_autocomplete_request(request) and may_edit_autocomplete_source(request):
             queryset = restrict_choices(queryset, request.user)
         return super().get_search_results(request, queryset, search_term)
 
@@ -162,6 +181,8 @@ class ScopedAdmin(ScopedRows, SimpleHistoryAdmin):
     # --- saving -----------------------------------------------------------------------------
 
     def save_model(self, request, obj, form, change):
+        if change and not edited_fields(form):
+            return  # saved as it was: no history entry (save_related tells the user when nothing changed)
         reason = form.cleaned_data.get(CHANGE_REASON_FIELD, "") if hasattr(form, "cleaned_data") else ""
         context = current_context()
         if context is not None and reason:
@@ -171,6 +192,16 @@ class ScopedAdmin(ScopedRows, SimpleHistoryAdmin):
         # so nobody can move a record to an organization outside their scope.
         if not restrict_queryset(self.model._default_manager.filter(pk=obj.pk), request.user, "change").exists():
             raise PermissionDenied(_("This record would leave your organizations."))
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change and not edited_fields(form) and not any(formset.has_changed() for formset in formsets):
+            request.registry_nothing_changed = True
+
+    def message_user(self, request, message, level=messages.INFO, *args, **kwargs):
+        if level == messages.SUCCESS and getattr(request, "registry_nothing_changed", False):
+            message, level = gettext("Nothing was changed: the record is as it was."), messages.INFO
+        return super().message_user(request, message, level, *args, **kwargs)
 
     # --- history ----------------------------------------------------------------------------
 
@@ -196,6 +227,13 @@ class ScopedAdmin(ScopedRows, SimpleHistoryAdmin):
         records = list(historical_records)
         for record, entry in zip(records, describe(records)):
             record.entry = entry
+
+    def revert_disabled(self, request, obj=None):
+        """The history page offers 「この版に戻す」 to whoever may revert the record (supervisors included)."""
+        return not self.may_revert(request, obj)
+
+    def history_view_title(self, request, obj):
+        return gettext("Change history: %s") % obj
 
     def may_revert(self, request, obj):
         """Supervisors revert whatever they may see; editors revert what they may change."""
@@ -244,6 +282,13 @@ class ScopedAdmin(ScopedRows, SimpleHistoryAdmin):
             **(extra_context or {}),
         }
         return TemplateResponse(request, "registry/history/revert_confirm.html", context)
+
+
+def edited_fields(form):
+    """The fields someone changed (the reason for a change is not a change); without a form, all of them."""
+    if form is None:
+        return ["*"]
+    return [name for name in form.changed_data if name != CHANGE_REASON_FIELD]
 
 
 def restrict_field_choices(field, request):

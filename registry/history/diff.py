@@ -32,17 +32,20 @@ class FieldChange:
     new: str
 
 
-
 def diff_fields(model):
     """The fields people edit, in form order: concrete non-key editable fields, then tracked relations."""
     concrete = [f for f in model._meta.concrete_fields if f.editable and not f.primary_key]
     return concrete + tracked_m2m_fields(model)
 
 
-def field_changes(model, old, new, old_relations, new_relations, related):
-    """What differs between two versions (either may be None: creation, deletion)."""
+def field_changes(model, old, new, old_relations, new_relations, related, fields=None):
+    """What differs between two versions (either may be None: creation, deletion).
+
+    ``fields`` (names) narrows the comparison to those fields, in their order.
+    """
     changes = []
-    for model_field in diff_fields(model):
+    compared = diff_fields(model) if fields is None else [model._meta.get_field(name) for name in fields]
+    for model_field in compared:
         if model_field.many_to_many:
             old_value = old_relations.get(model_field.name, set()) if old is not None else set()
             new_value = new_relations.get(model_field.name, set()) if new is not None else set()
@@ -99,21 +102,42 @@ def display_value(model_field, value, related):
     return str(value)
 
 
+def record_changes(old, new, fields=None, old_relations=None, new_relations=None):
+    """What differs between two versions of one record, as ``FieldChange`` rows people read.
+
+    ``old`` and ``new`` are model instances (saved or not) or historical rows;
+    either may be None (creation, deletion). ``fields`` narrows the comparison to
+    those field names. Tracked relations are read from saved instances unless given
+    as ``{name: set of ids}``. Related records are named with one query per type.
+    The import preview calls ``record_changes(current, incoming, fields=...)``.
+    """
+    model = _model_of(new if new is not None else old)
+    old_relations = _relations_of(old, model) if old_relations is None else old_relations
+    new_relations = _relations_of(new, model) if new_relations is None else new_relations
+    related = RelatedObjects()
+    for obj, relations in ((old, old_relations), (new, new_relations)):
+        if obj is not None:
+            related.want_references_of(obj, model, relations)
+    related.load()
+    return field_changes(model, old, new, old_relations, new_relations, related, fields=fields)
+
+
 def changes_to_restore(version, current):
     """What restoring ``version`` would change in ``current`` (None for a deleted record)."""
-    model = version.instance_type
-    snapshots = RelationSnapshots([version])
-    current_relations = {}
-    if current is not None:
-        current_relations = {
-            f.name: set(getattr(current, f.name).values_list("pk", flat=True)) for f in tracked_m2m_fields(model)
-        }
-    related = RelatedObjects()
-    related.want_references_of(version, model, snapshots.of(version))
-    if current is not None:
-        related.want_references_of(current, model, current_relations)
-    related.load()
-    return field_changes(model, current, version, current_relations, snapshots.of(version), related)
+    return record_changes(current, version, new_relations=RelationSnapshots([version]).of(version))
+
+
+def _model_of(obj):
+    return getattr(obj, "instance_type", type(obj))  # a historical row names its record's model
+
+
+def _relations_of(obj, model):
+    """Tracked many-to-many ids of a version ({} for None or an unsaved instance)."""
+    if obj is None or obj.pk is None:
+        return {}
+    if hasattr(obj, "instance_type"):
+        return RelationSnapshots([obj]).of(obj)
+    return {f.name: set(getattr(obj, f.name).values_list("pk", flat=True)) for f in tracked_m2m_fields(model)}
 
 
 class RelationSnapshots:

@@ -2,12 +2,15 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from registry.history import TrackedHistory
 from registry.parsing.dates import Precision, format_partial_date
 from registry.parsing.text import match_key
+from registry.parsing.ties import TieType
 
 from .querysets import RestrictedQuerySet, SharedQuerySet
 
@@ -59,11 +62,41 @@ class Partner(models.Model):
 
 
 class AgreementType(models.TextChoices):
-    SISTER_CITY = "sister_city", _("Sister city")
-    FRIENDSHIP = "friendship", _("Friendship tie")
-    MOU = "mou", _("MOU")
-    ECONOMIC = "economic", _("Economic exchange agreement")
-    OTHER = "other", _("Other")
+    """The parser's ``TieType`` codes with their labels."""
+
+    SISTER_CITY = TieType.SISTER_CITY, _("Sister city")
+    FRIENDSHIP = TieType.FRIENDSHIP, _("Friendship tie")
+    MOU = TieType.MOU, _("MOU")
+    ECONOMIC = TieType.ECONOMIC, _("Economic exchange agreement")
+    OTHER = TieType.OTHER, _("Other")
+
+
+def runs_on(day):
+    """The one "in force" rule, in SQL: no end date, or one on or after ``day`` (needs ``end_date``)."""
+    return Q(end_date__isnull=True) | Q(end_date__gte=day)
+
+
+class AgreementQuerySet(RestrictedQuerySet):
+    def with_end_date(self, on=None):
+        """Annotate ``end_date`` (the latest renewal's, else the tie's own) and ``in_force`` on ``on`` (today)."""
+        on = on or datetime.date.today()
+        queryset = self
+        if "end_date" not in self.query.annotations:
+            latest_renewal = (
+                AgreementRenewal.objects.filter(agreement=OuterRef("pk"), valid_until__isnull=False)
+                .order_by("-valid_until")
+                .values("valid_until")[:1]
+            )
+            queryset = queryset.annotate(end_date=Coalesce(Subquery(latest_renewal), "ends_on"))
+        return queryset.annotate(in_force=ExpressionWrapper(runs_on(on), output_field=BooleanField()))
+
+    def in_force(self, on=None):
+        """Ties still running on ``on`` (today)."""
+        return self.with_end_date(on).filter(runs_on(on or datetime.date.today()))
+
+    def ended(self, on=None):
+        """Ties that ran out before ``on`` (today)."""
+        return self.with_end_date(on).filter(~runs_on(on or datetime.date.today()))
 
 
 class Agreement(models.Model):
@@ -89,7 +122,7 @@ class Agreement(models.Model):
     bases = models.ManyToManyField("registry.Base", verbose_name=_("bases serving it"), blank=True,
                                    related_name="agreements")
 
-    objects = RestrictedQuerySet.as_manager()
+    objects = AgreementQuerySet.as_manager()
     history = TrackedHistory(m2m_fields=[bases])
 
     class Meta:
@@ -131,13 +164,16 @@ class Agreement(models.Model):
 
     @property
     def current_end(self):
+        """The date the tie runs to: its latest renewal's, else its own (``end_date`` when annotated)."""
+        if "end_date" in self.__dict__:
+            return self.end_date
         latest = max((r.valid_until for r in self.renewals.all() if r.valid_until), default=None)
         return latest or self.ends_on
 
-    @property
-    def is_active(self):
+    def in_force_on(self, day):
+        """The one "in force" rule (``runs_on`` in SQL): no end date, or one on or after ``day``."""
         end = self.current_end
-        return end is None or end >= datetime.date.today()
+        return end is None or end >= day
 
 
 class AgreementRenewalQuerySet(RestrictedQuerySet):

@@ -31,5 +31,5 @@ def related_count(rows, field):
     from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
     from django.db.models.functions import Coalesce
 
-    counted = rows.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(count=Count("pk")).values("count")
+    counted = rows.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(count=Count("*")).values("count")
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))

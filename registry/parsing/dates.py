@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import date, datetime
 from enum import StrEnum
@@ -152,3 +153,12 @@ def format_partial_date_iso(value: date | None, precision: str) -> str:
     if precision == Precision.MONTH:
         return f"{value.year:04d}-{value.month:02d}"
     return f"{value.year:04d}"
+
+
+def period_end(value: date, precision: str) -> date:
+    """The last day of the period a partial date stands for: 「2008年10月」 → 2008-10-31, 「2008年」 → 2008-12-31."""
+    if precision == Precision.YEAR:
+        return date(value.year, 12, 31)
+    if precision == Precision.MONTH:
+        return value.replace(day=calendar.monthrange(value.year, value.month)[1])
+    return value

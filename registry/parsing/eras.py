@@ -52,10 +52,7 @@ class EraError(ValueError):
     def __init__(self, text, reason: str = ""):
         self.text = text
         detail = f"（{reason}）" if reason else ""
-        super().__init__(
-            f"年度を解釈できません / invalid fiscal year: {text!r}{detail}"
-            " 例: H14, 平成14年度, 令和元年度, 2002"
-        )
+        super().__init__(f"年度「{text}」を解釈できません{detail}。例: H14, 平成14年度, 令和元年度, 2002")
 
 
 def era_by_token(token: str) -> Era:

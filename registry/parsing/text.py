@@ -26,7 +26,6 @@ _LEGAL_FORM_RE = re.compile(
 
 _SEPARATORS = frozenset("/、,;\n")
 _OPENING = {"(": ")", "[": "]", "「": "」"}
-_CLOSING = frozenset(_OPENING.values())
 _INT_SUFFIXES = ("名", "人")
 _NEGATIVE_SIGNS = ("-", "−", "–")
 
@@ -63,6 +62,11 @@ def _number_text(number: float | Decimal) -> str:
         return str(number)
 
 
+def label_key(text) -> str:
+    """A header label as compared: NFKC, no whitespace, upper case (「拠点 No」 = 「拠点ＮＯ」)."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text or ""))).upper()
+
+
 def match_key(name) -> str:
     """Return a key for comparing organisation names.
 
@@ -91,7 +95,7 @@ def split_multi(cell) -> list[str]:
         return []
     text = unicodedata.normalize("NFKC", str(cell)).strip()
     items: list[str] = []
-    for chunk in _split_top_level(text):
+    for chunk in split_outside_brackets(text, _is_separator):
         for item in _split_nakaguro(chunk):
             item = item.strip()
             if item and item not in BLANK_MARKERS and item not in items:
@@ -99,15 +103,17 @@ def split_multi(cell) -> list[str]:
     return items
 
 
-def _split_top_level(text: str) -> list[str]:
-    """Split on separators that are outside brackets."""
+def split_outside_brackets(text: str, is_separator, brackets=None) -> list[str]:
+    """Split where ``is_separator(text, index, chunk so far)`` holds outside brackets (by default ( [ 「)."""
+    opening = _OPENING if brackets is None else brackets
+    closing = frozenset(opening.values())
     chunks, current, depth = [], [], 0
     for index, ch in enumerate(text):
-        if ch in _OPENING:
+        if ch in opening:
             depth += 1
-        elif ch in _CLOSING and depth:
+        elif ch in closing and depth:
             depth -= 1
-        if depth == 0 and _is_separator(text, index):
+        if depth == 0 and is_separator(text, index, current):
             chunks.append("".join(current))
             current = []
         else:
@@ -116,7 +122,7 @@ def _split_top_level(text: str) -> list[str]:
     return chunks
 
 
-def _is_separator(text: str, index: int) -> bool:
+def _is_separator(text: str, index: int, _chunk=None) -> bool:
     ch = text[index]
     if ch in _SEPARATORS:
         return True

@@ -10,33 +10,31 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 
 from .countries import split_country_prefix
 from .dates import DateParseError, Precision, parse_partial_date
 from .eras import ERA_TOKEN_PATTERN
-from .text import normalize_cell
+from .text import normalize_cell, split_outside_brackets
 
-SISTER_CITY = "sister_city"
-FRIENDSHIP = "friendship"
-MOU = "mou"
-ECONOMIC = "economic"
-OTHER = "other"
 
-AGREEMENT_TYPE_CHOICES = (
-    (SISTER_CITY, "姉妹都市提携"),
-    (FRIENDSHIP, "友好提携"),
-    (MOU, "覚書"),
-    (ECONOMIC, "経済交流協定"),
-    (OTHER, "その他"),
-)
+class TieType(StrEnum):
+    """The kinds of tie; ``registry.models.AgreementType`` gives them their labels."""
+
+    SISTER_CITY = "sister_city"
+    FRIENDSHIP = "friendship"
+    MOU = "mou"
+    ECONOMIC = "economic"
+    OTHER = "other"
+
 
 # Checked in order; the first keyword found in the text decides the type,
 # so 「友好交流に関する覚書」 is a memorandum rather than a friendship tie.
 _TYPE_KEYWORDS = (
-    (MOU, ("覚書", "mou", "memorandum")),
-    (ECONOMIC, ("経済",)),
-    (SISTER_CITY, ("姉妹", "sister")),
-    (FRIENDSHIP, ("友好", "friendship")),
+    (TieType.MOU, ("覚書", "mou", "memorandum")),
+    (TieType.ECONOMIC, ("経済",)),
+    (TieType.SISTER_CITY, ("姉妹", "sister")),
+    (TieType.FRIENDSHIP, ("友好", "friendship")),
 )
 
 REGION_SUFFIXES = ("州", "省", "県", "市", "区", "郡", "町", "村", "道", "府", "地域", "地方", "自治区")
@@ -79,7 +77,7 @@ def agreement_type(text: str) -> str:
     for type_code, keywords in _TYPE_KEYWORDS:
         if any(keyword in folded for keyword in keywords):
             return type_code
-    return OTHER
+    return TieType.OTHER
 
 
 def parse_tie(text) -> TieParts:
@@ -153,7 +151,7 @@ def _parse_date(date_text: str, raw: str) -> tuple[date | None, Precision]:
 
 
 def _is_type_text(segment: str, is_last: bool) -> bool:
-    if agreement_type(segment) != OTHER:
+    if agreement_type(segment) != TieType.OTHER:
         return True
     return is_last and not segment.endswith(REGION_SUFFIXES)
 
@@ -165,13 +163,10 @@ def parse_ties(cell) -> list[TieParts]:
 
 
 def _split_ties(text: str) -> list[str]:
-    items, current, depth = [], [], 0
-    for ch in text:
-        depth += {"(": 1, ")": -1}.get(ch, 0)
-        if depth == 0 and (ch in "\n、;/" or (ch.isspace() and "".join(current).rstrip().endswith(")"))):
-            items.append("".join(current))
-            current = []
-        else:
-            current.append(ch)
-    items.append("".join(current))
-    return items
+    """Ties are separated by a line break, 、 ; / or a space after a closing bracket, outside brackets."""
+    return split_outside_brackets(text, _is_tie_separator, brackets={"(": ")"})
+
+
+def _is_tie_separator(text: str, index: int, chunk: list) -> bool:
+    ch = text[index]
+    return ch in "\n、;/" or (ch.isspace() and "".join(chunk).rstrip().endswith(")"))

@@ -13,6 +13,7 @@ from registry.models import (
     SurveyRound,
 )
 
+SHEET_WINS, CLERK_WINS = "sheet", "clerk"
 STATE_ORDER = (
     ReviewState.UNCHANGED,
     ReviewState.CHANGED,
@@ -169,3 +170,27 @@ def round_effects(base_id):
             % {"round": survey_round, "status": survey_round.get_status_display()}
         )
     return effects
+
+
+def clerk_answers(survey_round):
+    """Records of the round that a person (not an import) has answered: base id → record.
+
+    An import that disagrees with one of these asks which side wins.
+    """
+    from registry.history import Source
+
+    if not survey_round.is_open:
+        return {}
+    records = {
+        record.pk: record
+        for record in BaseRoundRecord.objects.filter(survey_round=survey_round).exclude(
+            review_state=ReviewState.NOT_REVIEWED)
+    }
+    latest_source = {}
+    entries = BaseRoundRecord.history.filter(id__in=list(records)).order_by("id", "-history_date", "-history_id")
+    for record_id, source in entries.values_list("id", "change_source"):
+        latest_source.setdefault(record_id, source)
+    return {
+        record.base_id: record for pk, record in records.items()
+        if latest_source.get(pk) not in (Source.IMPORT, Source.COMMAND)
+    }

@@ -25,9 +25,8 @@ FIGURE_FIELDS = ("name", "countries", "cities", "form", "contractor_id", "establ
 # The rest of the sheet's row, kept so the round can print its own sheet.
 SHEET_FIELDS = ("form_detail", "department", "reason", "activities", "url", "remarks")
 COPIED_FIELDS = FIGURE_FIELDS + SHEET_FIELDS
-WRITTEN_FIELDS = [name.removesuffix("_id") for name in COPIED_FIELDS] + [
-    "review_state", "proposed_closing_on", "proposed_closing_reason", "reviewed_at", "reviewed_by",
-]
+REVIEW_FIELDS = frozenset(["review_state", "proposed_closing_on", "proposed_closing_reason", "reviewed_at",
+                           "reviewed_by"])
 # States a later edit of the base does not overturn.
 KEPT_ON_EDIT = (ReviewState.NEW, ReviewState.CLOSING)
 
@@ -45,13 +44,13 @@ def require_open(survey_round):
 
 
 def copy_base(record, base):
-    """Copy the base's row into the record; True if anything differed."""
-    changed = False
+    """Copy the base's row into the record; the names of the fields that differed."""
+    changed = []
     for name in COPIED_FIELDS:
         value = getattr(base, name)
         if getattr(record, name) != value:
             setattr(record, name, value)
-            changed = True
+            changed.append(name.removesuffix("_id"))
     return changed
 
 
@@ -65,13 +64,16 @@ def _actor():
     return user if user is not None and getattr(user, "is_authenticated", False) else None
 
 
-def _write(created, updated):
-    """Save records through simple-history's bulk API: one history entry each, with who and why."""
+def _write(created, updated, fields=REVIEW_FIELDS):
+    """Save records through simple-history's bulk API: one history entry each, with who and why.
+
+    Updates write only ``fields`` (those that changed), which keeps bulk UPDATEs small.
+    """
     options = bulk_history_options()
     if created:
         bulk_create_with_history(created, BaseRoundRecord, batch_size=500, **options)
     if updated:
-        bulk_update_with_history(updated, BaseRoundRecord, WRITTEN_FIELDS, batch_size=500, **options)
+        bulk_update_with_history(updated, BaseRoundRecord, sorted(fields), batch_size=200, **options)
     return len(created) + len(updated)
 
 
@@ -98,6 +100,7 @@ def record_bases(survey_round, bases, *, states=None, created_ids=(), activity=T
         for record in BaseRoundRecord.objects.filter(survey_round=survey_round, base_id__in=[b.pk for b in bases])
     }
     to_create, to_update = [], []
+    fields = set(REVIEW_FIELDS)
     for base in bases:
         record = existing.get(base.pk)
         state = states.get(base.pk)
@@ -111,6 +114,7 @@ def record_bases(survey_round, bases, *, states=None, created_ids=(), activity=T
             to_create.append(record)
             continue
         changed = copy_base(record, base)
+        fields.update(changed)
         if state is None or (not changed and not verdict_applies(record, state)):
             state = record.review_state
             if changed and state not in KEPT_ON_EDIT:
@@ -124,7 +128,7 @@ def record_bases(survey_round, bases, *, states=None, created_ids=(), activity=T
         to_update.append(record)
     if before_write is not None and (to_create or to_update):
         before_write()
-    return _write(to_create, to_update)
+    return _write(to_create, to_update, fields)
 
 
 def following_round():
@@ -174,5 +178,5 @@ def correct_record(record, changes, *, reason):
         setattr(record, name, value)
     record.full_clean(exclude=["survey_round", "base", "contractor", "reviewed_by"])
     _stamp(record)
-    _write([], [record])
+    _write([], [record], REVIEW_FIELDS | set(changes))
     return {name: [str(before[name]), str(getattr(record, name))] for name in changes if before[name] != changes[name]}

@@ -55,13 +55,12 @@ class SurveySheetFormat(SheetFormat):
     """Reads xlsx/csv/tsv survey sheets in any layout variant; writes the survey's xlsx layout."""
 
     title = "調査票 (xlsx / csv / tsv)"
-    reference_date = None
 
     def read_dataset(self, content):
         return sheet_to_dataset(parse_survey_table(read_table(content)))
 
     def export_data(self, dataset, **kwargs):
-        return survey_workbook_bytes(dataset, kwargs.get("reference_date") or self.reference_date)
+        return survey_workbook_bytes(dataset, kwargs.get("reference_date"))
 
 
 def survey_title(reference_date):

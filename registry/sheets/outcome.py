@@ -113,7 +113,8 @@ class SurveyOutcome(ImportOutcome):
     """A survey round's import also reports the bases its organizations did not report."""
 
     missing: list = field(default_factory=list)
-    created_contractors: list = field(default_factory=list)
+    # (row, base, the clerk's answer, changes, which side wins: "sheet", "clerk" or "" undecided)
+    conflicts: list = field(default_factory=list)
 
     @property
     def counts(self):

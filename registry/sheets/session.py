@@ -17,6 +17,7 @@ class ImportSession:
     record: ImportRecord = None
     sha256: str = ""  # of the file as uploaded; the reader computes it
     _round: SurveyRound = None
+    conflicts: str = ""  # where the sheet and a clerk's answer disagree: "sheet" or "clerk" wins
 
     @property
     def user_name(self):

@@ -1,6 +1,4 @@
 """List pages for signed-in staff: filter, sort, page through and download bases, agreements, contractors."""
-import datetime
-
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import F
@@ -91,9 +89,6 @@ class AgreementListView(FilteredListView):
 
     def scoped_queryset(self):
         return super().scoped_queryset().select_related("organization__prefecture", "partner")
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(today=datetime.date.today(), **kwargs)
 
 
 class ContractorListView(FilteredListView):

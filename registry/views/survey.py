@@ -167,15 +167,16 @@ class SurveyListView(RoundMixin, TemplateView):
         from registry.summary import reported_records, summarize
 
         context = super().get_context_data(**kwargs)
-        records = list(reported_records(self.survey_round, self.request.user).select_related(
-            "base__organization", "contractor"))
+        reported = reported_records(self.survey_round, self.request.user)
+        records = list(reported.select_related("base__organization", "contractor"))
         records.sort(key=lambda record: sheet_order(record.base))
         context.update(
             title=gettext("Overseas bases of local governments: %(round)s") % {"round": self.survey_round},
             records=records,
-            summary_rows=summary_rows(summarize(records)),
+            summary_rows=summary_rows(summarize(reported)),
             corrected=set(RoundCorrection.objects.filter(record__survey_round=self.survey_round)
                           .values_list("record_id", flat=True)),
+            can_correct=self.survey_round.is_frozen and self.request.user.has_perm("registry.change_surveyround"),
         )
         return context
 

@@ -2,19 +2,24 @@
 
 Bounded: a fixed number of generated requests per operation, derandomized so a run is repeatable.
 """
+import shutil
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from tests.browser.conftest import running_server
+from tests.browser.live import running_site
 
 
 @pytest.fixture(scope="module")
 def api_site(demo_database, tmp_path_factory):
+    directory = tmp_path_factory.mktemp("api")
+    database = directory / "site.sqlite3"
+    shutil.copy(demo_database, database)
     # Throttling is tested on its own (tests/test_api.py); here it would only answer 429.
-    with running_server(demo_database, tmp_path_factory.mktemp("api"), API_THROTTLE_ANON="100000/minute") as site:
+    with running_site(database, directory / "server.log", API_THROTTLE_ANON="100000/minute") as site:
         yield site
 
 

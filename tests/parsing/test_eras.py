@@ -55,7 +55,7 @@ def test_parse_fiscal_year_blank_is_none(blank):
 def test_parse_fiscal_year_rejects_invalid(text):
     with pytest.raises(EraError) as info:
         parse_fiscal_year(text)
-    assert repr(text) in str(info.value)
+    assert f"「{text}」" in str(info.value)
 
 
 def test_era_error_is_value_error():

@@ -44,3 +44,11 @@ def actor_name(command_name):
     except (KeyError, OSError):
         who = "?"
     return f"{command_name} ({who})"
+
+
+def report_role_changes(command, username, changes, nothing_changed):
+    """One line per membership change, or say that nothing changed."""
+    if not changes:
+        command.stdout.write(nothing_changed)
+    for change in changes:
+        command.stdout.write(command.style.SUCCESS(f"{username}: {change}"))

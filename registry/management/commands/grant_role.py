@@ -8,7 +8,7 @@ from django.db import transaction
 
 from registry.roles import RoleError, grant_role
 
-from ._roles import actor_name, add_role_arguments, organizations_by_code
+from ._roles import actor_name, add_role_arguments, organizations_by_code, report_role_changes
 
 
 class Command(BaseCommand):
@@ -36,10 +36,7 @@ class Command(BaseCommand):
                 changes = grant_role(user, role, organizations, actor_name=actor_name("grant_role"))
         except RoleError as error:
             raise CommandError(str(error)) from error
-        if not changes:
-            self.stdout.write(f"{username} already has the role {role}; nothing changed.")
-        for change in changes:
-            self.stdout.write(self.style.SUCCESS(f"{username}: {change}"))
+        report_role_changes(self, username, changes, f"{username} already has the role {role}; nothing changed.")
 
     def get_or_create_user(self, username, create, password_from_env):
         user_model = get_user_model()

@@ -23,10 +23,15 @@ class Command(ImportCommand):
     def add_arguments(self, parser):
         super().add_arguments(parser)
         parser.add_argument("--survey-date", required=True, help="the round's reference date, YYYY-MM-DD")
+        parser.add_argument("--conflicts", choices=["sheet", "clerk"], default="",
+                            help="which side wins where the sheet changes a base its clerk already answered")
 
-    def run_import(self, content, file_name, user, dry_run, *, survey_date, **options):
-        return import_survey_file(content, file_name, parse_date(survey_date), user=user, dry_run=dry_run)
+    def run_import(self, content, file_name, user, dry_run, *, survey_date, conflicts="", **options):
+        return import_survey_file(content, file_name, parse_date(survey_date), user=user, dry_run=dry_run,
+                                  conflicts=conflicts)
 
     def report_details(self, outcome):
         for base in outcome.missing:
             self.stdout.write(f"not reported this round (proposed for closing): {base}")
+        for row, label, answer, changes, winner in outcome.conflicts:
+            self.stdout.write(f"row {row}: {label}: the clerk answered {answer}; {winner or 'undecided'} wins")

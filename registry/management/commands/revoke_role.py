@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from registry.roles import RoleError, revoke_role
 
-from ._roles import actor_name, add_role_arguments, organizations_by_code
+from ._roles import actor_name, add_role_arguments, organizations_by_code, report_role_changes
 
 
 class Command(BaseCommand):
@@ -25,7 +25,6 @@ class Command(BaseCommand):
             changes = revoke_role(user, role, organizations, actor_name=actor_name("revoke_role"))
         except RoleError as error:
             raise CommandError(str(error)) from error
-        if not changes:
-            self.stdout.write(f"{username} did not have that role or organization; nothing changed.")
-        for change in changes:
-            self.stdout.write(self.style.SUCCESS(f"{username}: {change}"))
+        report_role_changes(
+            self, username, changes, f"{username} did not have that role or organization; nothing changed."
+        )

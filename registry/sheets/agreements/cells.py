@@ -3,7 +3,6 @@
 Every reader raises ValueProblem with a message for the user; ``read_tie_row`` collects them per column so
 a row reports all its problems at once.
 """
-import calendar
 import datetime
 import re
 import unicodedata
@@ -15,7 +14,13 @@ from django.utils.translation import gettext as _
 
 from registry.models import AgreementType, Partner
 from registry.parsing.countries import country_code
-from registry.parsing.dates import DateParseError, Precision, format_partial_date_iso, parse_partial_date
+from registry.parsing.dates import (
+    DateParseError,
+    Precision,
+    format_partial_date_iso,
+    parse_partial_date,
+    period_end,
+)
 from registry.parsing.ties import TieParseError, agreement_type, parse_tie
 
 from registry.sheets.agreements.layout import LABELS
@@ -88,15 +93,6 @@ def read_date(text):
         raise ValueProblem(str(error)) from error
 
 
-def end_of_period(value, precision):
-    """「2008年10月まで」 runs to the month's last day, 「2008年まで」 to the year's."""
-    if precision == Precision.MONTH:
-        return value.replace(day=calendar.monthrange(value.year, value.month)[1])
-    if precision == Precision.YEAR:
-        return datetime.date(value.year, 12, 31)
-    return value
-
-
 @dataclass(frozen=True)
 class RenewalEntry:
     renewed_on: datetime.date = None
@@ -121,7 +117,7 @@ def read_renewal(item):
     valid_until = None
     if len(parts) == 2 and parts[1]:
         until, until_precision = read_date(parts[1])
-        valid_until = end_of_period(until, until_precision)
+        valid_until = period_end(until, until_precision)  # 「2008年10月まで」 runs to the month's last day
     if renewed_on is None and valid_until is None:
         raise ValueProblem(_("「%(item)s」 gives neither a renewal date nor a date it runs to") % {"item": item})
     if renewed_on is not None and valid_until is not None and valid_until < renewed_on:

@@ -7,13 +7,11 @@ Cells stay text here; the resource reads and checks them.
 """
 import datetime
 import io
-import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from registry.parsing.text import normalize_cell, plain_text
+from registry.parsing.text import label_key, normalize_cell, plain_text
 from registry.parsing.ties import TieParseError, parse_ties
 
 from registry.downloads import Column, write_cell
@@ -53,10 +51,6 @@ EXPORT_KEYS = tuple(column.key for column in COLUMNS if column.key != "tie")
 # Cells compared after NFKC (codes, dates, kinds); the rest is kept as written.
 NORMALIZED_KEYS = frozenset({"org_code", "org_name", "country", "partner_kind", "agreement_type", "signed", "ends",
                              "source_url", "source_language"})
-
-
-def label_key(text):
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text or ""))).upper()
 
 
 KEY_BY_LABEL = {label_key(label): column.key

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from registry.parsing.eras import EraError, to_gregorian
-from registry.parsing.text import normalize_cell, plain_text
+from registry.parsing.text import label_key, normalize_cell, plain_text
 
 from registry.sheets.reader import ROW_COLUMN, SheetLayoutError, SheetTable
 
@@ -84,14 +84,9 @@ class SurveyRow:
 @dataclass
 class SurveySheet:
     table: SheetTable
-    labels: dict
     rows: list
     reference_date: datetime.date = None
     notices: list = field(default_factory=list)
-
-
-def label_key(text):
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text or ""))).upper()
 
 
 def header_key(label):
@@ -155,7 +150,7 @@ def reference_date_from_title(text):
 
 
 def parse_survey_table(table: SheetTable) -> SurveySheet:
-    mapping, labels, reference_date = None, {}, None
+    mapping, reference_date = None, None
     rows, notices = [], []
     header_width = 0
     for sheet_row in table.rows:
@@ -169,7 +164,6 @@ def parse_survey_table(table: SheetTable) -> SurveySheet:
         if header:
             if mapping is None:
                 mapping, header_width = header, len(cells)
-                labels = {column: normalize_cell(cells[index]) for index, column in header.items()}
             continue
         if mapping is None:
             continue  # anything above the first header (notes, blank title cells) is not data
@@ -187,8 +181,7 @@ def parse_survey_table(table: SheetTable) -> SurveySheet:
         )
     for row in rows:
         notices.extend(f"row {row.number}: {note}" for note in row.notes)
-    labels = {column: labels.get(column) or LABELS[column] for column, _label in COLUMNS}
-    return SurveySheet(table=table, labels=labels, rows=rows, reference_date=reference_date, notices=notices)
+    return SurveySheet(table=table, rows=rows, reference_date=reference_date, notices=notices)
 
 
 def build_row(number, cells, mapping, header_width):

@@ -72,6 +72,7 @@ class SurveyBaseResource(RecordedImportResource):
         self.fields["contractor"].widget = NamedRecordWidget(self.find_or_create_contractor)
         self._organizations = None
         self.outcome = SurveyOutcome()
+        self._clerk_answers = None
         self.duplicate_rows = {}
         self.joint_office_names = {}
         self.seen_base_ids = set()
@@ -94,7 +95,6 @@ class SurveyBaseResource(RecordedImportResource):
         contractor = Contractor.objects.filter(match_key=match_key(name)).first()
         if contractor is None:
             contractor = self.create_valid(Contractor(name=name, kind=guess_contractor_kind(name, hosting=hosting)))
-            self.outcome.created_contractors.append(contractor.name)
         return contractor
 
     def find_or_create_joint_office(self, name, instance):
@@ -249,10 +249,50 @@ class SurveyBaseResource(RecordedImportResource):
         if joint_name:
             instance.joint_office = self.find_or_create_joint_office(joint_name, instance)
 
+    def import_data(self, dataset, dry_run=False, **kwargs):
+        self.dry_run = dry_run
+        return super().import_data(dataset, dry_run=dry_run, **kwargs)
+
     def skip_row(self, instance, original, row, import_validation_errors=None):
         if import_validation_errors or original is None or instance.pk is None:
             return False
-        return not describe_changes(original, instance)
+        changes = describe_changes(original, instance)
+        if not changes:
+            return True
+        return self.settle_disagreement(instance, original, row, changes)
+
+    def clerk_answers(self):
+        if self._clerk_answers is None:
+            from registry.rounds.progress import clerk_answers
+
+            survey_round = self.session.survey_round()
+            self._clerk_answers = clerk_answers(survey_round) if survey_round is not None else {}
+        return self._clerk_answers
+
+    def settle_disagreement(self, instance, original, row, changes):
+        """The sheet changes a base its clerk already answered in this round: the coordinator's decision wins.
+
+        Returns True to skip the row (the clerk's values stay). Undecided, the preview lists it and the
+        import itself is refused for that row.
+        """
+        from registry.rounds.progress import CLERK_WINS, SHEET_WINS
+
+        answer = self.clerk_answers().get(instance.pk)
+        if answer is None:
+            return False
+        winner = self.session.conflicts
+        label = f"{instance.organization.name} #{instance.number} {instance.name}".strip()
+        self.outcome.conflicts.append((row[ROW_COLUMN], label, answer.get_review_state_display(), changes, winner))
+        if winner == CLERK_WINS:
+            for model_field in Base._meta.concrete_fields:
+                setattr(instance, model_field.attname, getattr(original, model_field.attname))
+            return True
+        if winner != SHEET_WINS and not getattr(self, "dry_run", False):
+            raise ValidationError(
+                _("the clerk already answered this base in this round (%(state)s) and the sheet differs: "
+                  "choose which side wins") % {"state": answer.get_review_state_display()}
+            )
+        return False
 
     def column_labels(self):
         """Error keys (field names and attributes) → the short column label of the sheet."""
