@@ -48,7 +48,11 @@ PUBLISHED_MODELS = (SurveyRound, BaseRoundRecord, Agreement, Partner, Organizati
 
 
 def publication_state():
-    """(stamp, last modified): changes whenever any published record changes (history ids are never reused)."""
+    """(stamp, last modified): changes whenever any published record changes.
+
+    The stamp is each table's latest history entry, by id and time (an id alone can come back after a
+    rolled-back transaction on SQLite).
+    """
     stamp = []
     last_modified = None
     for model in PUBLISHED_MODELS:
@@ -57,7 +61,7 @@ def publication_state():
         if latest is None:
             stamp.append("0")
             continue
-        stamp.append(str(latest[0]))
+        stamp.append(f"{latest[0]}@{latest[1].isoformat()}")
         last_modified = latest[1] if last_modified is None else max(last_modified, latest[1])
     return "-".join(stamp), last_modified
 

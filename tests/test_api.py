@@ -143,3 +143,12 @@ def test_the_docs_page_loads_its_assets_from_this_site(db, client):
     page = client.get("/api/v1/docs/").content.decode()
     assert "swagger-ui" in page and "/static/drf_spectacular_sidecar/" in page
     assert "cdn" not in page.lower()
+
+
+def test_building_the_schema_leaves_the_list_pages_filters_as_they_were(db, data, client):
+    client.get("/api/v1/schema/?format=json")
+    staff = Client()
+    staff.force_login(make_user(Role.COORDINATOR, username="api_lists"))
+    page = staff.get("/bases/?countries=KR").content.decode()
+    assert "韓国" in page and "候補にありません" not in page
+    assert client.get("/api/v1/bases/?countries=KR").json()["count"] > 0

@@ -51,7 +51,7 @@ def test_the_home_page_maps_the_latest_round(db, data, client):
 
 def test_bases_are_searchable_with_the_list_filters(db, data, client):
     page = text(client.get("/public/bases/?round=2017-09-30&countries=KR&organization=270008"))
-    assert '<span class="count">0拠点</span>' in page
+    assert '<span class="count">拠点 0 件</span>' in page
     page = text(client.get("/public/bases/?round=2017-09-30&countries=KR"))
     rows = re.findall(r'<a href="/public/countries/(\w\w)/">', page)
     assert rows and set(rows) == {"KR"}

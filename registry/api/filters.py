@@ -19,9 +19,10 @@ from registry.filters import (
     SortFilter,
     organization_in_prefecture,
     organization_in_region,
-    prefectures,
+    set_choices,
 )
 from registry.models import BaseRoundRecord, Contractor, JointOffice, Organization, Partner
+from registry.models.organizations import REGION_CHOICES
 
 OWNER = "base__organization"
 ON_BASE = {"organization__code": f"{OWNER}__code", "number": "base__number"}
@@ -39,12 +40,31 @@ class OrganizationCodeFilter(django_filters.ModelChoiceFilter):
         super().__init__(*args, **kwargs)
 
 
-class PublicAgreementFilterSet(AgreementFilterSet):
+def prefectures(request=None):
+    return Organization.objects.filter(kind=Organization.Kind.PREFECTURE)
+
+
+class PublicChoices:
+    """What is published may be filtered by any country, region and prefecture, whoever asks.
+
+    (The list pages offer only the values of the user's own scope; a caller's scope here only adds rows.)
+    """
+
+    def country_codes(self):
+        return None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "region" in self.filters:
+            set_choices(self.filters["region"], REGION_CHOICES)
+
+
+class PublicAgreementFilterSet(PublicChoices, AgreementFilterSet):
     organization = OrganizationCodeFilter(queryset=Organization.objects.all(), label=_("Organization"))
     prefecture = OrganizationCodeFilter(queryset=prefectures, method="filter_prefecture", label=_("Prefecture"))
 
 
-class RoundRecordFilterSet(BaseFilterSet):
+class RoundRecordFilterSet(PublicChoices, BaseFilterSet):
     closure = None  # 廃止予定/閉鎖 describe live bases; a round's figures carry their own review state
     round = django_filters.DateFilter(field_name="survey_round__reference_date", label=_("Survey round"))
     prefecture = OrganizationCodeFilter(queryset=prefectures, method="filter_prefecture", label=_("Prefecture"))

@@ -9,12 +9,18 @@ from registry.models import Agreement, Place
 from registry.parsing.dates import Precision
 from registry.parsing.text import split_multi
 from registry.publishing import cached_publication, published_records, published_rounds
-from registry.report import compare_rounds, country_codes
+from registry.report import compare_rounds
+from registry.summary import country_codes as stored_country_codes
 from registry.summary import summarize
 
 
 def country_name(code):
     return str(all_countries.name(code)) if code else ""
+
+
+def country_codes(record):
+    """A record's country codes (?? when it names none), as the summary reads them."""
+    return stored_country_codes(",".join(str(code) for code in record.countries))
 
 
 def bases_by_country(records):

@@ -152,8 +152,7 @@ class OrganizationView(PortalPage):
         context = super().get_context_data(**kwargs)
         history = []
         for survey_round in published_rounds().order_by("reference_date"):
-            own = [r for r in published_records(survey_round) if r.base.organization_id == organization.pk]
-            figures = summarize(own)
+            figures = summarize(published_records(survey_round).filter(base__organization=organization))
             history.append((survey_round, figures["bases"], figures["staff"]["total"]))
         records = []
         if self.survey_round is not None:
