@@ -156,7 +156,7 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
-    "TITLE": "Overseas Base Registry API（海外拠点レジストリ API）",
+    "TITLE": "海外拠点レジストリ API",
     "DESCRIPTION": "Read-only open data of the published survey rounds: overseas bases of Japanese local "
                    "governments, partnership agreements, partners, organizations, rounds and their summaries. "
                    "Licence: 公共データ利用規約 (PDL1.0), compatible with CC BY 4.0.",

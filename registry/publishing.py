@@ -17,8 +17,6 @@ LICENCE = {
     "path": "https://www.digital.go.jp/resources/open_data/public_data_license_v1.0",
 }
 ATTRIBUTION = "海外拠点レジストリ（自治体の海外拠点一覧）"
-GEONAMES_ATTRIBUTION = "GeoNames (https://www.geonames.org/), CC BY 4.0"
-NATURAL_EARTH_ATTRIBUTION = "Natural Earth (public domain), via the world-atlas package"
 
 
 def published_rounds():

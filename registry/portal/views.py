@@ -15,9 +15,7 @@ from registry.geo.worldmap import world_map_svg
 from registry.models import Agreement, BaseRoundRecord, Organization
 from registry.portal.data import bases_by_country, city_points, round_overview, trends
 from registry.publishing import (
-    GEONAMES_ATTRIBUTION,
     LICENCE,
-    NATURAL_EARTH_ATTRIBUTION,
     latest_published_round,
     published_records,
     published_round,
@@ -62,7 +60,6 @@ class PortalPage(TemplateView):
             survey_round=self.survey_round,
             published_rounds=list(published_rounds()),
             licence=LICENCE,
-            attributions=[GEONAMES_ATTRIBUTION, NATURAL_EARTH_ATTRIBUTION],
         )
         return context
 
