@@ -305,6 +305,10 @@ def main():
     output.parent.mkdir(exist_ok=True)
     output.write_text(json.dumps(report, ensure_ascii=False, indent=1))
     print(json.dumps(report, ensure_ascii=False, indent=1))
+    # Timings depend on the machine; a page that fails is a failure anywhere.
+    broken = [f"{row['role']}: {row['page']} ({row['status']})" for row in results if row["status"] >= 500]
+    if broken:
+        sys.exit("pages answering 5xx: " + ", ".join(broken))
 
 
 if __name__ == "__main__":
