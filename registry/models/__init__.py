@@ -5,6 +5,7 @@ from .memberships import Membership, RoleChange
 from .organizations import Organization, OrganizationAlias
 from .surveys import (
     BaseRoundRecord,
+    ImportLock,
     ImportRecord,
     ReviewState,
     RoundCorrection,
@@ -23,6 +24,7 @@ __all__ = [
     "BaseStatus",
     "Closure",
     "Contractor",
+    "ImportLock",
     "ImportRecord",
     "JointOffice",
     "Membership",
