@@ -9,13 +9,12 @@ Prints one JSON line per picture with the page's sideways overflow in CSS pixels
 
 Needs Debian's Chromium and a Japanese font (without it Japanese renders as boxes):
     apt-get install -y chromium fonts-ipafont-gothic
-The browser tests (tests/browser/test_pages.py) walk the same SCREENS.
+The browser tests (tests/browser/test_pages.py) walk the same SCREENS (tests/browser/screens.py).
 """
 import argparse
 import json
 import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,41 +23,10 @@ sys.path.insert(0, str(ROOT))
 from tests.browser.live import (  # noqa: E402
     NARROW, WIDE, build_demo_database, horizontal_overflow, launch_chromium, log_in, new_page, running_site,
 )
+from tests.browser.screens import SCREENS, open_screen  # noqa: E402
 
 
-@dataclass
-class Screen:
-    name: str
-    user: str
-    url: str
-    click: str = ""  # a link to follow from ``url`` (for pages whose URL holds a record id)
-    staff_page: bool = True  # the registry's own pages (the admin's are laid out by Django)
-
-
-SCREENS = [
-    Screen("clerk_home", "osaka_clerk", "/"),
-    Screen("clerk_bases", "osaka_clerk", "/bases/"),
-    Screen("clerk_base_form", "osaka_clerk", "/", click="#home-clerk table.home-bases a", staff_page=False),
-    Screen("clerk_review", "osaka_clerk", "/survey/2017-09-30/review/"),
-    Screen("coordinator_home", "coordinator", "/"),
-    Screen("coordinator_bases_filtered", "coordinator",
-           "/bases/?region=kyushu&form=c&form=b&established_from=H20&sort=-staff_total"),
-    Screen("coordinator_admin_bases", "coordinator", "/admin/registry/base/", staff_page=False),
-    Screen("coordinator_progress", "coordinator", "/survey/2017-09-30/progress/"),
-    Screen("survey_report", "coordinator", "/survey/2017-09-30/"),
-    Screen("agreements", "coordinator", "/agreements/"),
-    Screen("supervisor_home", "supervisor", "/"),
-    Screen("supervisor_change_log", "supervisor", "/history/"),
-    Screen("supervisor_record_history", "supervisor", "/", click="#home-supervisor table a", staff_page=False),
-]
 WIDTHS = {1400: WIDE, 390: NARROW}
-
-
-def open_screen(page, site, screen):
-    page.goto(f"{site.url}{screen.url}")
-    if screen.click:
-        page.click(screen.click)
-        page.wait_for_load_state()
 
 
 def take_all(site, browser, out_dir, only=()):

@@ -3,15 +3,21 @@
 django-countries gives the Japanese names; pykakasi reads the ones written in kanji (中国 → ちゅうごく,
 韓国 → かんこく, 香港 → ほんこん), and READINGS corrects the few it reads wrong. Katakana names read as
 written. The order is the Japanese dictionary order of the readings, not the English alphabet.
+
+The readings are generated once into ``country_readings.json`` (``manage.py country_readings``): loading
+pykakasi's dictionary takes over a second, which the first page with a country picker used to pay.
 """
 import functools
+import json
 import unicodedata
+from pathlib import Path
 
 from django.utils.translation import get_language
 from django_countries import countries
 
 # Readings pykakasi gets wrong (it reads 米領 as こめりょう).
 READINGS = {"AS": "べいりょうさもあ", "UM": "がっしゅうこくりょうゆうしょうりとう"}
+READINGS_FILE = Path(__file__).with_name("country_readings.json")
 
 
 @functools.cache
@@ -32,8 +38,18 @@ def reading(name):
     return to_hiragana("".join(part["hira"] for part in _kakasi().convert(text)))
 
 
+def computed_readings():
+    """{code: reading} for every country, from its Japanese name (the language must be Japanese)."""
+    return {country.code: READINGS.get(country.code) or reading(country.name) for country in countries}
+
+
+@functools.cache
+def stored_readings():
+    return json.loads(READINGS_FILE.read_text(encoding="utf-8"))
+
+
 def reading_of(code):
-    return READINGS.get(code) or reading(countries.name(code))
+    return stored_readings().get(code) or READINGS.get(code) or reading(countries.name(code))
 
 
 def sort_key(code):

@@ -9,8 +9,8 @@ register_converter(IsoDateConverter, "isodate")
 
 urlpatterns = [
     path("", home.HomeView.as_view(), name="home"),
-    path("history/", history.change_log, name="history"),
-    re_path(r"^history/export\.(?P<file_format>csv|xlsx)$", history.export_change_log, name="history_export"),
+    path("history/", history.ChangeLogView.as_view(), name="history"),
+    re_path(r"^history/export\.(?P<file_format>csv|xlsx)$", history.ChangeLogExportView.as_view(), name="history_export"),
 ]
 
 # List pages and the survey's update workflow and report (issue 6).

@@ -75,3 +75,14 @@ def test_coordinator_is_offered_every_prefecture_and_region(client, organization
     page = client.get(reverse("registry:base_list")).content.decode()
     assert len(options_of(page, "prefecture")) == 47
     assert len(options_of(page, "region")) == 8
+
+
+def test_stored_country_readings_are_complete_and_current():
+    """registry/country_readings.json (manage.py country_readings) reads every country as pykakasi does."""
+    from django.utils import translation
+
+    from registry.country_order import computed_readings, stored_readings
+
+    with translation.override("ja"):
+        assert stored_readings() == computed_readings()
+    assert stored_readings()["CN"] == "ちゅうごく" and stored_readings()["HK"] == "ほんこん"

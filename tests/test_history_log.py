@@ -203,11 +203,12 @@ def test_user_without_any_permission_is_refused(client, django_user_model):
 
 
 def seed_activity(osaka, user, count, start):
+    """``count`` actions, each creating a base (and its round record) and an agreement serving it."""
     survey = SurveyRound.objects.get_or_create(reference_date=datetime.date(2019, 9, 30))[0]
     partner = Partner.objects.get_or_create(name_ja="上海市", country="CN")[0]
     contractor = Contractor.objects.get_or_create(name="株式会社テスト")[0]
-    with change_context(user=user, reason="seed"):
-        for number in range(start, start + count):
+    for number in range(start, start + count):
+        with change_context(user=user, reason="seed"):
             base = make_base(osaka, number=number, established_fy=2000)
             base.contractor = contractor
             base.form = "c"
@@ -222,21 +223,55 @@ def page_queries(client, **params):
     with CaptureQueriesContext(connection) as queries:
         response = client.get(reverse("registry:history"), {"user": "root", **params})
     assert response.status_code == 200
-    return len(queries), response.content.decode().count('class="history-entry"')
+    return len(queries), response.content.decode().count('class="action-line"')
 
 
 def test_page_query_count_does_not_depend_on_rows_or_page_size(admin_client, superuser, organization, monkeypatch):
     osaka = organization("大阪府")
     seed_activity(osaka, superuser, 2, start=1)
     few, shown = page_queries(admin_client)
-    assert shown == 10
-    seed_activity(osaka, superuser, 40, start=3)
+    assert shown == 2
+    seed_activity(osaka, superuser, 120, start=3)
     many, shown = page_queries(admin_client)
     assert shown == 50
     assert many == few
-    assert page_queries(admin_client, page=3) == (few, 50)
+    assert page_queries(admin_client, page=3) == (few, 22)
     monkeypatch.setattr(history_views, "PAGE_SIZE", 10)
     assert page_queries(admin_client) == (few, 10)
+
+
+def test_an_action_is_one_line_with_its_real_changes_first(admin_client, superuser, organization):
+    """An import or bulk action reads as one line; its entries open below, round bookkeeping folded."""
+    osaka = organization("大阪府")
+    survey = SurveyRound.objects.create(reference_date=datetime.date(2019, 9, 30))
+    record = ImportRecord.objects.create(file_name="2019.xlsx", sha256="0" * 64, survey_round=survey,
+                                         user_name="coordinator", counts={"new": 3, "updated": 7, "missing": 5})
+    with change_context(source=Source.IMPORT, import_record=record, reason=record.label, actor_name="coordinator"):
+        for number in range(1, 4):
+            base = make_base(osaka, number=number, name=f"新拠点{number}")
+            BaseRoundRecord.objects.create(survey_round=survey, base=base, form="c", name=f"新拠点{number}")
+    with change_context(user=superuser, reason="単独の訂正"):
+        make_base(osaka, number=9, name="単独の拠点")
+    page = log_page(admin_client)
+    lines = page.split('class="action-line"')[1:]
+    assert "単独の拠点" in lines[0] and "<details>" not in lines[0]  # a lone edit is its own entry
+    assert "新拠点3" in lines[1] and "<details>" in lines[1]  # the import: one line, opened on demand
+    assert f"2019-09-30 調査の取込 #{record.pk}</span>\n          — coordinator — 新規 3・更新 7・未回答 5" in page
+    assert "ほかに調査回の記録 3 件" in page
+    group = Base.history.filter(import_record=record).first().change_group
+    assert f'href="?group={group}"' in page
+    action = log_page(admin_client, group=group)
+    assert action.index("新拠点1") < action.index("調査回の記録（自動更新） 3 件")
+    assert "単独の拠点" not in action and "未回答 5" in action
+
+
+def test_organization_and_user_filters_match_part_of_the_name(admin_client, seeded, organization):
+    with change_context(actor_name="osaka_clerk", source=Source.ADMIN):
+        make_base(organization("大阪市"), name="大阪市の拠点")
+    page = log_page(admin_client, organization="大阪")
+    assert "大阪市の拠点" in page and "上海代表処" in page and "パリ事務所" not in page
+    by_user = log_page(admin_client, user="clerk")
+    assert "大阪市の拠点" in by_user and "上海代表処" not in by_user
 
 
 def test_history_scope_follows_any_past_owner():

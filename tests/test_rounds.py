@@ -303,3 +303,18 @@ def test_a_correction_through_the_page_is_shown_as_訂正_on_the_report(year, cl
     assert "訂正" in report and "派遣職員の計上漏れ" in report
     assert survey_summary(year.this)["staff"]["dispatched"] == 3
     assert Base.objects.get(pk=year.bases[1].pk).staff_dispatched == 0  # the base itself is not touched
+
+
+def test_lists_filter_and_badge_proposed_and_closed_bases(year, admin_client):
+    lifecycle.propose_closing(year.this, year.bases[1], datetime.date(2018, 3, 31), "撤退", None)
+    closed = make_base(year.osaka, 5, name="閉じた事務所", status=BaseStatus.CLOSED, closed_on=datetime.date(2016, 3, 31))
+    proposed = admin_client.get(reverse("registry:base_list") + "?closure=proposed")
+    assert [base.pk for base in proposed.context["object_list"]] == [year.bases[1].pk]
+    assert '<span class="badge closure-active">廃止予定</span>' in proposed.content.decode()
+    gone = admin_client.get(reverse("registry:base_list") + "?closure=closed")
+    assert [base.pk for base in gone.context["object_list"]] == [closed.pk]
+    assert '<span class="badge closure-closed">閉鎖</span>' in gone.content.decode()
+    admin_page = admin_client.get(reverse("admin:registry_base_changelist") + "?closure=proposed")
+    assert [base.pk for base in admin_page.context["cl"].result_list] == [year.bases[1].pk]
+    assert "廃止予定" in admin_page.content.decode()
+    assert list(SurveyRound.objects.published()) == [year.last]

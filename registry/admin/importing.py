@@ -1,14 +1,25 @@
 """Imports in the admin: django-import-export's two steps (preview, then confirm) for our sheets."""
+import datetime
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.html import format_html
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import BINARY_FORMATS
 from import_export.forms import ConfirmImportForm, ImportForm
 
-from registry.models import ImportRecord
+from registry.models import ImportRecord, SurveyRound
+from registry.sheets.engine import plan_fingerprint
 from registry.sheets.formats import SurveySheetFormat
 from registry.sheets.reader import SheetLayoutError, SheetReadError
 from registry.sheets.session import ImportSession
@@ -17,9 +28,19 @@ from registry.sheets.survey.resource import SurveyBaseResource
 from .forms import SheetExportForm
 
 
+PREVIEWS = "sheet_import_previews"  # session key: what each preview showed, by its uploaded file
+
+
 class SheetImportMixin(ImportExportMixin):
+    """What both sheet imports share: the session, clear file-level errors, and honest results.
+
+    The confirm step applies exactly what the preview showed: the round, the file's hash and a digest of the
+    planned changes are kept on the server at preview time (the browser's hidden fields are not trusted);
+    if the file or the data no longer give the same plan, nothing is written and the user is told so.
+    A second confirm of the same preview is told it was already applied.
+    """
+
     export_form_class = SheetExportForm
-    """What both sheet imports share: the session, clear file-level errors, and honest results."""
 
     import_kind = None  # ImportRecord.Kind of the records this import writes
     layout_errors = ()  # the reader's exceptions that explain themselves to the user
@@ -31,7 +52,91 @@ class SheetImportMixin(ImportExportMixin):
     def get_import_resource_kwargs(self, request, **kwargs):
         form = kwargs.get("form")
         cleaned = getattr(form, "cleaned_data", {}) if form is not None else {}
-        return {"session": self.session_for(request, cleaned)}
+        resource_kwargs = {"session": self.session_for(request, cleaned)}
+        previewed = getattr(request, "sheet_preview", None)
+        if previewed is not None:
+            resource_kwargs["expected"] = (previewed["sha256"], previewed["fingerprint"])
+        return resource_kwargs
+
+    # -- preview: remember what was shown -------------------------------------------------------
+
+    def import_action(self, request, **kwargs):
+        response = super().import_action(request, **kwargs)
+        context = getattr(response, "context_data", None) or {}
+        result, confirm_form = context.get("result"), context.get("confirm_form")
+        outcome = getattr(result, "outcome", None)
+        if confirm_form is not None and outcome is not None:
+            if not outcome.would_change:
+                del context["confirm_form"]  # 「変更はありません」: nothing to apply
+            else:
+                previews = request.session.get(PREVIEWS, {})
+                previews[confirm_form.initial["import_file_name"]] = {
+                    "fingerprint": plan_fingerprint(outcome),
+                    "sha256": getattr(result, "sha256", ""),
+                    "survey_date": self.previewed_round(context.get("form")),
+                }
+                request.session[PREVIEWS] = previews
+        return response
+
+    def previewed_round(self, import_form):
+        return None
+
+    # -- confirm: apply what was previewed, or refuse clearly ------------------------------------
+
+    @method_decorator(require_POST)
+    def process_import(self, request, **kwargs):
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        confirm_form = self.create_confirm_form(request)
+        if not confirm_form.is_valid():
+            return super().process_import(request, **kwargs)
+        previews = request.session.get(PREVIEWS, {})
+        previewed = previews.pop(confirm_form.cleaned_data["import_file_name"], None)
+        request.session[PREVIEWS] = previews
+        storage = None
+        if previewed is not None:
+            input_format = self.get_import_formats()[int(confirm_form.cleaned_data["format"])](
+                encoding=self.from_encoding)
+            storage = self.get_tmp_storage_class()(
+                name=confirm_form.cleaned_data["import_file_name"],
+                encoding=None if input_format.is_binary() else self.from_encoding,
+                read_mode=input_format.get_read_mode(), **self.get_tmp_storage_class_kwargs())
+            try:
+                dataset = input_format.create_dataset(storage.read())
+            except (OSError, SheetReadError, *self.layout_errors):
+                previewed = None
+        if previewed is None:
+            messages.warning(request, gettext(
+                "This import was already applied, or its preview is no longer available: nothing was imported. "
+                "Preview the file again."))
+            opts = self.model._meta
+            return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_import"))
+        request.sheet_preview = previewed
+        result = self.process_dataset(dataset, confirm_form, request, **kwargs)
+        storage.remove()
+        return self.process_result(result, request)
+
+    def add_success_message(self, result, request):
+        outcome = result.outcome
+        counts = outcome.counts
+        parts = [gettext("new %(count)s") % {"count": counts["new"]},
+                 gettext("updated %(count)s") % {"count": counts["updated"]},
+                 gettext("unchanged %(count)s") % {"count": counts["unchanged"]}]
+        if "missing" in counts:
+            parts.append(gettext("not reported %(count)s") % {"count": counts["missing"]})
+        text = gettext("Imported: %(counts)s.") % {"counts": "・".join(parts)}
+        record = outcome.import_record
+        if record is None:
+            messages.info(request, gettext("Nothing changed: the registry already holds this file."))
+            return
+        links = [(reverse("registry:history") + "?" + urlencode({"import_record": record.pk}),
+                  gettext("the changes of this import"))]
+        if record.survey_round_id:
+            links.insert(0, (reverse("registry:survey_report", args=[record.survey_round.reference_date]),
+                             gettext("the round's report")))
+        message = format_html("{} " + " ".join(["<a href=\"{}\">{}</a>"] * len(links)), text,
+                              *[part for link in links for part in link])
+        messages.success(request, message)
 
     def get_export_resource_kwargs(self, request, **kwargs):
         return {}
@@ -88,6 +193,17 @@ class SurveyImportExportMixin(SheetImportMixin):
     layout_errors = (SheetLayoutError,)
     import_kind = ImportRecord.Kind.SURVEY
 
+    def previewed_round(self, import_form):
+        survey_date = getattr(import_form, "cleaned_data", {}).get("survey_date")
+        return survey_date.isoformat() if survey_date else None
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        resource_kwargs = super().get_import_resource_kwargs(request, **kwargs)
+        previewed = getattr(request, "sheet_preview", None)
+        if previewed is not None:  # the confirm step: the round is the one previewed, not the hidden field's
+            resource_kwargs["session"].survey_date = datetime.date.fromisoformat(previewed["survey_date"])
+        return resource_kwargs
+
     def get_confirm_form_initial(self, request, import_form):
         initial = super().get_confirm_form_initial(request, import_form)
         if import_form is not None:
@@ -99,6 +215,28 @@ class SurveyImportExportMixin(SheetImportMixin):
         session.survey_date = cleaned.get("survey_date")
         session.conflicts = cleaned.get("conflicts") or ""
         return session
+
+    # -- export: 「海外拠点_2019-09-30.xlsx」, the round's date in the title row ----------------------
+
+    def export_round_date(self):
+        latest = SurveyRound.objects.order_by("-reference_date").first()
+        return latest.reference_date if latest else timezone.localdate()
+
+    def get_export_data(self, file_format, request, queryset, **kwargs):
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        data = self.get_data_for_export(request, queryset, force_native_type=type(file_format) in BINARY_FORMATS,
+                                        **kwargs)
+        return file_format.export_data(data, reference_date=self.export_round_date())
+
+    def get_export_filename(self, request, queryset, file_format):
+        return f"海外拠点_{self.export_round_date():%Y-%m-%d}.{file_format.get_extension()}"
+
+    def _do_file_export(self, file_format, request, queryset, export_form=None):
+        response = super()._do_file_export(file_format, request, queryset, export_form=export_form)
+        response["Content-Disposition"] = content_disposition_header(
+            True, self.get_export_filename(request, queryset, file_format))
+        return response
 
     def get_export_queryset(self, request):
         from registry.sheets.survey.export import survey_export_queryset

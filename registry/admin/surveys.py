@@ -1,11 +1,14 @@
 from django.contrib import admin
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import ImportRecord, SurveyRound
 
 from .scoping import LogAdmin, ScopedAdmin
+
+COUNT_LABELS = {"new": _("New"), "updated": _("Updated"), "unchanged": _("Unchanged"),
+                "missing": _("Not reported this round"), "errors": _("Errors")}
 
 
 @admin.register(SurveyRound)
@@ -24,10 +27,22 @@ class SurveyRoundAdmin(ScopedAdmin):
 
 @admin.register(ImportRecord)
 class ImportRecordAdmin(LogAdmin):
-    list_display = ["id", "kind", "survey_round", "file_name", "user_name", "created_at", "counts", "change_log"]
+    list_display = ["id", "kind", "survey_round", "file_name", "user_name", "created_at", "counts_table",
+                    "change_log"]
     list_filter = ["kind", "survey_round"]
     list_select_related = ["survey_round"]
-    readonly_fields = [f.name for f in ImportRecord._meta.fields] + ["change_log"]
+    readonly_fields = [f.name for f in ImportRecord._meta.fields if f.name != "counts"] + ["counts_table",
+                                                                                           "change_log"]
+
+    @admin.display(description=_("counts"))
+    def counts_table(self, obj):
+        counts = obj.counts or {}
+        labels = [(COUNT_LABELS.get(name, name), counts[name]) for name in counts]
+        return format_html(
+            '<table class="import-counts"><tr>{}</tr><tr>{}</tr></table>',
+            format_html_join("", "<th>{}</th>", ((label,) for label, _count in labels)),
+            format_html_join("", "<td>{}</td>", ((count,) for _label, count in labels)),
+        )
 
     @admin.display(description=_("changes"))
     def change_log(self, obj):

@@ -10,7 +10,7 @@ The names most modules need are importable from ``registry.history`` itself.
 """
 from .context import ChangeContext, ChangeGroupMiddleware, Source, change_context, current_context
 from .restore import restore_version
-from .tracking import TrackedHistory, bulk_history_options, tracked_m2m_fields, tracked_models
+from .tracking import TrackedHistory, bulk_history_options, tracked_m2m_fields, tracked_models, write_in_bulk
 
 __all__ = [
     "ChangeContext",
@@ -18,6 +18,7 @@ __all__ = [
     "Source",
     "TrackedHistory",
     "bulk_history_options",
+    "write_in_bulk",
     "change_context",
     "current_context",
     "restore_version",

@@ -87,7 +87,7 @@ def visible_models(user):
 
 @dataclass
 class HistoryFilters:
-    organization: object = None
+    organization: object = None  # an Organization, or several (a partial name matches several)
     model: type = None
     actor: str = ""
     action: str = ""
@@ -109,7 +109,9 @@ def history_querysets(user, filters):
         if scope is not None:
             queryset = queryset.filter(organization_condition(model, scope))
         if filters.organization is not None:
-            condition = organization_condition(model, [filters.organization.pk])
+            chosen = filters.organization if isinstance(filters.organization, (list, tuple, set)) else [
+                filters.organization]
+            condition = organization_condition(model, [organization.pk for organization in chosen])
             if condition is None:
                 continue
             queryset = queryset.filter(condition)
@@ -119,7 +121,7 @@ def history_querysets(user, filters):
 
 def _apply_filters(queryset, filters):
     if filters.actor:
-        queryset = queryset.filter(actor_name=filters.actor)
+        queryset = queryset.filter(actor_name__contains=filters.actor)  # part of the name: "clerk" finds osaka_clerk
     if filters.action == REVERT:
         queryset = queryset.filter(change_source=Source.REVERT)
     elif filters.action:

@@ -10,6 +10,7 @@ from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from .context import ChangeContext, Source, current_context
 
@@ -104,6 +105,17 @@ def bulk_history_options():
         "default_change_reason": context.reason,
         "custom_historical_attrs": context_columns(context, context.user),
     }
+
+
+def write_in_bulk(model, created=(), updated=(), fields=(), batch_size=1000):
+    """Insert ``created`` and update ``fields`` of ``updated`` in batches through simple-history's bulk API:
+    one history row per record, naming the action in progress like a single save. Returns how many were written."""
+    options = bulk_history_options()
+    if created:
+        bulk_create_with_history(list(created), model, batch_size=batch_size, **options)
+    if updated:
+        bulk_update_with_history(list(updated), model, list(fields), batch_size=batch_size, **options)
+    return len(created) + len(updated)
 
 
 @receiver(pre_create_historical_record)

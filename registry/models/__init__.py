@@ -6,6 +6,7 @@ from .organizations import Organization, OrganizationAlias
 from .places import Place
 from .surveys import (
     BaseRoundRecord,
+    ImportLock,
     ImportRecord,
     ReviewState,
     RoundCorrection,
@@ -24,6 +25,7 @@ __all__ = [
     "BaseStatus",
     "Closure",
     "Contractor",
+    "ImportLock",
     "ImportRecord",
     "JointOffice",
     "Membership",

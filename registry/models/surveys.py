@@ -264,3 +264,20 @@ class ImportRecord(models.Model):
         if self.survey_round_id:
             return f"{self.survey_round.reference_date:%Y-%m-%d} 調査の取込 #{self.pk}"
         return f"{self.get_kind_display()}の取込 #{self.pk}"
+
+
+class ImportLock(models.Model):
+    """Held while an import is applied, so a second one is told 「取込中です」 instead of colliding."""
+
+    NAME = "import"
+
+    name = models.CharField(_("name"), max_length=20, primary_key=True)
+    user_name = models.CharField(_("user name"), max_length=150, blank=True)
+    acquired_at = models.DateTimeField(_("since"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("import lock")
+        verbose_name_plural = _("import locks")
+
+    def __str__(self):
+        return f"{self.name} ({self.user_name})"

@@ -14,9 +14,8 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from registry.history import bulk_history_options, current_context
+from registry.history import current_context, write_in_bulk
 from registry.models import Base, BaseRoundRecord, BaseStatus, ReviewState, SurveyRound
 
 # What the round reports for a base (its figures), compared between rounds.
@@ -69,12 +68,7 @@ def _write(created, updated, fields=REVIEW_FIELDS):
 
     Updates write only ``fields`` (those that changed), which keeps bulk UPDATEs small.
     """
-    options = bulk_history_options()
-    if created:
-        bulk_create_with_history(created, BaseRoundRecord, batch_size=500, **options)
-    if updated:
-        bulk_update_with_history(updated, BaseRoundRecord, sorted(fields), batch_size=200, **options)
-    return len(created) + len(updated)
+    return write_in_bulk(BaseRoundRecord, created, updated, sorted(fields), batch_size=500)
 
 
 def _stamp(record, activity=True):
@@ -93,17 +87,31 @@ def record_bases(survey_round, bases, *, states=None, created_ids=(), activity=T
     """
     require_open(survey_round)
     bases = list(bases)
-    states = states or {}
-    created_ids = set(created_ids)
     existing = {
         record.base_id: record
         for record in BaseRoundRecord.objects.filter(survey_round=survey_round, base_id__in=[b.pk for b in bases])
     }
+    to_create, to_update, fields = plan_records(survey_round, bases, existing, states=states,
+                                                created_ids=created_ids, activity=activity)
+    if before_write is not None and (to_create or to_update):
+        before_write()
+    return _write(to_create, to_update, fields)
+
+
+def plan_records(survey_round, bases, existing, *, states=None, created_ids=(), activity=True):
+    """The records ``record_bases`` would create and update (and the fields updated), given the round's
+    ``existing`` records by base id.
+
+    Writes nothing (an import's preview asks it what applying would do); the records it returns carry the
+    new values. ``states`` is keyed by base id, or by the base itself for bases not saved yet.
+    """
+    states = states or {}
+    created_ids = set(created_ids)
     to_create, to_update = [], []
     fields = set(REVIEW_FIELDS)
     for base in bases:
-        record = existing.get(base.pk)
-        state = states.get(base.pk)
+        record = existing.get(base.pk) if base.pk is not None else None
+        state = states.get(base.pk) if base.pk is not None else states.get(id(base))
         if record is None:
             if base.status != BaseStatus.ACTIVE and state is None:
                 continue
@@ -126,9 +134,7 @@ def record_bases(survey_round, bases, *, states=None, created_ids=(), activity=T
         record.review_state = state
         _stamp(record, activity)
         to_update.append(record)
-    if before_write is not None and (to_create or to_update):
-        before_write()
-    return _write(to_create, to_update, fields)
+    return to_create, to_update, fields
 
 
 def following_round():

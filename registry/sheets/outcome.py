@@ -3,34 +3,6 @@ from dataclasses import dataclass, field
 
 from import_export.results import RowResult
 
-from registry.display import display_value
-
-COMPARED_FIELDS = (
-    "name", "countries", "cities", "form", "form_detail", "contractor_id", "host_agency_id", "joint_office_id",
-    "established_fy", "department", "staff_dispatched", "staff_local", "reason", "activities", "url", "remarks",
-)
-
-
-def comparable(value):
-    if isinstance(value, (list, tuple)):
-        return [str(getattr(item, "code", item)) for item in value]
-    return value
-
-
-def describe_changes(before, after):
-    """[(label, old display, new display)] for every compared field that differs."""
-    changes = []
-    for attname in COMPARED_FIELDS:
-        old, new = getattr(before, attname), getattr(after, attname)
-        if comparable(old) != comparable(new):
-            field_name = attname.removesuffix("_id")
-            model_field = type(after)._meta.get_field(field_name)
-            old_value = getattr(before, field_name)
-            new_value = getattr(after, field_name)
-            changes.append((str(model_field.verbose_name), display_value(model_field, old_value),
-                            display_value(model_field, new_value)))
-    return changes
-
 
 @dataclass
 class Problem:
@@ -66,6 +38,11 @@ class ImportOutcome:
     @property
     def summary_line(self):
         return " ".join(f"{name}={count}" for name, count in self.counts.items())
+
+    @property
+    def would_change(self):
+        """Applying this would write something (the preview offers 取り込む only then)."""
+        return bool(self.new or self.updated)
 
     @property
     def changed_anything(self):
@@ -113,6 +90,8 @@ class SurveyOutcome(ImportOutcome):
     """A survey round's import also reports the bases its organizations did not report."""
 
     missing: list = field(default_factory=list)
+    created_contractors: list = field(default_factory=list)
+    round_writes: list = field(default_factory=list)  # what the round would record, e.g. 「12#3 changed」
     # (row, base, the clerk's answer, changes, which side wins: "sheet", "clerk" or "" undecided)
     conflicts: list = field(default_factory=list)
 
@@ -121,6 +100,10 @@ class SurveyOutcome(ImportOutcome):
         counts = super().counts
         return {**{k: v for k, v in counts.items() if k != "errors"}, "missing": len(self.missing),
                 "errors": counts["errors"]}
+
+    @property
+    def would_change(self):
+        return bool(super().would_change or self.missing or self.round_writes or self.created_contractors)
 
     def finish(self, result, resource):
         super().finish(result, resource)

@@ -19,6 +19,18 @@ class ImportSession:
     _round: SurveyRound = None
     conflicts: str = ""  # where the sheet and a clerk's answer disagree: "sheet" or "clerk" wins
 
+    def take(self, dataset=None, user=None, file_name=""):
+        """What the caller and the reader know: the user and file name if not set yet, the file's facts."""
+        if user is not None and self.user is None:
+            self.user = user
+        if file_name and not self.file_name:
+            self.file_name = file_name
+        if dataset is not None:
+            self.notices = list(getattr(dataset, "sheet_notices", []))
+            self.sha256 = getattr(dataset, "content_sha256", "") or self.sha256
+            self.encoding = self.encoding or getattr(dataset, "encoding", "")
+            self.delimiter = self.delimiter or getattr(dataset, "delimiter", "")
+
     @property
     def user_name(self):
         return self.user.get_username() if self.user else "command"

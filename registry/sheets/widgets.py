@@ -72,9 +72,9 @@ class TextWidget(Widget):
 
 
 class NamedRecordWidget(Widget):
-    """A related record found or created by name through a resource callback."""
+    """A related record written by its name (and found by name through ``lookup``, when importing)."""
 
-    def __init__(self, lookup, attribute="name"):
+    def __init__(self, lookup=None, attribute="name"):
         super().__init__()
         self.lookup = lookup
         self.attribute = attribute

@@ -270,6 +270,8 @@ class SurveyReviewView(ReviewerMixin, TemplateView):
         rows = [(base, records.get(base.pk)) for base in bases]
         todo = round_todo(self.request.user, self.survey_round)
         todo["rows"] = rows
+        shown = {base.organization_id for base in bases}
+        todo["organizations"] = [(org, row) for org, row in todo["organizations"] if org.pk in shown]
         context.update(
             title=gettext("Review for %(round)s") % {"round": self.survey_round},
             rows=rows,

@@ -4,6 +4,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from registry.sheets.engine import ImportBusy
 from registry.sheets.reader import SheetReadError
 
 
@@ -31,7 +32,7 @@ class ImportCommand(BaseCommand):
             raise CommandError(f"{path}: no such file")
         try:
             outcome = self.run_import(file_path.read_bytes(), file_path.name, actor, dry_run, **options)
-        except (SheetReadError, *self.layout_errors) as error:
+        except (SheetReadError, ImportBusy, *self.layout_errors) as error:
             self.stderr.write(f"row -, column -: {error}")
             self.stdout.write(self.failed_counts)
             raise SystemExit(1)

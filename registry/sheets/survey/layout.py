@@ -66,6 +66,7 @@ HEADER_RULES = [
     ("url", ("URL",)),
     ("remarks", ("備考",)),
 ]
+ANY_HEADER_WORD = re.compile("|".join(re.escape(word) for _column, words in HEADER_RULES for word in words))
 SUBHEADER_RULES = [("staff_dispatched", "派遣"), ("staff_local", "現地"), ("staff_total", "計")]
 FORM_TEXT_START = re.compile(r"^(独自|機関|業務委託|委託|その他|国内)")
 SUMMARY_START = ("全体", "自治体数", "計平均", "※")
@@ -91,6 +92,8 @@ class SurveySheet:
 
 def header_key(label):
     key = label_key(label)
+    if not ANY_HEADER_WORD.search(key):
+        return None  # no rule can match: most cells of most rows
     for column, words in HEADER_RULES:
         if all(word in key for word in words):
             return column
@@ -125,13 +128,13 @@ def match_subheader(cells, mapping):
 
 
 def is_title(cells):
-    texts = [normalize_cell(c) for c in cells if normalize_cell(c)]
+    texts = [text for text in map(normalize_cell, cells) if text]
     return len(texts) == 1 and texts[0].startswith(TITLE_TEXT)
 
 
 def starts_summary(cells):
-    texts = [label_key(c) for c in cells if normalize_cell(c)]
-    return bool(texts) and texts[0].startswith(SUMMARY_START)
+    first = next((label_key(c) for c in cells if normalize_cell(c)), None)
+    return first is not None and first.startswith(SUMMARY_START)
 
 
 def reference_date_from_title(text):

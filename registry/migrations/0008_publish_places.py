@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0006_scale_search_indexes'),
+        ('registry', '0007_imports_lock'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

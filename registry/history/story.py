@@ -1,0 +1,216 @@
+"""The change log as a story: one line per action (an edit, an import, a bulk action), newest first.
+
+An action is a change group (every history row written inside one ``change_context``). Its line says
+what it was and what it did — for an import "2019-09-30 調査の取込 #3 — coordinator — 新規 3・更新 7・未回答 5"
+— and opens onto its entries: real changes first, the survey round's bookkeeping (round records) folded.
+
+``ActionLines`` is the sequence Django's paginator pages through: the actions are found by walking the
+entries newest first; a page loads its groups' summaries with one grouped query per record type, and the
+entries of its lone lines and first real changes with ``load_entries``.
+"""
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Count, IntegerField, Max, Min, Value
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from registry.history.context import Source
+from registry.history.log import load_entries
+from registry.models import BaseRoundRecord, ImportRecord
+
+# Record types the survey round writes as bookkeeping alongside real changes (folded in an action's entries).
+BOOKKEEPING_MODELS = (BaseRoundRecord,)
+SHOWN_CHANGES = 10  # real changes shown under an action's line; the rest are one click away
+
+IMPORT_COUNT_LABELS = [
+    ("new", gettext_lazy("new")),
+    ("updated", gettext_lazy("updated")),
+    ("missing", gettext_lazy("not reported")),
+    ("deleted", gettext_lazy("deleted")),
+]
+ACTION_COUNT_LABELS = [
+    ("+", gettext_lazy("created")),
+    ("~", gettext_lazy("changed")),
+    ("-", gettext_lazy("deleted")),
+]
+
+
+@dataclass
+class ActionLine:
+    """One action of the change log (a change group), or a lone entry written outside any group."""
+
+    key: object  # the change group's UUID, or (history model, history id) of a lone entry
+    last: object
+    size: int = 0
+    import_record: object = None
+    actor: str = ""
+    reason: str = ""
+    source: str = ""
+    counts: dict = field(default_factory=dict)  # history_type → entries of real changes
+    bookkeeping: int = 0
+    changes: list = field(default_factory=list)  # Entry objects: the first real changes
+    real_total: int = 0
+
+    @property
+    def group(self):
+        return self.key if isinstance(self.key, uuid.UUID) else None
+
+    @property
+    def is_single(self):
+        return self.size == 1
+
+    @property
+    def title(self):
+        if self.import_record is not None:
+            return self.import_record.label
+        return str(dict(Source.choices).get(self.source, self.source or _("Change")))
+
+    @property
+    def summary(self):
+        """「新規 3・更新 7・未回答 5」 for an import, 「変更 12」 for other actions."""
+        if self.import_record is not None:
+            counts = self.import_record.counts or {}
+            parts = [f"{label} {counts[key]}" for key, label in IMPORT_COUNT_LABELS if counts.get(key)]
+        else:
+            parts = [f"{label} {self.counts[code]}" for code, label in ACTION_COUNT_LABELS if self.counts.get(code)]
+        return "・".join(parts)
+
+    @property
+    def hidden_changes(self):
+        return max(self.real_total - len(self.changes), 0)
+
+
+class ActionLines:
+    """The actions matching the filters, newest first, as a sequence for ``django.core.paginator``.
+
+    The actions are found by walking the entries newest first (the tables' date indexes) until the requested
+    page is full and one more action shows that a next page exists; nothing groups or counts the whole
+    history, so a page costs the same with a thousand entries or a million. ``count()`` is therefore the
+    number of actions up to the requested page, plus one when there are more.
+    """
+
+    FIRST_CHUNK, LAST_CHUNK = 500, 20_000
+
+    def __init__(self, querysets, page_size, page_number=1):
+        self.querysets = querysets
+        self.wanted = max(page_number, 1) * page_size + 1
+        self._keys = None
+
+    def keys(self):
+        """(key, newest date) of the actions up to the requested page (and one more), newest first."""
+        if self._keys is None:
+            # Actions average a few entries: one read of 20 entries per wanted action usually suffices.
+            found, offset, chunk = {}, 0, min(max(self.FIRST_CHUNK, self.wanted * 20), self.LAST_CHUNK)
+            while len(found) < self.wanted:
+                rows = entry_rows(self.querysets, offset, chunk)
+                for date, history_id, group, model in rows:
+                    key = group if group is not None else (model, history_id)
+                    found.setdefault(key, date)
+                    if len(found) >= self.wanted:
+                        break
+                if len(rows) < chunk:
+                    break
+                offset, chunk = offset + chunk, min(chunk * 2, self.LAST_CHUNK)
+            self._keys = list(found.items())
+        return self._keys
+
+    def count(self):
+        return len(self.keys())
+
+    def __len__(self):
+        return self.count()
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return self.lines(self.keys()[index])
+        return self.lines([self.keys()[index]])[0]
+
+    def lines(self, keys):
+        lines = {key: ActionLine(key=key, last=last) for key, last in keys}
+        groups = [key for key in lines if isinstance(key, uuid.UUID)]
+        first_changes = defaultdict(list)
+        for queryset in self.querysets:
+            bookkeeping = issubclass(queryset.model.instance_type, BOOKKEEPING_MODELS)
+            rows = (queryset.filter(change_group__in=groups).order_by().values("change_group", "history_type")
+                    .annotate(n=Count("history_id"), import_id=Max("import_record_id"), actor=Min("actor_name"),
+                              reason=Min("history_change_reason"), source=Min("change_source")))
+            for row in rows:
+                line = lines[row["change_group"]]
+                line.size += row["n"]
+                line.import_record = line.import_record or row["import_id"]
+                line.actor = line.actor or row["actor"] or ""
+                line.reason = line.reason or row["reason"] or ""
+                line.source = line.source or row["source"] or ""
+                if bookkeeping:
+                    line.bookkeeping += row["n"]
+                else:
+                    line.counts[row["history_type"]] = line.counts.get(row["history_type"], 0) + row["n"]
+                    line.real_total += row["n"]
+            if not bookkeeping and groups:
+                # The newest real changes of each action on the page: keys only, the entries load once below.
+                rows = queryset.filter(change_group__in=groups).order_by().values_list(
+                    "change_group", "history_date", "history_id")
+                for group, date, history_id in rows:
+                    first_changes[group].append((date, history_id, queryset.model))
+        chosen = {}
+        for group, found in first_changes.items():
+            found.sort(key=lambda item: (item[0], item[1]), reverse=True)
+            chosen[group] = [(model, history_id) for _date, history_id, model in found[:SHOWN_CHANGES]]
+        for key in lines:
+            if not isinstance(key, uuid.UUID):
+                lines[key].size, lines[key].real_total = 1, 1
+                chosen[key] = [key]
+        self.attach(lines, chosen)
+        return [lines[key] for key, _last in keys]
+
+    def attach(self, lines, first_changes):
+        """The import records and the first real changes of the lines, in one load."""
+        import_ids = {line.import_record for line in lines.values() if isinstance(line.import_record, int)}
+        imports = ImportRecord.objects.select_related("survey_round").in_bulk(import_ids)
+        wanted = [(key, item) for key, items in first_changes.items() for item in items]
+        entries = load_entries([item for _key, item in wanted])
+        by_item = {(type(entry.record), entry.record.history_id): entry for entry in entries}
+        for line in lines.values():
+            line.import_record = imports.get(line.import_record) if line.import_record else None
+        for key, item in wanted:
+            entry = by_item.get(item)
+            if entry is not None:
+                lines[key].changes.append(entry)
+        for line in lines.values():
+            line.changes.sort(key=lambda entry: (entry.record.history_date, entry.record.history_id), reverse=True)
+            line.changes = line.changes[:SHOWN_CHANGES]
+            if line.size == 1 and line.changes:
+                line.actor = line.changes[0].record.actor_name
+                line.reason = line.changes[0].record.history_change_reason or ""
+                line.source = line.changes[0].record.change_source
+
+
+def entry_rows(querysets, offset, limit):
+    """(date, history id, change group, history model) of entries newest first, across every table."""
+    if not querysets:
+        return []
+    branches = []
+    for index, queryset in enumerate(querysets):
+        branch = queryset.annotate(record_type_index=Value(index, output_field=IntegerField())).values_list(
+            "history_date", "history_id", "change_group", "record_type_index")
+        if connection.features.supports_slicing_ordering_in_compound or len(querysets) == 1:
+            branch = branch.order_by("-history_date", "-history_id")[:offset + limit]
+        else:
+            branch = branch.order_by()
+        branches.append(branch)
+    combined = branches[0] if len(branches) == 1 else branches[0].union(*branches[1:], all=True)
+    if len(branches) > 1:
+        combined = combined.order_by("-history_date", "-history_id")
+    models = [queryset.model for queryset in querysets]
+    return [(date, history_id, group, models[index])
+            for date, history_id, group, index in combined[offset:offset + limit]]
+
+
+def split_bookkeeping(entries):
+    """An action's entries: real changes first, then the round bookkeeping (shown folded)."""
+    real = [entry for entry in entries if not issubclass(entry.model, BOOKKEEPING_MODELS)]
+    bookkeeping = [entry for entry in entries if issubclass(entry.model, BOOKKEEPING_MODELS)]
+    return real, bookkeeping

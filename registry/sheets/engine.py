@@ -1,0 +1,79 @@
+"""What every sheet import shares: plan without writing, then apply in bulk, under one lock, with history.
+
+A sheet's planner reads the file, resolves every name against in-memory indexes and returns a plan
+(an outcome to show, plus the records to create and update). Applying it writes in one transaction,
+in batches, through simple-history's bulk API so each history row carries the same who / when / why /
+route / import record / change group as a one-by-one save would.
+"""
+import datetime
+import hashlib
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from registry.models import ImportLock
+
+# A lock older than this was left by a process that died: the next import takes it over.
+STALE_LOCK = datetime.timedelta(hours=1)
+
+
+OUTDATED = gettext_lazy("The file or the registry changed after the preview: nothing was imported. Preview the file again.")
+
+
+class ImportBusy(Exception):
+    """Another import is being applied; the user is told so and nothing is written."""
+
+
+class PreviewOutdated(Exception):
+    """The file or the data changed since the preview: the previewed plan no longer holds."""
+
+
+class import_lock:  # noqa: N801 - used as a context manager
+    """One import at a time: a second one is told 「取込中です」 (import in progress) instead of failing half way."""
+
+    def __init__(self, user_name=""):
+        self.user_name = user_name
+
+    def __enter__(self):
+        for _attempt in range(2):
+            try:
+                with transaction.atomic():
+                    ImportLock.objects.create(name=ImportLock.NAME, user_name=self.user_name)
+                return self
+            except IntegrityError:
+                held = ImportLock.objects.filter(name=ImportLock.NAME).first()
+                if held is not None and held.acquired_at > timezone.now() - STALE_LOCK:
+                    raise ImportBusy(
+                        _("Import in progress: %(user)s started an import at %(time)s. Try again when it has finished.")
+                        % {"user": held.user_name or "-", "time": timezone.localtime(held.acquired_at).strftime("%H:%M")}
+                    ) from None
+                ImportLock.objects.filter(name=ImportLock.NAME, acquired_at__lte=timezone.now() - STALE_LOCK).delete()
+        raise ImportBusy(_("Import in progress. Try again when it has finished."))
+
+    def __exit__(self, *exc):
+        ImportLock.objects.filter(name=ImportLock.NAME).delete()
+        return False
+
+
+def plan_fingerprint(outcome):
+    """A digest of everything a preview showed: the same file over the same data gives the same digest.
+
+    Which side wins a conflict (the coordinator chooses it on the confirm step) does not change it: a row
+    the clerk's answer keeps counts as the update the sheet proposed.
+    """
+    kept = {conflict[0]: conflict for conflict in getattr(outcome, "conflicts", ())}
+    updated = [(row, label, [tuple(change) for change in changes]) for row, label, changes in outcome.updated_rows]
+    updated += [(row, label, [tuple(change) for change in changes])
+                for row, label, _answer, changes, winner in kept.values() if winner == "clerk"]
+    parts = (
+        [tuple(row) for row in outcome.new_rows],
+        sorted(updated),
+        [tuple(row) for row in outcome.unchanged_rows if row[0] not in kept],
+        [(row, label, answer) for row, label, answer, _changes, _winner in kept.values()],
+        [str(base) for base in getattr(outcome, "missing", [])],
+        getattr(outcome, "created_contractors", []),
+        len(outcome.errors),
+    )
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
