@@ -66,6 +66,7 @@ def parse_args():
     parser.add_argument("--rebuild", action="store_true", help="drop and rebuild the bench database")
     parser.add_argument("--repeat", type=int, help="timed requests per page (default 12; 3 with --quick)")
     parser.add_argument("--only", help="measure only pages whose name contains this text")
+    parser.add_argument("--no-memory", action="store_true", help="skip the export memory measurement")
     parser.add_argument("--output", help="JSON file (default bench/results/pages[-quick].json)")
     return parser.parse_args()
 
@@ -280,8 +281,13 @@ def main():
         build(base_total)
     from registry.models import Base, BaseRoundRecord, Organization
 
+    load_before = os.getloadavg()
     results = measure(repeat, args.only)
     report = {
+        # The machine's load (other processes share its 2 cores): figures taken under load are slower.
+        "load_average_1_5_15_min": {"before": [round(x, 2) for x in load_before],
+                                     "after": [round(x, 2) for x in os.getloadavg()]},
+        "cpus": os.cpu_count(),
         "dataset": {
             "database": database,
             "bases": Base.objects.count(),
@@ -292,13 +298,17 @@ def main():
         "repeat": repeat,
         "when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "pages": results,
-        "export_memory_peak_mib": {} if args.only else memory(users()),
+        "export_memory_peak_mib": {} if args.only or args.no_memory else memory(users()),
         "missed": [f"{row['role']}: {row['page']}" for row in results if row.get("meets_target") is False],
     }
     output = Path(args.output) if args.output else HERE / "results" / f"pages{'-quick' if quick else ''}.json"
     output.parent.mkdir(exist_ok=True)
     output.write_text(json.dumps(report, ensure_ascii=False, indent=1))
     print(json.dumps(report, ensure_ascii=False, indent=1))
+    # Timings depend on the machine; a page that fails is a failure anywhere.
+    broken = [f"{row['role']}: {row['page']} ({row['status']})" for row in results if row["status"] >= 500]
+    if broken:
+        sys.exit("pages answering 5xx: " + ", ".join(broken))
 
 
 if __name__ == "__main__":

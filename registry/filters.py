@@ -7,6 +7,7 @@ import datetime
 
 import django_filters
 from django import forms
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
@@ -65,11 +66,21 @@ class ScopedChoicesMixin:
         super().__init__(*args, request=request, **kwargs)
         # Choices set here, before the form is built, are the ones it offers and accepts.
         if "region" in self.filters:
-            self.filters["region"].extra["choices"] = region_choices(request)
+            set_choices(self.filters["region"], region_choices(request))
         codes = self.country_codes()
         for name in ("countries", "partner__country", "country"):
             if name in self.filters:
-                self.filters[name].extra["choices"] = country_choices(codes)
+                set_choices(self.filters[name], country_choices(codes))
+
+
+def set_choices(filter_, choices):
+    """Give one FilterSet instance's filter its choices.
+
+    A form field built earlier on the class's filter (the API schema builds them) would be copied along
+    with the filter and keep its old choices: drop it so the field is built with these.
+    """
+    filter_.extra["choices"] = choices
+    filter_.__dict__.pop("_field", None)
 
 
 def organization_in_region(region, path="organization"):
@@ -265,7 +276,12 @@ class BaseFilterSet(ScopedChoicesMixin, django_filters.FilterSet):
         fields = []
 
     def country_codes(self):
-        return codes_in(visible_bases(self.request).order_by().values_list("countries", flat=True).distinct())
+        # A DISTINCT over every base the user sees (~80 ms at 100,000 bases) on each page view would be most of
+        # the page; the answer changes rarely, so it is kept for a minute per scope.
+        scope = organization_ids_in_scope(self.request.user) if self.request is not None else None
+        key = "base-countries:" + ("all" if scope is None else ",".join(map(str, sorted(scope))))
+        return cache.get_or_set(key, lambda: codes_in(
+            visible_bases(self.request).order_by().values_list("countries", flat=True).distinct()), 60)
 
     def filter_queryset(self, queryset):
         # staff_total is derived, never stored: filter and sort on the sum.

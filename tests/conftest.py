@@ -45,3 +45,13 @@ def fast_password_hashing():
 
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         yield
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts without what another test's pages cached (e.g. the countries in use)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

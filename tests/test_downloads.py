@@ -5,6 +5,7 @@ import io
 
 import openpyxl
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -12,6 +13,7 @@ from django.urls import reverse
 from registry.downloads import clean_text, country_names
 from registry.exports_lists import BASE_COLUMNS
 from registry.history import change_context
+from registry.models import Base
 from tests.factories import make_base
 from tests.lists_helpers import body, csv_rows, xlsx_rows
 
@@ -73,6 +75,7 @@ def test_downloads_are_streamed(admin_client, hostile_base):
 
 
 def download_queries(client, url):
+    cache.clear()  # the countries in use are cached for a minute: count them each time
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
         body(response)
@@ -93,3 +96,24 @@ def test_list_export_queries_do_not_grow_with_rows(admin_client, organization, e
 def test_country_names_accept_codes_objects_or_the_stored_text(organization):
     base = make_base(organization("大阪府"), 1, countries=["CN", "HK"])
     assert country_names(base.countries) == country_names("CN,HK") == country_names(["CN", "HK"]) == "中国、香港"
+
+
+def sheet_texts(content):
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+    return [cell for row in sheet.iter_rows() for cell in row if isinstance(cell.value, str)]
+
+
+def test_survey_and_agreement_sheets_cope_with_control_characters_already_stored(hostile_base, organization):
+    from registry.models import Agreement, AgreementType, Partner
+    from registry.sheets.agreements.resource import export_agreements_xlsx
+    from registry.sheets.survey.export import export_survey_xlsx
+
+    cells = sheet_texts(export_survey_xlsx(Base.objects.all()))
+    assert "一行目\n二行目" in [cell.value for cell in cells]
+    assert all(cell.data_type == "s" for cell in cells if cell.value.startswith(("=", "+", "-", "@")))
+    partner = Partner.objects.create(name_ja="上海市", country="CN")
+    Agreement.objects.create(organization=organization("大阪府"), partner=partner,
+                             agreement_type=AgreementType.FRIENDSHIP, notes=SOFT_BREAK, fields=FORMULA)
+    cells = sheet_texts(export_agreements_xlsx(Agreement.objects.all()))
+    assert "一行目\n二行目" in [cell.value for cell in cells]
+    assert [cell.data_type for cell in cells if cell.value == FORMULA] == ["s"]

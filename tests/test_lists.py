@@ -1,5 +1,6 @@
 """/bases/: each filter, sorting, paging, scope, exports of exactly the filtered rows, constant query counts."""
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -176,6 +177,7 @@ def test_xlsx_export_contains_exactly_the_filtered_rows_as_text(admin_client, ba
 
 
 def list_queries(client, url):
+    cache.clear()  # the countries in use are cached for a minute: count them each time
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     assert response.status_code == 200
@@ -232,3 +234,16 @@ def test_admin_search_is_the_list_search(admin_client, bases, term, keys):
     """Host agency and contractor names, the organization's name and the base's own text, in both places."""
     admin_rows = admin_client.get(reverse("admin:registry_base_changelist"), {"q": term}).context["cl"].result_list
     assert {base.name for base in admin_rows} == names(admin_client, f"?q={term}") == expect(bases, *keys)
+
+
+def test_base_autocomplete_queries_do_not_grow_with_results(admin_client, organization):
+    url = reverse("admin:autocomplete")
+    params = {"app_label": "registry", "model_name": "agreement", "field_name": "bases", "term": "テスト"}
+    make_base(organization("大阪府"), 1)
+    with CaptureQueriesContext(connection) as few:
+        assert len(admin_client.get(url, params).json()["results"]) == 1
+    for number in range(2, 15):
+        make_base(organization("福岡県"), number)
+    with CaptureQueriesContext(connection) as many:
+        assert len(admin_client.get(url, params).json()["results"]) == 14
+    assert len(many) == len(few)

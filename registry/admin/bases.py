@@ -121,6 +121,7 @@ class BaseAdmin(SurveyImportExportMixin, ScopedAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         queryset, may_have_duplicates = super().get_search_results(request, queryset, "")
+        queryset = queryset.select_related("organization")  # each result is labelled with its organization
         for term in smart_split(search_term):
             if term.startswith(('"', "'")) and term[0] == term[-1]:
                 term = unescape_string_literal(term)

@@ -4,15 +4,16 @@ An action is a change group (every history row written inside one ``change_conte
 what it was and what it did — for an import "2019-09-30 調査の取込 #3 — coordinator — 新規 3・更新 7・未回答 5"
 — and opens onto its entries: real changes first, the survey round's bookkeeping (round records) folded.
 
-``ActionLines`` is the sequence Django's paginator pages through: counting the lines is one grouped
-query per record type; a page loads its groups' summaries with one more grouped query per record type,
-and the entries of a page's single-entry lines and first real changes with ``load_entries``.
+``ActionLines`` is the sequence Django's paginator pages through: the actions are found by walking the
+entries newest first; a page loads its groups' summaries with one grouped query per record type, and the
+entries of its lone lines and first real changes with ``load_entries``.
 """
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Min
+from django.db import connection
+from django.db.models import Count, IntegerField, Max, Min, Value
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -83,26 +84,37 @@ class ActionLine:
 
 
 class ActionLines:
-    """The actions matching the filters, newest first, as a sequence for ``django.core.paginator``."""
+    """The actions matching the filters, newest first, as a sequence for ``django.core.paginator``.
 
-    def __init__(self, querysets):
+    The actions are found by walking the entries newest first (the tables' date indexes) until the requested
+    page is full and one more action shows that a next page exists; nothing groups or counts the whole
+    history, so a page costs the same with a thousand entries or a million. ``count()`` is therefore the
+    number of actions up to the requested page, plus one when there are more.
+    """
+
+    FIRST_CHUNK, LAST_CHUNK = 500, 20_000
+
+    def __init__(self, querysets, page_size, page_number=1):
         self.querysets = querysets
+        self.wanted = max(page_number, 1) * page_size + 1
         self._keys = None
 
     def keys(self):
-        """(key, last date) of every action, newest first: grouped in the database, merged here."""
+        """(key, newest date) of the actions up to the requested page (and one more), newest first."""
         if self._keys is None:
-            last = {}
-            for queryset in self.querysets:
-                grouped = (queryset.filter(change_group__isnull=False).order_by().values("change_group")
-                           .annotate(last=Max("history_date")))
-                for row in grouped:
-                    key = row["change_group"]
-                    last[key] = max(last.get(key, row["last"]), row["last"])
-                for history_id, date in queryset.filter(change_group__isnull=True).values_list(
-                        "history_id", "history_date"):
-                    last[(queryset.model, history_id)] = date
-            self._keys = sorted(last.items(), key=lambda item: (item[1], str(item[0])), reverse=True)
+            # Actions average a few entries: one read of 20 entries per wanted action usually suffices.
+            found, offset, chunk = {}, 0, min(max(self.FIRST_CHUNK, self.wanted * 20), self.LAST_CHUNK)
+            while len(found) < self.wanted:
+                rows = entry_rows(self.querysets, offset, chunk)
+                for date, history_id, group, model in rows:
+                    key = group if group is not None else (model, history_id)
+                    found.setdefault(key, date)
+                    if len(found) >= self.wanted:
+                        break
+                if len(rows) < chunk:
+                    break
+                offset, chunk = offset + chunk, min(chunk * 2, self.LAST_CHUNK)
+            self._keys = list(found.items())
         return self._keys
 
     def count(self):
@@ -174,6 +186,27 @@ class ActionLines:
                 line.actor = line.changes[0].record.actor_name
                 line.reason = line.changes[0].record.history_change_reason or ""
                 line.source = line.changes[0].record.change_source
+
+
+def entry_rows(querysets, offset, limit):
+    """(date, history id, change group, history model) of entries newest first, across every table."""
+    if not querysets:
+        return []
+    branches = []
+    for index, queryset in enumerate(querysets):
+        branch = queryset.annotate(record_type_index=Value(index, output_field=IntegerField())).values_list(
+            "history_date", "history_id", "change_group", "record_type_index")
+        if connection.features.supports_slicing_ordering_in_compound or len(querysets) == 1:
+            branch = branch.order_by("-history_date", "-history_id")[:offset + limit]
+        else:
+            branch = branch.order_by()
+        branches.append(branch)
+    combined = branches[0] if len(branches) == 1 else branches[0].union(*branches[1:], all=True)
+    if len(branches) > 1:
+        combined = combined.order_by("-history_date", "-history_id")
+    models = [queryset.model for queryset in querysets]
+    return [(date, history_id, group, models[index])
+            for date, history_id, group, index in combined[offset:offset + limit]]
 
 
 def split_bookkeeping(entries):

@@ -93,6 +93,16 @@ def _filter_form(request):
     return ChangeLogFilterForm(params, models=models), params
 
 
+MAX_PAGE = 1_000_000  # beyond any history; keeps the walk and the OFFSET within reason
+
+
+def page_number(text):
+    try:
+        return min(max(int(text or 1), 1), MAX_PAGE)
+    except ValueError:
+        return 1
+
+
 class EntrySequence:
     """Entries for the paginator: an action's or an import's real changes first, then the round bookkeeping."""
 
@@ -131,7 +141,9 @@ class ChangeLogView(StaffPageMixin, ListView):
         if not self.form.is_valid():
             return []
         querysets = history_querysets(self.request.user, self.form.filters())
-        return EntrySequence(querysets) if self.one_action() else ActionLines(querysets)
+        if self.one_action():
+            return EntrySequence(querysets)
+        return ActionLines(querysets, PAGE_SIZE, page_number(self.request.GET.get("page")))
 
     def paginate_queryset(self, queryset, page_size):
         # Out-of-range page numbers show the last page rather than a 404 (shared links outlive their pages).
@@ -155,7 +167,7 @@ class ChangeLogView(StaffPageMixin, ListView):
             context.update(entries=real, bookkeeping_entries=bookkeeping)
             group = self.form.cleaned_data["group"]
             if group:
-                lines = ActionLines(history_querysets(self.request.user, HistoryFilters(group=group)))
+                lines = ActionLines(history_querysets(self.request.user, HistoryFilters(group=group)), 1)
                 context["action"] = lines[0] if lines.count() else None
         return context
 
