@@ -29,6 +29,7 @@ CHANGE = {
     "contractor":        "L 403 403 R 403 R",
     "jointoffice":       "L 403 403 R 403 R",
     "surveyround":       "L 403 403 R 403 R",
+    "place":             "L R R R 403 R",  # shared places every clerk may pin
     "membership":        "L 403 403 403 403 R",
     "rolechange":        "L 403 403 403 403 403",
     "importrecord":      "L 403 403 403 403 403",
@@ -52,6 +53,7 @@ REVERT = {
     "contractor":        "L 403 403 R R R",
     "jointoffice":       "L 403 403 R R R",
     "surveyround":       "L 403 403 R R R",
+    "place":             "L R R R R R",
     "membership":        "L 403 403 403 403 403",
 }
 # Bulk actions from the change list: D = done, K = the record kept as it was.
