@@ -126,7 +126,7 @@ def start_server(env, args, log_path):
     manage(env, "collectstatic", "--noinput", "--verbosity", "0")
     log = open(log_path, "w")
     process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "config.wsgi", "--bind", f"127.0.0.1:{port}",
+        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
          "--workers", str(args.workers), "--threads", str(args.threads), "--timeout", "120"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
