@@ -4,7 +4,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from registry.models import ImportRecord, SurveyRound
+from registry.models import Base, ImportRecord, SurveyRound
 from registry.permissions import Role
 from tests.factories import make_base
 from tests.roles import make_user
@@ -62,8 +62,16 @@ def test_supervisor_sees_recent_changes_and_import_groups(client, organization):
     base = make_base(organization("大阪府"), name="上海事務所")
     base.name = "上海代表処"
     base.save()
+    from registry.history import Source, change_context
+
+    record = ImportRecord.objects.create(file_name="2019.xlsx", sha256="0" * 64, counts={"new": 2})
+    with change_context(source=Source.IMPORT, import_record=record, actor_name="coordinator"):
+        make_base(organization("大阪府"), number=2, name="取込1")
+        make_base(organization("大阪府"), number=3, name="取込2")
     client.force_login(make_user(Role.SUPERVISOR))
     page = client.get("/").content.decode()
+    group = Base.history.get(name="取込1").change_group
+    assert f'?group={group}">{record.label}</a> <span class="muted">— 新規 2</span>' in page  # one line per import
     assert "最近の変更" in page and "上海代表処" in page
     assert reverse("admin:registry_base_history", args=[base.pk]) in page
     assert "最近の取込" in page

@@ -8,7 +8,8 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
-from registry.history.log import HistoryFilters, entry_keys, history_querysets, load_entries, visible_models
+from registry.history.log import HistoryFilters, history_querysets, visible_models
+from registry.history.story import ActionLines
 from registry.models import Base, ImportRecord, Organization, SurveyRound
 from registry.permissions import Role, user_roles
 from registry.models import ReviewState
@@ -46,8 +47,9 @@ class HomeView(StaffPageMixin, TemplateView):
         if everything or Role.COORDINATOR in roles or Role.SUPERVISOR in roles:
             context["imports"] = ImportRecord.objects.select_related("survey_round")[:RECENT_IMPORTS]
         if (everything or Role.SUPERVISOR in roles) and visible_models(user):
-            keys = entry_keys(history_querysets(user, HistoryFilters()), limit=RECENT_CHANGES)
-            context["recent_changes"] = load_entries(keys)
+            # The latest actions as the change log tells them (an import is one line).
+            context["recent_changes"] = ActionLines(history_querysets(user, HistoryFilters()), RECENT_CHANGES)[
+                :RECENT_CHANGES]
         return context
 
     def clerk_organizations(self, user):

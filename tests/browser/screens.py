@@ -24,7 +24,8 @@ SCREENS = [
     Screen("agreements", "coordinator", "/agreements/"),
     Screen("supervisor_home", "supervisor", "/"),
     Screen("supervisor_change_log", "supervisor", "/history/"),
-    Screen("supervisor_record_history", "supervisor", "/", click="#home-supervisor table a", staff_page=False),
+    Screen("supervisor_record_history", "supervisor", "/",
+           click="#home-supervisor table a[href*='/admin/'][href*='/history/'] >> nth=0", staff_page=False),
 ]
 
 
