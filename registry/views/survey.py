@@ -137,10 +137,10 @@ class SurveyReportView(RoundMixin, TemplateView):
             .select_related("record__base__organization")
         )
         context["other_rounds"] = SurveyRound.objects.restrict(user, "view").exclude(pk=self.survey_round.pk)
-        context.update(self.comparison_context())
+        context.update(self.comparison_context(context["report"]["summary"]))
         return context
 
-    def comparison_context(self):
+    def comparison_context(self, summary):
         text = self.request.GET.get("compare", "").strip()
         if not text:
             return {}
@@ -153,7 +153,7 @@ class SurveyReportView(RoundMixin, TemplateView):
             return {"compare_error": gettext("There is no survey round dated %(date)s.") % {"date": text}}
         if other == self.survey_round:
             return {"compare_error": gettext("Choose a different round to compare with.")}
-        return {"comparison": compare_rounds(self.survey_round, other, self.request.user)}
+        return {"comparison": compare_rounds(self.survey_round, other, self.request.user, summary)}
 
 
 class SurveyListView(RoundMixin, TemplateView):
