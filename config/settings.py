@@ -35,6 +35,10 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "axes",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "registry",
 ]
 
@@ -134,6 +138,37 @@ IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.MediaStorage"
 MEDIA_ROOT = BASE_DIR / "var" / "media"
 
 COUNTRIES_OVERRIDE = {}
+
+# The read-only API (/api/v1/): anonymous callers read the published data, staff sign in with a token
+# (or their admin session) and read their role's scope. Rates per caller: per address, or per user.
+API_THROTTLE_RATES = {
+    "anon": os.environ.get("API_THROTTLE_ANON", "120/minute"),
+    "user": os.environ.get("API_THROTTLE_USER", "600/minute"),
+}
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "海外拠点レジストリ API",
+    "DESCRIPTION": "Read-only open data of the published survey rounds: overseas bases of Japanese local "
+                   "governments, partnership agreements, partners, organizations, rounds and their summaries. "
+                   "Licence: 公共データ利用規約 (PDL1.0), compatible with CC BY 4.0.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_NO_READ_ONLY_REQUIRED": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"DatePrecisionEnum": "registry.models.agreements.PRECISION_CHOICES"},
+    "LICENSE": {"name": "PDL1.0", "url": "https://www.digital.go.jp/resources/open_data/public_data_license_v1.0"},
+}
 
 # Mail (round reminders): printed on the console unless an SMTP server is configured.
 EMAIL_BACKEND = os.environ.get(

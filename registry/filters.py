@@ -66,11 +66,21 @@ class ScopedChoicesMixin:
         super().__init__(*args, request=request, **kwargs)
         # Choices set here, before the form is built, are the ones it offers and accepts.
         if "region" in self.filters:
-            self.filters["region"].extra["choices"] = region_choices(request)
+            set_choices(self.filters["region"], region_choices(request))
         codes = self.country_codes()
         for name in ("countries", "partner__country", "country"):
             if name in self.filters:
-                self.filters[name].extra["choices"] = country_choices(codes)
+                set_choices(self.filters[name], country_choices(codes))
+
+
+def set_choices(filter_, choices):
+    """Give one FilterSet instance's filter its choices.
+
+    A form field built earlier on the class's filter (the API schema builds them) would be copied along
+    with the filter and keep its old choices: drop it so the field is built with these.
+    """
+    filter_.extra["choices"] = choices
+    filter_.__dict__.pop("_field", None)
 
 
 def organization_in_region(region, path="organization"):

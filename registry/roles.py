@@ -28,6 +28,7 @@ REGISTRY_MODELS = (
     "agreementrenewal",
     "membership",
     "rolechange",
+    "place",
     "roundresponse",
     "roundreminder",
     "roundcorrection",
@@ -42,6 +43,8 @@ CLERK_PERMISSIONS = (
     _perms(("view", "add", "change"), "base", "baseroundrecord", "agreement", "agreementrenewal", "roundresponse")
     | _perms(("view", "add"), "partner", "contractor")
     | _perms(("view",), "jointoffice", "organization", "organizationalias", "surveyround")
+    # Clerks pin by hand the places GeoNames did not find (coordinates only; names come from the records).
+    | _perms(("view", "change"), "place")
     # A clerk may export their own organizations' rows (exports go through the restricted queryset)
     # and import their own tie list (the importer refuses rows of other organizations); never a survey.
     | {"registry.export_base", "registry.export_agreement", "registry.import_agreement"}
@@ -52,6 +55,7 @@ COORDINATOR_PERMISSIONS = (
     | _perms(("add", "change"), "base", "baseroundrecord", "surveyround", "contractor", "jointoffice", "roundresponse")
     | _perms(("add",), "roundreminder", "roundcorrection")
     | _perms(("add", "change"), "agreement", "agreementrenewal", "partner")
+    | _perms(("change",), "place")
     | {"registry.import_base", "registry.export_base", "registry.import_agreement", "registry.export_agreement"}
 )
 

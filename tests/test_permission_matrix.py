@@ -29,6 +29,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.authtoken.models import Token, TokenProxy
 
 from registry.models import (
     Agreement,
@@ -41,6 +42,8 @@ from registry.models import (
     Organization,
     OrganizationAlias,
     Partner,
+    Place,
+    ReviewState,
     RoleChange,
     SurveyRound,
 )
@@ -116,6 +119,13 @@ def build_world():
                                                       **attempt_fields),
         "accesslog": AccessLog.objects.create(**attempt_fields),
         "accessfailurelog": AccessFailureLog.objects.create(**attempt_fields),
+        # Figures a round proposes to close: not public, only for those who see 大阪府's records.
+        "closingrecord": BaseRoundRecord.objects.create(
+            survey_round=SurveyRound.objects.create(reference_date=datetime.date(2018, 9, 1)), base=base, form="a",
+            review_state=ReviewState.CLOSING),
+        # API tokens: the admin addresses them by their user (TokenProxy.pk).
+        "place": Place.objects.create(country="CN", name="華東地区"),
+        "tokenproxy": TokenProxy.objects.get(key=Token.objects.create(user=users["osaka"]).key),
     }
     return World(users=users, objects=objects)
 
@@ -198,20 +208,107 @@ def survey_url(name, world, *args):
     return reverse(f"registry:{name}", args=[world.objects["surveyround"].reference_date, *args])
 
 
-def round_in(status, name, *args):
-    """The URL of a round page, with the world's round put in that state first (rolled back after the test)."""
-    def url(world):
+def with_round(status, url):
+    """``url``, with the world's round put in that state first (rolled back after the test)."""
+    def build(world):
         survey_round = world.objects["surveyround"]
         survey_round.status = status
         survey_round.save()
-        return survey_url(name, world, *args)
-    return url
+        return url(world)
+    return build
+
+
+def round_in(status, name, *args):
+    """The URL of a round page, with the world's round in that state."""
+    return with_round(status, lambda world: survey_url(name, world, *args))
 
 
 def autocomplete(model_name, field_name, term):
     return lambda w: (f"{reverse('admin:autocomplete')}?app_label=registry&model_name={model_name}"
                       f"&field_name={field_name}&term={term}")
 
+
+def api(name, *args):
+    return lambda w: reverse(f"api:{name}", args=[arg(w) if callable(arg) else arg for arg in args])
+
+
+def api_route(name, *args, public="200 200 200 200 200 200"):
+    """A read-only API route: GET as listed, every other method refused (405) for every caller."""
+    return [Case(public, api(name, *args)), Case("405 405 405 405 405 405", api(name, *args), method="post"),
+            Case("405 405 405 405 405 405", api(name, *args), method="delete")]
+
+
+def round_route(name, *args, unpublished):
+    """An API route about the world's round: public once it is published (公表), before that as ``unpublished``."""
+    return [Case("200 200 200 200 200 200", with_round("published", api(name, *args))),
+            Case(unpublished, with_round("open", api(name, *args))),
+            Case(unpublished, with_round("closed", api(name, *args))),
+            Case("405 405 405 405 405 405", api(name, *args), method="post")]
+
+
+# The API: published data for everyone; an unpublished round's figures, and a round's proposed closing,
+# only for those who see 大阪府's records.
+API_MATRIX = {
+    "api:base-list": api_route("base-list"),
+    "api:base-detail": [
+        *round_route("base-detail", lambda w: w.pk("baseroundrecord"), unpublished="404 200 404 200 200 200"),
+        Case("404 200 404 200 200 200", api("base-detail", lambda w: w.pk("closingrecord"))),
+    ],
+    "api:agreement-list": api_route("agreement-list"),
+    "api:agreement-detail": api_route("agreement-detail", lambda w: w.pk("agreement")),
+    "api:partner-list": api_route("partner-list"),
+    "api:partner-detail": api_route("partner-detail", lambda w: w.pk("partner")),
+    "api:organization-list": api_route("organization-list"),
+    "api:organization-detail": api_route("organization-detail", "270008"),
+    "api:round-list": api_route("round-list"),
+    "api:round-detail": round_route("round-detail", lambda w: w.objects["surveyround"].reference_date,
+                                    unpublished="404 200 200 200 200 200"),
+    "api:round-summary": round_route("round-summary", lambda w: w.objects["surveyround"].reference_date,
+                                     unpublished="404 200 200 200 200 200"),
+    "api:schema": [Case("200 200 200 200 200 200", api("schema"))],
+    "api:docs": [Case("200 200 200 200 200 200", api("docs"))],
+}
+
+OPEN_DATA_MATRIX = {
+    "opendata:catalog": [Case("200 200 200 200 200 200", lambda w: reverse("opendata:catalog"))],
+    "opendata:datapackage": [
+        Case("200 200 200 200 200 200", with_round("published", lambda w: reverse(
+            "opendata:datapackage", args=[w.objects["surveyround"].reference_date]))),
+        Case("404 404 404 404 404 404", with_round("closed", lambda w: reverse(
+            "opendata:datapackage", args=[w.objects["surveyround"].reference_date]))),
+        Case("405 405 405 405 405 405",
+             lambda w: reverse("opendata:datapackage", args=[w.objects["surveyround"].reference_date]),
+             method="post"),
+    ],
+    "opendata:table": [
+        Case("200 200 200 200 200 200", with_round("published", lambda w: reverse(
+            "opendata:table", args=[w.objects["surveyround"].reference_date, "bases"]))),
+        Case("404 404 404 404 404 404", with_round("open", lambda w: reverse(
+            "opendata:table", args=[w.objects["surveyround"].reference_date, "bases"]))),
+        Case("404 404 404 404 404 404",
+             lambda w: reverse("opendata:table", args=[w.objects["surveyround"].reference_date, "users"])),
+    ],
+}
+
+def everyone(expect, url, method="get"):
+    return Case(" ".join([expect] * len(ROLES)), url, method=method)
+
+
+# The public portal: the same pages for everyone, signed in or not; unknown countries and organizations are 404.
+PORTAL_MATRIX = {
+    "portal:home": [everyone("200", lambda w: reverse("portal:home")),
+                    everyone("200", with_round("published", lambda w: reverse("portal:home"))),
+                    everyone("405", lambda w: reverse("portal:home"), method="post")],
+    "portal:bases": [everyone("200", with_round("published",
+                                                lambda w: reverse("portal:bases") + "?countries=CN&form=a&q=上海"))],
+    "portal:country": [everyone("200", lambda w: reverse("portal:country", args=["CN"])),
+                       everyone("404", lambda w: reverse("portal:country", args=["XX"]))],
+    "portal:organization": [everyone("200", lambda w: reverse("portal:organization", args=["270008"])),
+                            everyone("404", lambda w: reverse("portal:organization", args=["999999"]))],
+    "portal:trends": [everyone("200", lambda w: reverse("portal:trends"))],
+    "portal:trend_csv": [everyone("200", lambda w: reverse("portal:trend_csv", args=["ties-by-decade"])),
+                         everyone("404", lambda w: reverse("portal:trend_csv", args=["secrets"]))],
+}
 
 MATRIX = {
     # The home page: everyone signed in lands here (tests/test_home.py shows what each role sees).
@@ -338,6 +435,15 @@ MATRIX = {
         Case("L 403 403 403 403 200", lambda w: reverse("admin:auth_user_password_change", args=[w.pk("user")]))
     ],
     **admin_model("auth", "group", **SUPERVISOR_READS),
+    # Places are shared: clerks and coordinators pin coordinates by hand; nobody adds or deletes but superusers.
+    **admin_model("registry", "place", changelist="L 200 200 200 200 200", add="L 403 403 403 403 200",
+                  change="L 200 200 200 200 200", delete="L 403 403 403 403 200", history="L 200 200 200 200 200",
+                  version="L 200 200 200 200 200"),
+    **admin_model("authtoken", "tokenproxy", changelist="L 403 403 403 403 200", add="L 403 403 403 403 200",
+                  change="L 403 403 403 403 200", delete="L 403 403 403 403 200", history="L 403 403 403 403 200"),
+    **API_MATRIX,
+    **OPEN_DATA_MATRIX,
+    **PORTAL_MATRIX,
     **admin_model("axes", "accessattempt", **SUPERUSER_ONLY_LOG),
     **admin_model("axes", "accesslog", **SUPERUSER_ONLY_LOG),
     **admin_model("axes", "accessfailurelog", **SUPERUSER_ONLY_LOG),

@@ -1,1 +1,1 @@
-from . import agreements, bases, contractors, organizations, roles, surveys  # noqa: F401  (registers the admins)
+from . import agreements, bases, contractors, organizations, places, roles, surveys  # noqa: F401  (registers the admins)

@@ -3,6 +3,7 @@ from .bases import Base, BaseStatus, Closure, OperatingForm
 from .contractors import Contractor, JointOffice
 from .memberships import Membership, RoleChange
 from .organizations import Organization, OrganizationAlias
+from .places import Place
 from .surveys import (
     BaseRoundRecord,
     ImportLock,
@@ -32,6 +33,7 @@ __all__ = [
     "Organization",
     "OrganizationAlias",
     "Partner",
+    "Place",
     "ReviewState",
     "RoleChange",
     "RoundCorrection",

@@ -60,13 +60,13 @@ class Site:
 
 
 @contextlib.contextmanager
-def running_site(database, log_path):
-    """``runserver`` on 127.0.0.1 over ``database`` until the block ends."""
+def running_site(database, log_path, **environment):
+    """``runserver`` on 127.0.0.1 over ``database`` until the block ends (extra environment variables allowed)."""
     port = free_port()
     with open(log_path, "w") as log:
         process = subprocess.Popen(
             [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload", "--insecure"],
-            cwd=ROOT, env=server_environment(database), stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT, env={**server_environment(database), **environment}, stdout=log, stderr=subprocess.STDOUT,
         )
         try:
             deadline = time.monotonic() + 30

@@ -26,6 +26,7 @@ class Command(BaseCommand):
         create_demo_users(self.stdout)
         self.set_up_rounds()
         call_command("import_agreements", SURVEY_2017.with_name("partnership_agreements.tsv"), stdout=self.stdout)
+        call_command("geocode_places", stdout=self.stdout)
 
     def set_up_rounds(self):
         """The 2017 round published as CLAIR printed it, and the 2018 round open for the clerks."""

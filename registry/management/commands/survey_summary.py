@@ -19,12 +19,16 @@ class Command(BaseCommand):
         survey_round = SurveyRound.objects.filter(reference_date=reference_date).first()
         if survey_round is None:
             raise CommandError(f"no survey round for {reference_date:%Y-%m-%d}")
-        summary = survey_summary(survey_round)
-        if json:
-            self.stdout.write(json_dumps(summary))
-            return
-        for key, value in summary.items():
-            self.stdout.write(f"{key}: {value}")
+        write_report(self.stdout, survey_summary(survey_round), as_json=json)
+
+
+def write_report(stdout, report, as_json):
+    """A command's figures: one JSON object, or one ``key: value`` line each."""
+    if as_json:
+        stdout.write(json_dumps(report))
+        return
+    for key, value in report.items():
+        stdout.write(f"{key}: {value}")
 
 
 def json_dumps(data):

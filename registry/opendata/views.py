@@ -1,0 +1,53 @@
+"""Open data at stable URLs: /opendata/<date>/<table>.csv, /opendata/<date>/datapackage.json, /opendata/catalog.jsonld."""
+import json
+
+from django.http import Http404, HttpResponse, JsonResponse
+from django.urls import reverse
+from django.views.decorators.http import condition, require_GET
+
+from registry.opendata.package import datapackage, dcat_catalog, round_files
+from registry.publishing import cached_publication, publication_state, published_round
+
+
+def last_modified(request, *args, **kwargs):
+    return publication_state()[1]
+
+
+def round_or_404(reference_date):
+    survey_round = published_round(reference_date)
+    if survey_round is None:
+        raise Http404("no published round for this date")
+    return survey_round
+
+
+@require_GET
+@condition(last_modified_func=last_modified)
+def table_file(request, reference_date, table):
+    survey_round = round_or_404(reference_date)
+    files = cached_publication(f"opendata:{survey_round.pk}", lambda: round_files(survey_round))
+    name = f"{table}.csv"
+    if name not in files:
+        raise Http404("no such table")
+    response = HttpResponse(files[name].encode("utf-8"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{reference_date:%Y-%m-%d}_{name}"'
+    return response
+
+
+@require_GET
+@condition(last_modified_func=last_modified)
+def package_descriptor(request, reference_date):
+    return JsonResponse(datapackage(round_or_404(reference_date)), json_dumps_params={"ensure_ascii": False})
+
+
+@require_GET
+@condition(last_modified_func=last_modified)
+def catalog(request):
+    def url_for(survey_round, file_name):
+        if file_name == "datapackage.json":
+            path = reverse("opendata:datapackage", args=[survey_round.reference_date])
+        else:
+            path = reverse("opendata:table", args=[survey_round.reference_date, file_name.removesuffix(".csv")])
+        return request.build_absolute_uri(path)
+
+    body = json.dumps(dcat_catalog(url_for), ensure_ascii=False, indent=2)
+    return HttpResponse(body.encode("utf-8"), content_type="application/ld+json; charset=utf-8")

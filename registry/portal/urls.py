@@ -1,0 +1,14 @@
+from django.urls import path
+
+from registry.portal import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("bases/", views.BaseListView.as_view(), name="bases"),
+    path("countries/<str:code>/", views.CountryView.as_view(), name="country"),
+    path("organizations/<str:code>/", views.OrganizationView.as_view(), name="organization"),
+    path("trends/", views.TrendsView.as_view(), name="trends"),
+    path("trends/<slug:slug>.csv", views.trend_csv, name="trend_csv"),
+]
