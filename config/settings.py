@@ -19,8 +19,37 @@ def env_flag(name, default=False):
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_int(name, default):
+    value = os.environ.get(name)
+    return default if value in (None, "") else int(value)
+
+
+def installation_secret_key(path):
+    """The key generated once for this installation and kept outside git (``var/secret_key``, mode 600).
+
+    No key is ever taken from the repository: an installation without ``SECRET_KEY``
+    in its environment makes its own on first start and keeps it, so sessions survive restarts.
+    """
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    from django.core.management.utils import get_random_secret_key
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first
+        return path.read_text().strip()
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(get_random_secret_key())
+    return path.read_text().strip()
+
+
 DEBUG = env_flag("DEBUG")
-SECRET_KEY = os.environ.get("SECRET_KEY") or "insecure-development-key-set-SECRET_KEY-in-production"
+SECRET_KEY = os.environ.get("SECRET_KEY") or installation_secret_key(
+    Path(os.environ.get("SECRET_KEY_FILE") or BASE_DIR / "var" / "secret_key")
+)
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
 
 INSTALLED_APPS = [
@@ -44,7 +73,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "registry.sessions.SessionRefreshMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -87,6 +118,14 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     SQLITE_PATH.parent.mkdir(exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Several editors at once: readers never wait for a writer (WAL); a transaction takes the
+    # write lock when it begins (IMMEDIATE), so it waits its turn instead of failing half-way
+    # with "database is locked"; and a writer waits up to SQLITE_TIMEOUT seconds for the lock.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": env_int("SQLITE_TIMEOUT", 30),
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 elif DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # PostgreSQL's JIT compiles queries its planner thinks costly (a sort over per-row subqueries) in ~50 ms,
     # longer than they run; the registry's queries are all short (see README: Performance).
@@ -109,9 +148,12 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "/"
 
-# Sessions end after two hours without activity.
-SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", 2 * 60 * 60))
-SESSION_SAVE_EVERY_REQUEST = True
+# Sessions end after two hours without activity. A page view writes the session only when
+# its expiry is more than SESSION_REFRESH_INTERVAL seconds old (registry/sessions.py).
+SESSION_ENGINE = "registry.sessions"
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 2 * 60 * 60)
+SESSION_REFRESH_INTERVAL = env_int("SESSION_REFRESH_INTERVAL", 5 * 60)
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Failed logins: five attempts per user name and address, then a one-hour lock.
@@ -130,6 +172,23 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
+# WhiteNoise serves static files from the application server (gunicorn or runserver alike);
+# run ``collectstatic`` in production, where it serves the compressed copies in STATIC_ROOT.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+WHITENOISE_USE_FINDERS = env_flag("WHITENOISE_USE_FINDERS", default=not (STATIC_ROOT / "admin").is_dir())
+
+# What the sheet reader accepts (registry/sheets/reader.py); a file over a limit is refused with a message.
+SHEET_MAX_UPLOAD_BYTES = env_int("SHEET_MAX_UPLOAD_BYTES", 20_000_000)
+SHEET_MAX_ROWS = env_int("SHEET_MAX_ROWS", 50_000)
+SHEET_MAX_COLUMNS = env_int("SHEET_MAX_COLUMNS", 200)
+SHEET_MAX_CELL_CHARS = env_int("SHEET_MAX_CELL_CHARS", 10_000)
+SHEET_MAX_XLSX_UNCOMPRESSED_BYTES = env_int("SHEET_MAX_XLSX_UNCOMPRESSED_BYTES", 200_000_000)
+# Uploads waiting for their confirmation are deleted after confirm, cancel, or this many seconds.
+IMPORT_UPLOAD_MAX_AGE = env_int("IMPORT_UPLOAD_MAX_AGE", 60 * 60)
 
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
@@ -138,6 +197,9 @@ IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.MediaStorage"
 MEDIA_ROOT = BASE_DIR / "var" / "media"
 
 COUNTRIES_OVERRIDE = {}
+
+# dumpdata/loaddata (and backup/restore) keep times to the microsecond.
+SERIALIZATION_MODULES = {"json": "registry.serializers_json"}
 
 # The read-only API (/api/v1/): anonymous callers read the published data, staff sign in with a token
 # (or their admin session) and read their role's scope. Rates per caller: per address, or per user.
@@ -187,6 +249,18 @@ if not DEBUG:
     SESSION_COOKIE_HTTPONLY = True
     CSRF_COOKIE_HTTPONLY = True
     X_FRAME_OPTIONS = "DENY"
+
+# Behind HTTPS in production (README, "Production"): set these in the environment.
+SECURE_SSL_REDIRECT = env_flag("SECURE_SSL_REDIRECT")
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("SECURE_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = env_flag("SECURE_HSTS_PRELOAD")
+SESSION_COOKIE_SECURE = env_flag("SECURE_COOKIES")
+CSRF_COOKIE_SECURE = env_flag("SECURE_COOKIES")
+if env_flag("SECURE_PROXY_SSL_HEADER"):
+    # Only behind a proxy that sets X-Forwarded-Proto itself (and strips it from clients).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
 LOGGING = {
     "version": 1,

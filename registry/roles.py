@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 from django.dispatch import receiver
 
-from registry.history import Source, change_context, current_context
+from registry.history import Source, change_context, current_context, is_loading_recorded_data
 from registry.permissions import Role, forget_cached_access
 
 REGISTRY_MODELS = (
@@ -197,6 +197,8 @@ def _actor_name():
 def _log(user, action, role="", organization=None):
     from registry.models import RoleChange
 
+    if is_loading_recorded_data():  # a restored backup brings its own access log
+        return
     RoleChange.objects.create(
         user_name=user.get_username(),
         role=role,

@@ -61,6 +61,8 @@ def change_form_data(response, **changes):
         for subform in formset.forms:
             for name in subform.fields:
                 value = subform.initial.get(name)
+                if value is None and name == subform._meta.model._meta.pk.name:
+                    value = subform.instance.pk  # an existing row posts its id back
                 if value is not None:
                     data[f"{subform.prefix}-{name}"] = getattr(value, "pk", value)
     data.update(changes)

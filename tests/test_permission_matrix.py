@@ -425,7 +425,8 @@ MATRIX = {
                                                                   version="L 403 403 200 200 200")),
     **admin_model("registry", "surveyround", **shared_records(add="L 403 403 200 403 200",
                                                                   version="L 403 403 200 200 200")),
-    **admin_model("registry", "membership", **SUPERVISOR_READS, version="L 403 403 403 200 200"),
+    # Access changes only through grant_role/revoke_role: nobody reverts a membership, not even a superuser.
+    **admin_model("registry", "membership", **SUPERVISOR_READS, version="L 403 403 403 403 403"),
     **admin_model("registry", "rolechange", **{**SUPERVISOR_READS, "add": "L 403 403 403 403 403",
                                                "delete": "L 403 403 403 403 403"}),
     **admin_model("registry", "importrecord", changelist="L 403 403 200 200 200", add="L 403 403 403 403 403",

@@ -86,10 +86,15 @@ class SignedDecadeFilter(admin.SimpleListFilter):
         value = self.value()
         if value == self.UNKNOWN:
             return queryset.filter(signed_on__isnull=True)
-        if value and value.isdigit():
+        if value and value.isascii() and value.isdigit():
+            # Any decade asked for by URL, even one no date can fall in (0, 9990, 30 digits), is an answer.
             start = int(value)
-            return queryset.filter(signed_on__gte=datetime.date(start, 1, 1),
-                                   signed_on__lt=datetime.date(start + 10, 1, 1))
+            if start > datetime.MAXYEAR:
+                return queryset.none()
+            queryset = queryset.filter(signed_on__gte=datetime.date(max(start, datetime.MINYEAR), 1, 1))
+            if start + 10 <= datetime.MAXYEAR:
+                queryset = queryset.filter(signed_on__lt=datetime.date(start + 10, 1, 1))
+            return queryset
         return queryset
 
 

@@ -21,14 +21,27 @@ from import_export.forms import ConfirmImportForm, ImportForm
 from registry.models import ImportRecord, SurveyRound
 from registry.sheets.engine import plan_fingerprint
 from registry.sheets.formats import SurveySheetFormat
-from registry.sheets.reader import SheetLayoutError, SheetReadError
+from registry.sheets.reader import SheetLayoutError, SheetLimits, SheetReadError
 from registry.sheets.session import ImportSession
+from registry.sheets.uploads import sweep_stale_uploads
 from registry.sheets.survey.resource import SurveyBaseResource
 
 from .forms import SheetExportForm
 
 
 PREVIEWS = "sheet_import_previews"  # session key: what each preview showed, by its uploaded file
+
+
+class SheetImportForm(ImportForm):
+    """The upload, refused by its size before anything reads it (SHEET_MAX_UPLOAD_BYTES)."""
+
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        try:
+            SheetLimits.from_settings().check_upload(upload.size)
+        except SheetReadError as error:
+            raise forms.ValidationError(str(error)) from error
+        return upload
 
 
 class SheetImportMixin(ImportExportMixin):
@@ -42,6 +55,7 @@ class SheetImportMixin(ImportExportMixin):
 
     export_form_class = SheetExportForm
 
+    import_form_class = SheetImportForm
     import_kind = None  # ImportRecord.Kind of the records this import writes
     layout_errors = ()  # the reader's exceptions that explain themselves to the user
 
@@ -61,6 +75,7 @@ class SheetImportMixin(ImportExportMixin):
     # -- preview: remember what was shown -------------------------------------------------------
 
     def import_action(self, request, **kwargs):
+        sweep_stale_uploads()  # previews left more than an hour ago (registry/sheets/uploads.py)
         response = super().import_action(request, **kwargs)
         context = getattr(response, "context_data", None) or {}
         result, confirm_form = context.get("result"), context.get("confirm_form")
@@ -87,6 +102,7 @@ class SheetImportMixin(ImportExportMixin):
     def process_import(self, request, **kwargs):
         if not self.has_import_permission(request):
             raise PermissionDenied
+        sweep_stale_uploads()  # a preview swept here reads as "no longer available" below
         confirm_form = self.create_confirm_form(request)
         if not confirm_form.is_valid():
             return super().process_import(request, **kwargs)
@@ -159,7 +175,7 @@ class SheetImportMixin(ImportExportMixin):
         return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
 
 
-class SurveyImportForm(ImportForm):
+class SurveyImportForm(SheetImportForm):
     survey_date = forms.DateField(
         label=_("Survey reference date"), help_text=_("e.g. 2019-09-30: the date the round's figures refer to")
     )

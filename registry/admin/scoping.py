@@ -11,11 +11,14 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from registry.history import current_context, restore_version
+from registry.history import current_context, is_revertible, restore_version
+from registry.parsing.text import clean_control_characters
 from registry.permissions import (
     can_revert,
     has_model_permission,
@@ -26,10 +29,77 @@ from registry.permissions import (
 )
 
 CHANGE_REASON_FIELD = "change_reason"
+VERSION_FIELD = "seen_version"
 
 
-class ReasonForm(forms.ModelForm):
-    """A model form with the optional 変更理由 that goes into the history entry."""
+def latest_history_id(instance):
+    """The id of the record's newest history entry (None for records without history)."""
+    history = getattr(type(instance), "_tracked_history", None)
+    if history is None or instance.pk is None:
+        return None
+    manager = getattr(instance, history.manager_name)
+    return manager.order_by("-history_id").values_list("history_id", flat=True).first()
+
+
+class RecordForm(forms.ModelForm):
+    """Every admin form of a record: text without control characters, and no lost updates.
+
+    The form carries the id of the record's newest history entry as it was when the
+    form was opened. Saving checks it again (the row locked, inside the admin's
+    transaction): if someone saved the record in between, the form comes back with
+    their change spelled out and the user's own input kept, instead of overwriting it.
+    """
+
+    seen_version = forms.IntegerField(label="", required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault(VERSION_FIELD, latest_history_id(self.instance))
+
+    @property
+    def changed_data(self):
+        # The version is how the form was opened, never a change: a read-only inline row whose page
+        # does not carry it must not count as edited (and be saved over what the base's save just wrote).
+        return [name for name in super().changed_data if name != VERSION_FIELD]
+
+    def clean(self):
+        cleaned_data = super().clean()
+        for name, value in cleaned_data.items():
+            if isinstance(value, str):
+                cleaned_data[name] = clean_control_characters(value)
+        self.check_version(cleaned_data.get(VERSION_FIELD))
+        return cleaned_data
+
+    def check_version(self, seen):
+        instance = self.instance
+        if instance.pk is None or seen is None or getattr(type(instance), "_tracked_history", None) is None:
+            return
+        # Waits for a concurrent save of the same record to commit (PostgreSQL); SQLite's
+        # IMMEDIATE transactions already let one writer in at a time.
+        type(instance)._default_manager.select_for_update().filter(pk=instance.pk).exists()
+        current = latest_history_id(instance)
+        if current is None or current == seen:
+            return
+        from registry.history.log import describe
+
+        history = getattr(instance, type(instance)._tracked_history.manager_name)
+        newer = list(history.filter(history_id__gt=seen).order_by("history_id"))
+        lines = []
+        for entry in describe(newer):
+            who = entry.record.actor_name or gettext("someone")
+            when = date_format(localtime(entry.record.history_date), "DATETIME_FORMAT")
+            lines.append(f"{who} ({when}): {entry.changes_text or entry.action_label}")
+        self.add_error(None, gettext(
+            "Someone else saved this record after you opened it: %(changes)s. Your input is still in the form; "
+            "check it against their change and save again."
+        ) % {"changes": " / ".join(lines)})
+        # Saving again after reading the message is a decision made knowing the other change.
+        self.data = self.data.copy()
+        self.data[self.add_prefix(VERSION_FIELD)] = current
+
+
+class ReasonForm(RecordForm):
+    """A record form with the optional 変更理由 that goes into the history entry."""
 
     change_reason = forms.CharField(
         label=_("Reason for change"),
@@ -129,11 +199,11 @@ class ScopedAdmin(ScopedRows, SimpleHistoryAdmin):
         fieldsets = list(super().get_fieldsets(request, obj))
         if self.has_change_permission(request, obj) or (obj is None and self.has_add_permission(request)):
             if not any(CHANGE_REASON_FIELD in (opts.get("fields") or ()) for _name, opts in fieldsets):
-                fieldsets.append((_("Change history"), {"fields": [CHANGE_REASON_FIELD]}))
+                fieldsets.append((_("Change history"), {"fields": [CHANGE_REASON_FIELD, VERSION_FIELD]}))
         return fieldsets
 
     def get_fields(self, request, obj=None):
-        fields = [f for f in super().get_fields(request, obj) if f != CHANGE_REASON_FIELD]
+        fields = [f for f in super().get_fields(request, obj) if f not in (CHANGE_REASON_FIELD, VERSION_FIELD)]
         return fields
 
     # --- object permissions -------------------------------------------------------------
@@ -190,7 +260,10 @@ class ScopedAdmin(ScopedRows, SimpleHistoryAdmin):
         super().save_model(request, obj, form, change)
         # Every caller runs this inside a transaction: refusing here rolls the save back,
         # so nobody can move a record to an organization outside their scope.
-        if not restrict_queryset(self.model._default_manager.filter(pk=obj.pk), request.user, "change").exists():
+        # A new record is checked against the right to add (a clerk may add a shared contractor
+        # without being allowed to change existing ones), an edited one against the right to change.
+        action = "change" if change else "add"
+        if not restrict_queryset(self.model._default_manager.filter(pk=obj.pk), request.user, action).exists():
             raise PermissionDenied(_("This record would leave your organizations."))
 
     def save_related(self, request, form, formsets, change):
@@ -236,7 +309,9 @@ class ScopedAdmin(ScopedRows, SimpleHistoryAdmin):
         return gettext("Change history: %s") % obj
 
     def may_revert(self, request, obj):
-        """Supervisors revert whatever they may see; editors revert what they may change."""
+        """Supervisors revert whatever they may see; editors revert what they may change; nobody reverts access."""
+        if not is_revertible(self.model):
+            return False
         if obj is None:
             return can_revert(request.user) or self.has_add_permission(request)
         if can_revert(request.user):
@@ -311,4 +386,13 @@ class LogAdmin(admin.ModelAdmin):
 
 
 class ScopedInline(ScopedRows):
-    """Inline mixin: rows and choices restricted like the parent admin."""
+    """Inline mixin: rows and choices restricted like the parent admin, rows saved as records (RecordForm)."""
+
+    form = RecordForm
+
+    def get_fields(self, request, obj=None):
+        fields = [f for f in super().get_fields(request, obj) if f != VERSION_FIELD]
+        if self.has_change_permission(request, obj) and not all(f in self.get_readonly_fields(request, obj)
+                                                                  for f in fields):
+            fields.append(VERSION_FIELD)
+        return fields

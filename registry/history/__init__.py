@@ -8,19 +8,31 @@
 
 The names most modules need are importable from ``registry.history`` itself.
 """
-from .context import ChangeContext, ChangeGroupMiddleware, Source, change_context, current_context
-from .restore import restore_version
+from .context import (
+    ChangeContext,
+    ChangeGroupMiddleware,
+    Source,
+    change_context,
+    current_context,
+    is_loading_recorded_data,
+    loading_recorded_data,
+)
+from .restore import NotRevertible, is_revertible, restore_version
 from .tracking import TrackedHistory, bulk_history_options, tracked_m2m_fields, tracked_models, write_in_bulk
 
 __all__ = [
     "ChangeContext",
     "ChangeGroupMiddleware",
+    "NotRevertible",
     "Source",
     "TrackedHistory",
     "bulk_history_options",
     "write_in_bulk",
     "change_context",
     "current_context",
+    "is_loading_recorded_data",
+    "is_revertible",
+    "loading_recorded_data",
     "restore_version",
     "tracked_m2m_fields",
     "tracked_models",

@@ -41,6 +41,24 @@ def current_context():
     return _current.get()
 
 
+_loading = ContextVar("registry_loading_recorded_data", default=False)
+
+
+@contextlib.contextmanager
+def loading_recorded_data():
+    """Inside, records are being loaded as they were (loaddata, restore): no history entry or access-log
+    line is written, since the loaded data carries its own history."""
+    token = _loading.set(True)
+    try:
+        yield
+    finally:
+        _loading.reset(token)
+
+
+def is_loading_recorded_data():
+    return _loading.get()
+
+
 @contextlib.contextmanager
 def change_context(*, reason="", user=None, actor_name="", source="", import_record=None):
     """Attribute every history row written inside the block to this action.

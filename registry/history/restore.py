@@ -5,6 +5,15 @@ from .context import Source, change_context
 from .tracking import has_changed_since_last_history, tracked_m2m_fields
 
 
+class NotRevertible(Exception):
+    """The record's history is kept for the record, but may not be replayed (who has access)."""
+
+
+def is_revertible(model):
+    """Access records (memberships) are granted and revoked with grant_role/revoke_role only, never by revert."""
+    return getattr(model, "history_revertible", True)
+
+
 def restore_version(version, reason, user=None):
     """Make the record what it was in ``version`` (recreating it if deleted), as one revert entry.
 
@@ -14,6 +23,8 @@ def restore_version(version, reason, user=None):
     so the open round's record follows it (registry.rounds.records hooks every save of a base).
     """
     model = version.instance_type
+    if not is_revertible(model):
+        raise NotRevertible(model._meta.label)
     pk_name = model._meta.pk.attname
     instance = model._default_manager.filter(pk=getattr(version, pk_name)).first()
     created = instance is None

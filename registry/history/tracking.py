@@ -12,7 +12,7 @@ from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from .context import ChangeContext, Source, current_context
+from .context import ChangeContext, Source, current_context, is_loading_recorded_data
 
 
 class HistoryExtras(models.Model):
@@ -73,11 +73,21 @@ class TrackedHistory(HistoricalRecords):
             sender._tracked_history = self
 
     def post_save(self, instance, created, using=None, **kwargs):
+        if is_loading_recorded_data():
+            return
         if not created and not kwargs.get("raw"):
             manager = getattr(instance, self.manager_name)
             if not has_changed_since_last_history(instance, manager):
                 return
         super().post_save(instance, created, using=using, **kwargs)
+
+    def post_delete(self, instance, using=None, **kwargs):
+        if not is_loading_recorded_data():
+            super().post_delete(instance, using=using, **kwargs)
+
+    def m2m_changed(self, instance, action, attr, pk_set, reverse, **kwargs):
+        if not is_loading_recorded_data():
+            super().m2m_changed(instance, action, attr, pk_set, reverse, **kwargs)
 
 
 def _context_or_system():

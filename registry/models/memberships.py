@@ -22,6 +22,9 @@ class Membership(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     history = TrackedHistory()
+    # Who has access changes only through grant_role/revoke_role (which log a RoleChange):
+    # replaying an old version would give back access that was taken away.
+    history_revertible = False
 
     class Meta:
         verbose_name = _("membership")

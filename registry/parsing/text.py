@@ -30,6 +30,17 @@ _INT_SUFFIXES = ("名", "人")
 _NEGATIVE_SIGNS = ("-", "−", "–")
 
 
+# Characters no cell or form field keeps: C0 controls other than tab, line feed and carriage
+# return, and DEL. Word's soft line break (vertical tab) and the form feed become line breaks.
+_LINE_BREAK_CONTROLS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})
+_CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
+
+
+def clean_control_characters(text: str) -> str:
+    """Text without control characters (which xlsx cannot hold and PostgreSQL refuses as NUL)."""
+    return _CONTROL_RE.sub("", text.translate(_LINE_BREAK_CONTROLS))
+
+
 def plain_text(value) -> str:
     """Free text as written: stripped, with dash-only cells as '' but no NFKC."""
     if value is None or not isinstance(value, str):
@@ -54,12 +65,11 @@ def normalize_cell(value) -> str:
 
 
 def _number_text(number: float | Decimal) -> str:
-    if number != number:  # NaN, e.g. an empty cell read by pandas
+    if isinstance(number, Decimal) and number.is_nan() or number != number:  # NaN, e.g. an empty cell
         return ""
-    try:
-        return str(int(number)) if number == int(number) else str(number)
-    except OverflowError:  # infinity
-        return str(number)
+    if abs(number) < 10**15 and number == int(number):  # whole numbers as Excel shows them
+        return str(int(number))
+    return str(number)  # fractions, infinity, and numbers too large to be counts or years
 
 
 def label_key(text) -> str:
@@ -170,4 +180,6 @@ def parse_int_cell(value) -> int | None:
         raise ValueError(f"数値ではありません: {value!r}") from None
     if not number.is_finite() or number != number.to_integral_value():
         raise ValueError(f"整数ではありません: {value!r}")
+    if number >= 10**9:  # no count is that large (and 1e999999999 would take minutes to expand)
+        raise ValueError(f"数が大きすぎます: {value!r}")
     return int(number)

@@ -6,9 +6,14 @@ of a text file) so that every message can point at them.
 import csv
 import hashlib
 import io
+import math
+import zipfile
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.utils.translation import gettext as _
+
+from registry.parsing.text import clean_control_characters
 
 XLSX_MAGIC = b"PK\x03\x04"
 TEXT_ENCODINGS = ("utf-8-sig", "utf-8", "cp932")
@@ -23,6 +28,69 @@ class SheetReadError(ValueError):
 
 class SheetLayoutError(ValueError):
     """The file reads, but its header does not have the sheet's columns (any sheet: survey, ties)."""
+
+
+def no_data_rows_error():
+    """A sheet with its header and nothing under it is a mistake, never an import of nothing."""
+    return SheetLayoutError(_("The file has a header row but no data rows under it."))
+
+
+@dataclass(frozen=True)
+class SheetLimits:
+    """How much of a file the reader takes before refusing it (settings SHEET_MAX_*)."""
+
+    upload_bytes: int
+    rows: int
+    columns: int
+    cell_chars: int
+    xlsx_uncompressed_bytes: int
+
+    @classmethod
+    def from_settings(cls):
+        return cls(
+            upload_bytes=settings.SHEET_MAX_UPLOAD_BYTES,
+            rows=settings.SHEET_MAX_ROWS,
+            columns=settings.SHEET_MAX_COLUMNS,
+            cell_chars=settings.SHEET_MAX_CELL_CHARS,
+            xlsx_uncompressed_bytes=settings.SHEET_MAX_XLSX_UNCOMPRESSED_BYTES,
+        )
+
+    def check_upload(self, size):
+        if size > self.upload_bytes:
+            raise SheetReadError(_("The file is %(size)s MB; files up to %(limit)s MB can be imported.")
+                                 % {"size": megabytes(size, rounded_up=True), "limit": megabytes(self.upload_bytes)})
+
+    def check_row_count(self, number):
+        if number > self.rows:
+            raise SheetReadError(_("The file has more than %(limit)s rows; split it into smaller files.")
+                                 % {"limit": f"{self.rows:,}"})
+
+    def cells(self, number, cells):
+        """The row's cells as the importers see them: text cleaned, within the column and length limits."""
+        while cells and (cells[-1] is None or cells[-1] == ""):
+            cells.pop()
+        if len(cells) > self.columns:
+            raise SheetReadError(_("Row %(row)s has %(count)s columns; a sheet may have at most %(limit)s.")
+                                 % {"row": number, "count": f"{len(cells):,}", "limit": self.columns})
+        cleaned = []
+        for column, cell in enumerate(cells, 1):
+            if isinstance(cell, str):
+                if len(cell) > self.cell_chars:
+                    raise SheetReadError(
+                        _("Row %(row)s, column %(column)s: the cell holds %(count)s characters; "
+                          "at most %(limit)s are read.")
+                        % {"row": number, "column": column, "count": f"{len(cell):,}", "limit": f"{self.cell_chars:,}"}
+                    )
+                cell = clean_control_characters(cell)
+            cleaned.append(cell)
+        return cleaned
+
+
+def megabytes(size, rounded_up=False):
+    """Sizes as people read them: a limit as set (20, 0.001), a file's size rounded up to 0.1 MB."""
+    if rounded_up:
+        return f"{math.ceil(size / 100_000) / 10:.1f}".removesuffix(".0")
+    return f"{size / 1_000_000:.3g}"
 
 
 @dataclass
@@ -49,31 +117,102 @@ class SheetTable:
         return f"{self.file_format}, {self.encoding}, {DELIMITER_NAMES.get(self.delimiter, repr(self.delimiter))}"
 
 
-def read_table(content: bytes, file_name: str = "") -> SheetTable:
+def read_table(content: bytes, file_name: str = "", limits: SheetLimits = None) -> SheetTable:
+    """The file's rows, or a SheetReadError saying in Japanese what is wrong and where."""
+    limits = limits or SheetLimits.from_settings()
+    limits.check_upload(len(content))
     if content.startswith(XLSX_MAGIC):
-        table = read_xlsx(content)
+        table = read_xlsx(content, limits)
     elif file_name.lower().endswith((".xlsx", ".xlsm")):
         raise SheetReadError(_("%(name)s is not a readable xlsx file.") % {"name": file_name})
     else:
-        table = read_text(content)
+        table = read_text(content, limits)
     table.sha256 = hashlib.sha256(content).hexdigest()
     return table
 
 
-def read_xlsx(content: bytes) -> SheetTable:
-    import openpyxl
-
+def read_xlsx(content: bytes, limits: SheetLimits) -> SheetTable:
+    """Stream the active sheet (read-only), stopping at the limits whatever the file declares."""
+    check_archive(content, limits)
+    formulas = formula_cells(content, limits)
+    workbook = open_workbook(content, data_only=True)
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a broken file
-        raise SheetReadError(_("The xlsx file cannot be read: %(error)s") % {"error": error}) from error
-    sheet = workbook.active
-    rows = [SheetRow(number, list(values)) for number, values in enumerate(sheet.iter_rows(values_only=True), 1)]
-    workbook.close()
+        sheet = workbook.active
+        rows = []
+        for number, values, in enumerate(bounded_rows(sheet, limits), 1):
+            cells = limits.cells(number, list(values))
+            for column, cell in enumerate(cells, 1):
+                if cell is None and (number, column) in formulas:
+                    raise SheetReadError(
+                        _("Row %(row)s, column %(column)s: the cell holds a formula whose result was not saved "
+                          "in the file. Open the file in Excel and save it again (or paste the values).")
+                        % {"row": number, "column": column}
+                    )
+            rows.append(SheetRow(number, cells))
+    except SheetReadError:
+        raise
+    except Exception as error:  # a part of the archive that breaks only while streaming
+        raise unreadable_xlsx(error) from error
+    finally:
+        workbook.close()
     return SheetTable(rows=rows, file_format="xlsx")
 
 
+def unreadable_xlsx(error):
+    return SheetReadError(_("The xlsx file cannot be read: %(error)s") % {"error": error})
+
+
+def check_archive(content, limits):
+    """Refuse a damaged archive, or one that unpacks to more than the limit (a zip bomb), before parsing."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+        raise unreadable_xlsx(error) from error
+    if unpacked > limits.xlsx_uncompressed_bytes:
+        raise SheetReadError(
+            _("The xlsx file unpacks to %(size)s MB; files that unpack to at most %(limit)s MB can be imported.")
+            % {"size": megabytes(unpacked, rounded_up=True), "limit": megabytes(limits.xlsx_uncompressed_bytes)}
+        )
+
+
+def open_workbook(content, data_only):
+    import openpyxl
+
+    try:
+        return openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=data_only)
+    except Exception as error:  # openpyxl raises many kinds for a broken file
+        raise unreadable_xlsx(error) from error
+
+
+def bounded_rows(sheet, limits):
+    """Rows as stored, ignoring the sheet's declared size (a 5 KB file may declare A1:XFD1048576)."""
+    sheet.reset_dimensions()
+    for number, values in enumerate(sheet.iter_rows(values_only=True, max_col=limits.columns + 1), 1):
+        limits.check_row_count(number)
+        yield values
+
+
+def formula_cells(content, limits):
+    """(row, column) of every formula cell: read for values, a formula without a saved result reads as empty."""
+    workbook = open_workbook(content, data_only=False)
+    try:
+        found = set()
+        for number, values in enumerate(bounded_rows(workbook.active, limits), 1):
+            found.update((number, column) for column, value in enumerate(values, 1)
+                         if isinstance(value, str) and value.startswith("="))
+        return found
+    except SheetReadError:
+        raise
+    except Exception as error:
+        raise unreadable_xlsx(error) from error
+    finally:
+        workbook.close()
+
+
 def decode_text(content: bytes):
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise SheetReadError(_("The file is UTF-16 text; save it as UTF-8 or Shift_JIS (CP932) CSV."))
     for encoding in TEXT_ENCODINGS:
         try:
             text = content.decode(encoding)
@@ -82,7 +221,20 @@ def decode_text(content: bytes):
         if encoding == "utf-8-sig" and not content.startswith(b"\xef\xbb\xbf"):
             continue
         return text, ("utf-8 (BOM)" if encoding == "utf-8-sig" else encoding)
-    raise SheetReadError(_("The file is neither UTF-8 nor Shift_JIS (CP932) text."))
+    # Neither decodes: name the first line that is not UTF-8 (often one pasted from another file).
+    first_bad = utf8_error_offset(content)
+    raise SheetReadError(
+        _("The file is neither UTF-8 nor Shift_JIS (CP932) text: line %(row)s is not UTF-8. "
+          "Save the whole file in one of these encodings.") % {"row": content.count(b"\n", 0, first_bad) + 1}
+    )
+
+
+def utf8_error_offset(content):
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return error.start
+    return 0
 
 
 def detect_delimiter(text: str) -> str:
@@ -92,14 +244,57 @@ def detect_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def read_text(content: bytes) -> SheetTable:
+def read_text(content: bytes, limits: SheetLimits) -> SheetTable:
     text, encoding = decode_text(content)
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise SheetReadError(_("Line %(row)s contains a NUL character: this is not a text file "
+                               "(save the sheet as CSV or xlsx).") % {"row": line})
     delimiter = detect_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # Strict: a quote must open and close a whole cell. The cell limit is checked per cell below,
+    # with a message; the csv module's own limit only has to let any cell of an accepted upload through.
+    csv.field_size_limit(max(limits.upload_bytes, 131072))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    lines = text.splitlines()
     rows = []
     line_number = 1
-    for cells in reader:
-        rows.append(SheetRow(line_number, cells))
-        line_number = reader.line_num + 1
+    width = 0
+    try:
+        for cells in reader:
+            limits.check_row_count(len(rows) + 1)
+            if line_number < reader.line_num:
+                check_multiline_cells(cells, line_number, delimiter, width, lines)
+            cells = limits.cells(line_number, cells)
+            width = width or len(cells)
+            rows.append(SheetRow(line_number, cells))
+            line_number = reader.line_num + 1
+    except csv.Error as error:
+        raise stray_quote_error(lines, line_number, delimiter) from error
     file_format = "tsv" if delimiter == "\t" else "csv"
     return SheetTable(rows=rows, file_format=file_format, encoding=encoding, delimiter=delimiter)
+
+
+def stray_quote_error(lines, line_number, delimiter, column=None):
+    """Where the row that could not be read begins: the cell whose opening quote never closes properly."""
+    if column is None:
+        line = lines[line_number - 1] if line_number <= len(lines) else ""
+        starts = [index for index, cell in enumerate(line.split(delimiter), 1) if cell.startswith('"')]
+        column = starts[-1] if starts else 1
+    return SheetReadError(
+        _("Row %(row)s, column %(column)s: a double quote (\") at the start of the cell opens a quoted cell "
+          "that does not close where the cell ends. Remove the quote, or quote the whole cell and double "
+          "the quotes inside it (\"\").") % {"row": line_number, "column": column}
+    )
+
+
+def check_multiline_cells(cells, line_number, delimiter, width, lines):
+    """A quoted cell may hold line breaks, but not what reads as further rows of the file.
+
+    One stray quote at the start of a cell makes a CSV reader take every following
+    line into that cell, up to the next quote: a cell whose lines hold as many
+    delimiters as a row has cells is rows swallowed, not text.
+    """
+    needed = max(1, (width - 1) // 2)
+    for column, cell in enumerate(cells, 1):
+        if "\n" in cell and any(part.count(delimiter) >= needed for part in cell.splitlines()[1:]):
+            raise stray_quote_error(lines, line_number, delimiter, column)

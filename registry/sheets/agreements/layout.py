@@ -16,7 +16,7 @@ from registry.parsing.ties import TieParseError, parse_ties
 
 from registry.downloads import Column, write_cell
 from registry.sheets.formats import SheetFormat
-from registry.sheets.reader import ROW_COLUMN, SheetLayoutError, SheetTable, read_table
+from registry.sheets.reader import ROW_COLUMN, SheetLayoutError, SheetTable, no_data_rows_error, read_table
 
 TITLE_TEXT = "友好提携・姉妹都市等一覧"
 
@@ -107,6 +107,8 @@ def parse_agreement_table(table: SheetTable) -> AgreementSheet:
         )
     present = frozenset(mapping.values())
     check_required_columns(present)
+    if not rows:
+        raise no_data_rows_error()
     labels = {key: normalize_cell(header_cells[index]) for index, key in mapping.items()}
     notices = [_("the column 「%(label)s」 is not part of the agreement layout and was ignored")
                % {"label": normalize_cell(cell)}

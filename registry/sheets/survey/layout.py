@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from registry.parsing.eras import EraError, to_gregorian
 from registry.parsing.text import label_key, normalize_cell, plain_text
 
-from registry.sheets.reader import ROW_COLUMN, SheetLayoutError, SheetTable
+from registry.sheets.reader import ROW_COLUMN, SheetLayoutError, SheetTable, no_data_rows_error
 
 TITLE_TEXT = "自治体の海外拠点一覧"
 
@@ -182,6 +182,8 @@ def parse_survey_table(table: SheetTable) -> SurveySheet:
             _("No header row was found: the sheet needs the columns %(columns)s.")
             % {"columns": "、".join(LABELS[c] for c in REQUIRED_COLUMNS)}
         )
+    if not rows:
+        raise no_data_rows_error()
     for row in rows:
         notices.extend(f"row {row.number}: {note}" for note in row.notes)
     return SurveySheet(table=table, rows=rows, reference_date=reference_date, notices=notices)
