@@ -9,7 +9,9 @@
   already hold (``\\x0b`` pasted from Word, NUL …) are cleaned here, in the one place every writer passes
   through: vertical tab and form feed become a line break, the others are dropped. Numbers stay numbers.
 * **Queries**: rows come from ``QuerySet.iterator()`` in chunks (one query per chunk for the rows and their
-  ``select_related`` relations), and country names are looked up once per language, not per row.
+  ``select_related`` relations), and country names are looked up once per language, not per row. When every
+  column names the ``fields`` it reads, rows are read with ``values()`` instead: plain dicts, no model
+  instances (a third of the time of a 10,000-row export went into building them).
 
 The survey and agreement sheet writers (normal-mode workbooks with merged header cells) use ``write_cell``
 for the same cleaning and neutralization.
@@ -39,12 +41,14 @@ _UNWANTED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 @dataclass(frozen=True)
 class Column:
     """One column of a sheet: its key (for code and tests), its header, how to read it from a record when
-    downloading, and other headers an uploaded sheet may use for it."""
+    downloading, and other headers an uploaded sheet may use for it. A column that names ``fields`` (lookups
+    for ``QuerySet.values()``) reads its value from the dict of those lookups instead of a model instance."""
 
     key: str
     label: str
     value: Callable = None
     other_labels: tuple = ()
+    fields: tuple = ()
 
 
 def clean_text(text):
@@ -100,12 +104,6 @@ def choice_label(choices, value):
     return _choice_labels(choices, get_language()).get(value, value)
 
 
-def stored_codes(obj, field="countries"):
-    """The country codes a record holds, without building a ``Country`` object per code (django-countries keeps
-    the cleaned list of codes in the instance's ``__dict__``)."""
-    return obj.__dict__[field]
-
-
 def country_names(countries):
     """Country codes (a list of codes or ``Country`` objects, or the stored "CN,HK") as names joined by 、."""
     if isinstance(countries, str):
@@ -117,6 +115,9 @@ def country_names(countries):
 
 def rows_of(columns, objects):
     if isinstance(objects, QuerySet):
+        if all(column.fields for column in columns):
+            lookups = list(dict.fromkeys(field for column in columns for field in column.fields))
+            objects = objects.values(*lookups)
         objects = objects.iterator(chunk_size=QUERY_CHUNK_ROWS)
     for obj in objects:
         yield [column.value(obj) for column in columns]

@@ -5,39 +5,56 @@ cleaned).
 """
 from django.utils.translation import gettext_lazy as _
 
-from registry.downloads import Column, choice_label, country_names, stored_codes
-from registry.models import AgreementType, BaseStatus, Contractor, OperatingForm
+from registry.downloads import Column, choice_label, country_names
+from registry.models import AgreementType, Base, BaseStatus, Contractor, OperatingForm, Organization
 from registry.parsing.eras import format_fiscal_year
 
 
-def name_or_blank(related):
-    return str(related) if related is not None else ""
+def home_prefecture_name(row):
+    """``Organization.home_prefecture`` of a base's organization, from a row of values."""
+    if row["organization__kind"] == Organization.Kind.PREFECTURE:
+        return row["organization__name"]
+    return row["organization__prefecture__name"] or ""
 
 
+def field(name, convert=None):
+    """A column reading one lookup of ``values()``, converted (blank for NULL unless ``convert`` says otherwise)."""
+    if convert is None:
+        return {"fields": (name,), "value": lambda row: blank_if_none(row[name])}
+    return {"fields": (name,), "value": lambda row: convert(row[name])}
+
+
+def blank_if_none(value):
+    return "" if value is None else value
+
+
+# Read with values(): no model instances for a 10,000-row download.
 BASE_COLUMNS = (
-    Column("organization_code", _("organization code"), lambda b: b.organization.code),
-    Column("organization", _("organization"), lambda b: b.organization.name),
-    Column("prefecture", _("prefecture"), lambda b: name_or_blank(b.organization.home_prefecture)),
-    Column("number", _("base number"), lambda b: b.number),
-    Column("name", _("base name"), lambda b: b.name),
-    Column("countries", _("countries/regions"), lambda b: country_names(stored_codes(b))),
-    Column("cities", _("cities"), lambda b: b.cities),
-    Column("form", _("form"), lambda b: choice_label(OperatingForm, b.form)),
-    Column("form_detail", _("form detail"), lambda b: b.form_detail),
-    Column("contractor", _("contractor"), lambda b: name_or_blank(b.contractor)),
-    Column("host_agency", _("host agency"), lambda b: name_or_blank(b.host_agency)),
-    Column("joint_office", _("joint office"), lambda b: name_or_blank(b.joint_office)),
-    Column("established_fy", _("fiscal year established"), lambda b: format_fiscal_year(b.established_fy)),
-    Column("department", _("department in charge"), lambda b: b.department),
-    Column("staff_dispatched", _("staff dispatched"), lambda b: b.staff_dispatched),
-    Column("staff_local", _("staff hired locally"), lambda b: b.staff_local),
-    Column("staff_total", _("staff total"), lambda b: b.staff_total),
-    Column("reason", _("reason for setting up"), lambda b: b.reason),
-    Column("activities", _("main activities"), lambda b: b.activities),
-    Column("url", _("URL"), lambda b: b.url),
-    Column("remarks", _("remarks"), lambda b: b.remarks),
-    Column("status", _("status"), lambda b: choice_label(BaseStatus, b.status)),
-    Column("closed_on", _("closing date"), lambda b: b.closed_on.isoformat() if b.closed_on else ""),
+    Column("organization_code", _("organization code"), **field("organization__code")),
+    Column("organization", _("organization"), **field("organization__name")),
+    Column("prefecture", _("prefecture"), home_prefecture_name,
+           fields=("organization__kind", "organization__name", "organization__prefecture__name")),
+    Column("number", _("base number"), **field("number")),
+    Column("name", _("base name"), **field("name")),
+    Column("countries", _("countries/regions"), **field("countries", country_names)),
+    Column("cities", _("cities"), **field("cities")),
+    Column("form", _("form"), **field("form", lambda value: choice_label(OperatingForm, value))),
+    Column("form_detail", _("form detail"), **field("form_detail")),
+    Column("contractor", _("contractor"), **field("contractor__name")),
+    Column("host_agency", _("host agency"), **field("host_agency__name")),
+    Column("joint_office", _("joint office"), **field("joint_office__name")),
+    Column("established_fy", _("fiscal year established"), **field("established_fy", format_fiscal_year)),
+    Column("department", _("department in charge"), **field("department")),
+    Column("staff_dispatched", _("staff dispatched"), **field("staff_dispatched")),
+    Column("staff_local", _("staff hired locally"), **field("staff_local")),
+    Column("staff_total", _("staff total"), lambda row: Base.total_of(row["staff_dispatched"], row["staff_local"]),
+           fields=("staff_dispatched", "staff_local")),
+    Column("reason", _("reason for setting up"), **field("reason")),
+    Column("activities", _("main activities"), **field("activities")),
+    Column("url", _("URL"), **field("url")),
+    Column("remarks", _("remarks"), **field("remarks")),
+    Column("status", _("status"), **field("status", lambda value: choice_label(BaseStatus, value))),
+    Column("closed_on", _("closing date"), **field("closed_on", lambda value: value.isoformat() if value else "")),
 )
 
 AGREEMENT_COLUMNS = (

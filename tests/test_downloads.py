@@ -1,6 +1,7 @@
 """Every download (list pages, change log) goes through registry.downloads: streamed, formulas never live,
 control characters already stored never break a file, a constant number of queries."""
 import csv
+import datetime
 import io
 
 import openpyxl
@@ -117,3 +118,34 @@ def test_survey_and_agreement_sheets_cope_with_control_characters_already_stored
     cells = sheet_texts(export_agreements_xlsx(Agreement.objects.all()))
     assert "一行目\n二行目" in [cell.value for cell in cells]
     assert [cell.data_type for cell in cells if cell.value == FORMULA] == ["s"]
+
+
+def test_base_export_rows_read_without_instances_say_what_the_records_say(admin_client, organization):
+    """The base download reads plain values (no model instances): every cell must still be what the record's own
+    relations and properties give (organization, home prefecture of a city, contractor, joint office, labels)."""
+    from registry.models import BaseStatus, JointOffice
+    from registry.parsing.eras import format_fiscal_year
+    from tests.factories import make_contractor
+
+    contractor, host = make_contractor("ジェトロ"), make_contractor("現地法人")
+    office = JointOffice.objects.create(name="共同事務所")
+    city = make_base(organization("北九州市"), 3, countries=["KR", "TW"], contractor=contractor, host_agency=host,
+                     joint_office=office, established_fy=1990, staff_dispatched=2, staff_local=3, form="c")
+    prefecture = make_base(organization("大阪府"), 1, status=BaseStatus.CLOSED,
+                           closed_on=datetime.date(2019, 3, 31))
+    rows = csv_rows(admin_client.get(BASES + "?export=csv&sort=organization"))
+    by_number = {row[KEYS.index("number")]: dict(zip(KEYS, row)) for row in rows[1:]}
+    for base in (city, prefecture):
+        row = by_number[str(base.number)]
+        assert row["organization"] == base.organization.name
+        assert row["prefecture"] == base.organization.home_prefecture.name
+        assert row["countries"] == country_names(base.countries)
+        assert row["form"] == base.get_form_display() and row["status"] == base.get_status_display()
+        assert row["contractor"] == (str(base.contractor) if base.contractor else "")
+        assert row["host_agency"] == (str(base.host_agency) if base.host_agency else "")
+        assert row["joint_office"] == (str(base.joint_office) if base.joint_office else "")
+        assert row["established_fy"] == format_fiscal_year(base.established_fy)
+        assert row["staff_total"] == str(base.staff_total)
+        assert row["closed_on"] == (base.closed_on.isoformat() if base.closed_on else "")
+    assert by_number["3"]["prefecture"] == "福岡県" and by_number["3"]["staff_total"] == "5"
+    assert by_number["1"]["closed_on"] == "2019-03-31" and by_number["1"]["contractor"] == ""

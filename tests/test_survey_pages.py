@@ -211,3 +211,21 @@ def test_review_post_with_non_ascii_digit():
     response = client_for(make_user(Role.CLERK, "大阪府")).post(
         "/survey/2019-09-30/review/", {"base": ["²"], "action": "unchanged"})
     assert response.status_code < 500
+
+
+def test_progress_shows_organizations_a_page_at_a_time_with_totals_over_all(admin_client, rounds, monkeypatch):
+    """A national round has ~1,800 organizations: the page lists them in pages, by code; the totals, the number
+    not finished and the pre-filled sheet still count every organization."""
+    from registry.views.survey import SurveyProgressView
+
+    monkeypatch.setattr(SurveyProgressView, "paginate_by", 1)
+    first = admin_client.get(url("survey_progress"))
+    second = admin_client.get(url("survey_progress", query="?page=2"))
+    assert [row.organization.name for row in first.context["progress"]] == ["大阪府"]  # code 27…
+    assert [row.organization.name for row in second.context["progress"]] == ["福岡県"]  # … before 40
+    for response in (first, second):
+        assert response.context["totals"] == [0, 0, 0, 0, 5]
+        assert response.context["pending_count"] == 2
+    html = first.content.decode()
+    assert 'data-organization="大阪府"' in html and 'data-organization="福岡県"' not in html
+    assert "?page=2" in html

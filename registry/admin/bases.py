@@ -147,6 +147,9 @@ class BaseRoundRecordAdmin(ScopedAdmin):
     list_filter = ["survey_round", "form", "status", "review_state"]
     search_fields = ["base__name", "base__organization__name"]
     list_select_related = ["survey_round", "base", "base__organization", "base__organization__prefecture"]
+    # Newest round first, then by base, along the (round, base) unique index: the model's ordering (round date,
+    # organization code, base number) sorted all 131,000 records through three joins for every page (~250 ms).
+    ordering = ["-survey_round_id", "-base_id"]
 
     def get_readonly_fields(self, request, obj=None):
         """Read-only here: registry.rounds writes round figures (review steps, imports, corrections)."""

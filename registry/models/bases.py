@@ -61,7 +61,12 @@ class StaffFigures(models.Model):
 
     @property
     def staff_total(self):
-        return (self.staff_dispatched or 0) + (self.staff_local or 0)
+        return self.total_of(self.staff_dispatched, self.staff_local)
+
+    @staticmethod
+    def total_of(dispatched, local):
+        """The total of two staff counts (a missing count is 0), for rows read without model instances."""
+        return (dispatched or 0) + (local or 0)
 
 
 class Base(StaffFigures):

@@ -5,6 +5,7 @@ import re
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -137,10 +138,10 @@ class SurveyReportView(RoundMixin, TemplateView):
             .select_related("record__base__organization")
         )
         context["other_rounds"] = SurveyRound.objects.restrict(user, "view").exclude(pk=self.survey_round.pk)
-        context.update(self.comparison_context())
+        context.update(self.comparison_context(context["report"]["summary"]))
         return context
 
-    def comparison_context(self):
+    def comparison_context(self, summary):
         text = self.request.GET.get("compare", "").strip()
         if not text:
             return {}
@@ -153,7 +154,7 @@ class SurveyReportView(RoundMixin, TemplateView):
             return {"compare_error": gettext("There is no survey round dated %(date)s.") % {"date": text}}
         if other == self.survey_round:
             return {"compare_error": gettext("Choose a different round to compare with.")}
-        return {"comparison": compare_rounds(self.survey_round, other, self.request.user)}
+        return {"comparison": compare_rounds(self.survey_round, other, self.request.user, summary)}
 
 
 class SurveyListView(RoundMixin, TemplateView):
@@ -182,14 +183,20 @@ class SurveyListView(RoundMixin, TemplateView):
 
 
 class SurveyProgressView(RoundMixin, TemplateView):
+    """Per organization, a page at a time (all 1,788 at once made an 800 KB page); totals count them all."""
+
     template_name = "registry/survey_progress.html"
+    paginate_by = 100
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         progress = round_progress(self.survey_round, self.request.user)
+        page = Paginator(progress, self.paginate_by).get_page(self.request.GET.get("page"))
         context.update(
             title=gettext("Update progress: %(round)s") % {"round": self.survey_round},
-            progress=progress,
+            progress=page.object_list,
+            page_obj=page,
+            is_paginated=page.has_other_pages(),
             totals=progress_totals(progress),
             state_labels=[STATE_LABELS[state] for state in STATE_ORDER],
             pending_count=sum(1 for row in progress if not row.done),
