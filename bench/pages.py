@@ -79,7 +79,7 @@ def build(base_total):
     from django.core.management import call_command
     from django.db import connection
 
-    from registry.models import Base, BaseForm, Contractor, Organization
+    from registry.models import Base, Contractor, OperatingForm, Organization
 
     started = time.perf_counter()
     call_command("load_local_governments", stdout=open(os.devnull, "w"))
@@ -105,8 +105,8 @@ def build(base_total):
             cities = [RARE_TERM]
             countries = ["MN"]
         form = weighted(rng, FORMS)
-        contractor = rng.choice(contractors) if form in (BaseForm.CONTRACTED, BaseForm.OTHER) else None
-        host = rng.choice(contractors) if form == BaseForm.DISPATCHED else None
+        contractor = rng.choice(contractors) if form in (OperatingForm.CONTRACTED, OperatingForm.OTHER) else None
+        host = rng.choice(contractors) if form == OperatingForm.DISPATCHED else None
         dispatched = rng.randint(0, 3) if form in "ab" else 0
         batch.append(Base(
             organization=organization, number=number, name=f"{organization.name}{cities[0]}事務所",
@@ -122,16 +122,19 @@ def build(base_total):
     with connection.cursor() as cursor:
         for reference_date, share in ((ROUND_2017, 60), (ROUND_2019, 71)):
             cursor.execute(
-                "INSERT INTO registry_surveyround (reference_date, title, notes) VALUES (%s, '', '') RETURNING id",
-                [reference_date],
+                "INSERT INTO registry_surveyround (reference_date, title, notes, status, opened_at, closed_at)"
+                " VALUES (%s, '', '', 'closed', %s, %s) RETURNING id",
+                [reference_date, reference_date, reference_date + datetime.timedelta(days=60)],
             )
             round_id = cursor.fetchone()[0]
             cursor.execute(
                 "INSERT INTO registry_baseroundrecord (survey_round_id, base_id, name, countries, cities, form,"
                 " contractor_id, established_fy, status, review_state, proposed_closing_reason, staff_dispatched,"
-                " staff_local) SELECT %s, id, name, countries, cities, form, contractor_id, established_fy, status,"
+                " staff_local, form_detail, department, reason, activities, url, remarks) SELECT %s, id, name, countries,"
+                " cities, form, contractor_id, established_fy, status,"
                 " (ARRAY['unchanged','changed','new','not_reviewed','closing'])[1 + id %% 5], '', staff_dispatched,"
-                " staff_local FROM registry_base WHERE id %% 100 < %s",
+                " staff_local, form_detail, department, reason, activities, url, remarks"
+                " FROM registry_base WHERE id %% 100 < %s",
                 [round_id, share],
             )
         cursor.execute(history_insert_sql(Base, "b", 9, "16 days"))
