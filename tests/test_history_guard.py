@@ -24,6 +24,7 @@ BYPASSING_ATTRIBUTES = {"skip_history_when_saving"}
 # History-aware helpers allowed to switch history off because they write the entry themselves.
 ALLOWED = {
     ("registry/history/restore.py", "restore_version"),
+    ("registry/history/tracking.py", "update_with_history"),  # writes each record's history row right after
 }
 COLLECTION_BUILDERS = {"set", "dict", "defaultdict", "Counter", "OrderedDict"}
 # Methods known to return a plain dict (a view's template context).

@@ -472,7 +472,7 @@ def apply_survey_plan(plan, expected_fingerprint=None):
         return outcome
     with import_lock(session.user_name), transaction.atomic(), change_context(
             source=Source.IMPORT, user=session.user, actor_name=f"import: {session.user_name}"):
-        session.ensure_record()
+        session.ensure_record(leave_out={base.pk for base, _state in plan.verdicts if base.pk is not None})
         write_in_bulk(Contractor, plan.new_contractors)
         write_in_bulk(JointOffice, plan.new_joint_offices)
         write_in_bulk(Base, plan.new_bases)
