@@ -148,7 +148,7 @@ def test_a_job_confirmed_after_the_registry_changed_writes_nothing_and_says_so(c
     assert ImportJob.objects.get(step="apply").state == "failed"
     assert ImportRecord.objects.count() == 1 and snapshot(ImportRecord.objects.get()) == before
     page = follow(client, client.get(applying["Location"])).content.decode()
-    assert "プレビュー後にファイルまたはレジストリが変更されました" in page or "Nothing was imported" not in page
+    assert "プレビューの後にファイルまたは登録内容が変わりました" in page and "何も取り込まれませんでした" in page
 
 
 def test_small_files_stay_in_the_request(coordinator):

@@ -142,6 +142,8 @@ class SheetImportMixin(ImportExportMixin):
         return reverse(f"admin:{opts.app_label}_{opts.model_name}_{name}", args=[job.pk])
 
     def get_urls(self):
+        if not self.background_kind:
+            return super().get_urls()
         opts = self.model._meta
         prefix = f"{opts.app_label}_{opts.model_name}"
         return [
@@ -192,17 +194,16 @@ class SheetImportMixin(ImportExportMixin):
 
     def job_preview(self, request, job, outcome):
         """The preview page of a planned job, as the request would have shown it."""
-        context = self.get_import_context_data()
-        context.update(self.admin_site.each_context(request))
         confirm = job.options["confirm"]
+        import_form = self.create_import_form(request)
+        context = {**self.get_import_context_data(), **self.admin_site.each_context(request),
+                   "title": gettext("Import"), "form": import_form, "opts": self.model._meta,
+                   "result": engine_result(outcome, None), "import_error_display": self.import_error_display,
+                   "fields_list": [], "media": self.media + import_form.media}
         if not outcome.errors and outcome.would_change:
             context["confirm_form"] = self.get_confirm_form_class(request)(initial=confirm)
             self.remember_preview(request, confirm["import_file_name"], job.result["fingerprint"],
                                   job.result["sha256"], job.options.get("survey_date"))
-        import_form = self.create_import_form(request)
-        context.update({"title": gettext("Import"), "form": import_form, "opts": self.model._meta,
-                        "result": engine_result(outcome, None), "import_error_display": self.import_error_display,
-                        "fields_list": [], "media": self.media + import_form.media})
         request.current_app = self.admin_site.name
         return TemplateResponse(request, [self.import_template_name], context)
 
