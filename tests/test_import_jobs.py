@@ -239,3 +239,35 @@ def test_the_rq_backend_runs_the_same_job_on_redis(coordinator):
             assert "confirm_form" in preview.context and "事務所29" in preview.content.decode()
         finally:
             queue.delete(delete_jobs=True)
+
+
+def read_terminal(master):
+    import os
+    import select
+
+    chunks = []
+    while select.select([master], [], [], 0.2)[0]:
+        try:
+            chunks.append(os.read(master, 65536))
+        except OSError:  # Linux: the terminal's other end is closed and everything was read
+            break
+    return b"".join(chunks).decode()
+
+
+def test_the_command_draws_a_progress_bar_on_a_terminal_only(tmp_path, coordinator):
+    import io
+    import os
+    import pty
+
+    sheet = tmp_path / "long.tsv"
+    sheet.write_bytes(long_sheet(30))
+    master, replica = pty.openpty()
+    with os.fdopen(replica, "w") as terminal:
+        call_command("import_survey", str(sheet), "--survey-date", "2019-09-30", stdout=terminal)
+    shown = read_terminal(master)
+    os.close(master)
+    assert "planning [" + "#" * 30 + "] 30/30" in shown
+    assert "writing [" in shown and "new=30" in shown
+    plain = io.StringIO()
+    call_command("import_survey", str(sheet), "--survey-date", "2019-09-30", "--dry-run", stdout=plain)
+    assert "[" not in plain.getvalue() and "\r" not in plain.getvalue() and "new=0" in plain.getvalue()
