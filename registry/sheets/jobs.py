@@ -86,7 +86,7 @@ class JobProgress(Progress):
         self.last_write = time.monotonic()
 
 
-@task()
+@task(queue_name=settings.IMPORT_TASKS_QUEUE)
 def run_import_job(job_id):
     """The task: run one job's step and store what it found (or why it failed) on the job."""
     job = ImportJob.objects.select_related("user").get(pk=job_id)
