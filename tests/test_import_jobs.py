@@ -49,11 +49,20 @@ def confirm(client, preview, conflicts=""):
 
 
 def run_db_worker():
-    """The real django-tasks database worker, in batch mode: runs every waiting task, then returns."""
+    """The real django-tasks database worker, in batch mode: runs every waiting task, then returns.
+
+    It runs inside the test's transaction, so, as Django's test client does for requests, its
+    ``close_old_connections`` is held off (on PostgreSQL it would close the test's connection mid-transaction).
+    The browser test runs the worker as its own process."""
+    from django_tasks_db.management.commands import db_worker
+
     saved = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
+    closing = db_worker.close_old_connections
+    db_worker.close_old_connections = lambda: None
     try:
         call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "--queue-name", "*", verbosity=0)
     finally:
+        db_worker.close_old_connections = closing
         for number, handler in saved.items():
             signal.signal(number, handler)
 
