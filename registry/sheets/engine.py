@@ -12,8 +12,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from import_export.results import Error, Result, RowResult
 
+from registry.history import Source, change_context
 from registry.models import ImportLock
+from registry.sheets.outcome import Problem
 
 # A lock older than this was left by a process that died: the next import takes it over.
 STALE_LOCK = datetime.timedelta(hours=1)
@@ -77,3 +80,56 @@ def plan_fingerprint(outcome):
         len(outcome.errors),
     )
     return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def apply_plan(plan, write, expected_fingerprint=None, refuse=None, progress=None):
+    """Apply a sheet's plan: nothing if it has errors; ``PreviewOutdated`` if it is not the plan previewed
+    (``expected_fingerprint``); otherwise, under the import lock, in one transaction and one change group
+    attributed to the session's user, the import record first, then ``write(plan, progress)``.
+
+    ``refuse(plan)`` may add errors the apply step alone finds (the plan is then left unwritten);
+    ``progress(done, total)`` is passed on to ``write``. Returns the plan's outcome.
+    """
+    session, outcome = plan.session, plan.outcome
+    if outcome.errors:
+        return outcome
+    if expected_fingerprint is not None and plan_fingerprint(outcome) != expected_fingerprint:
+        raise PreviewOutdated(OUTDATED)
+    if refuse is not None and refuse(plan):
+        return outcome
+    if not plan.writes_anything:
+        return outcome
+    with import_lock(session.user_name), transaction.atomic(), change_context(
+            source=Source.IMPORT, user=session.user, actor_name=f"import: {session.user_name}"):
+        session.ensure_record()
+        write(plan, progress)
+        outcome.save_counts(session.record)
+    return outcome
+
+
+def admin_import(plan, apply, dry_run, expected=None):
+    """django-import-export's side of a planned import (a resource's ``import_data``): the preview shows the
+    plan; the confirm step applies it with ``apply(plan, fingerprint)`` only if the file (``expected``: its
+    hash and the plan's digest, as previewed) still gives the same plan. A refusal becomes the outcome's error."""
+    session, outcome = plan.session, plan.outcome
+    if not dry_run:
+        try:
+            if expected is not None and expected[0] != session.sha256:
+                raise PreviewOutdated(OUTDATED)
+            apply(plan, expected[1] if expected else None)
+        except (ImportBusy, PreviewOutdated) as refusal:
+            outcome.errors.append(Problem("-", "-", str(refusal)))
+    return admin_result(outcome, session)
+
+
+def admin_result(outcome, session):
+    """What django-import-export's admin views read: the totals, an error flag, and our outcome."""
+    result = Result()
+    result.totals[RowResult.IMPORT_TYPE_NEW] = outcome.new
+    result.totals[RowResult.IMPORT_TYPE_UPDATE] = outcome.updated
+    result.totals[RowResult.IMPORT_TYPE_SKIP] = outcome.unchanged
+    if outcome.errors:
+        result.base_errors.append(Error(ValueError(str(outcome.errors[0]))))
+    result.outcome = outcome
+    result.sha256 = session.sha256
+    return result

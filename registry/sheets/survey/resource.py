@@ -2,11 +2,9 @@
 from django.db.models import Case, IntegerField, Value, When
 from import_export import resources
 from import_export.fields import Field
-from import_export.results import Error, Result, RowResult
 
 from registry.models import Base, Contractor
-from registry.sheets.engine import OUTDATED, ImportBusy, PreviewOutdated
-from registry.sheets.outcome import Problem
+from registry.sheets.engine import admin_import
 from registry.sheets.session import ImportSession
 from registry.sheets.survey.layout import COLUMNS, LABELS, ROW_COLUMN
 from registry.sheets.survey.plan import apply_survey_plan, plan_survey_rows
@@ -72,15 +70,7 @@ class SurveyBaseResource(resources.ModelResource):
                 for values in dataset]
         self.plan = plan_survey_rows(rows, self.session, getattr(dataset, "reference_date", None),
                                      getattr(dataset, "table_description", ""))
-        outcome = self.plan.outcome
-        if not dry_run:
-            try:
-                if self.expected is not None and self.expected[0] != self.session.sha256:
-                    raise PreviewOutdated(OUTDATED)
-                apply_survey_plan(self.plan, self.expected[1] if self.expected else None)
-            except (ImportBusy, PreviewOutdated) as refusal:
-                outcome.errors.append(Problem("-", "-", str(refusal)))
-        return engine_result(outcome, self.session)
+        return admin_import(self.plan, apply_survey_plan, dry_run, self.expected)
 
     # -- export --------------------------------------------------------------------------
 
@@ -116,15 +106,3 @@ def survey_order():
                             output_field=IntegerField())
     return (prefecture_first, "organization__code", "number")
 
-
-def engine_result(outcome, session):
-    """What django-import-export's admin views read: the totals, an error flag, and our outcome."""
-    result = Result()
-    result.totals[RowResult.IMPORT_TYPE_NEW] = outcome.new
-    result.totals[RowResult.IMPORT_TYPE_UPDATE] = outcome.updated
-    result.totals[RowResult.IMPORT_TYPE_SKIP] = outcome.unchanged
-    if outcome.errors:
-        result.base_errors.append(Error(ValueError(str(outcome.errors[0]))))
-    result.outcome = outcome
-    result.sha256 = session.sha256
-    return result
