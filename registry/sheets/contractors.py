@@ -20,10 +20,10 @@ from registry.history.diff import RelatedObjects, field_changes
 from registry.models import Contractor, ImportRecord
 from registry.parsing.countries import UnknownCountry, require_country_code
 from registry.parsing.text import label_key, match_key, normalize_cell, plain_text
-from registry.sheets.engine import admin_import, apply_plan, plan_fingerprint
+from registry.sheets.engine import admin_import, apply_plan
 from registry.sheets.formats import SheetFormat
 from registry.sheets.outcome import ImportOutcome, Problem
-from registry.sheets.reader import ROW_COLUMN, SheetLayoutError, no_data_rows_error, read_table
+from registry.sheets.reader import ROW_COLUMN, SheetLayoutError, header_columns, headings, no_data_rows_error, read_table
 from registry.sheets.session import ImportSession
 from registry.sheets.values import guess_contractor_kind
 
@@ -36,7 +36,7 @@ COLUMNS = (
     Column("notes", "notes", other_labels=("備考",)),
 )
 FIELDS = ("name", "kind", "country", "notes")
-KEY_BY_LABEL = {label_key(label): column.key for column in COLUMNS for label in (column.label, *column.other_labels)}
+KEY_BY_LABEL = headings(COLUMNS)
 
 
 class ContractorResource(resources.ModelResource):
@@ -107,11 +107,7 @@ def parse_contractor_table(table):
 
 
 def header_mapping(cells):
-    mapping = {}
-    for index, cell in enumerate(cells):
-        key = KEY_BY_LABEL.get(label_key(cell))
-        if key and key not in mapping.values():
-            mapping[index] = key
+    mapping = header_columns(cells, KEY_BY_LABEL)
     return mapping if "name" in mapping.values() else None
 
 
@@ -134,10 +130,6 @@ class ContractorPlan:
     new: list = field(default_factory=list)
     changed: list = field(default_factory=list)
     fields: tuple = ()  # the fields the file gives, written on every changed record
-
-    @property
-    def fingerprint(self):
-        return plan_fingerprint(self.outcome)
 
     @property
     def writes_anything(self):
@@ -264,13 +256,8 @@ class ContractorPlanner:
             self.outcome.unchanged_rows.append((number, label))
 
     def finish(self):
-        outcome = self.outcome
-        outcome.finished = True
-        outcome.new, outcome.updated = len(outcome.new_rows), len(outcome.updated_rows)
-        outcome.unchanged = len(outcome.unchanged_rows)
-        outcome.notices = list(self.session.notices)
-        outcome.errors.sort(key=lambda problem: problem.row)
-        if outcome.errors:
+        self.outcome.tally(self.session.notices)
+        if self.outcome.errors:
             self.plan.new, self.plan.changed = [], []
         return self.plan
 
