@@ -201,3 +201,13 @@ def test_a_rename_by_id_updates_the_name_and_its_matching_key(existing):
     seoul = Contractor.objects.get(pk=existing["seoul"].pk)
     assert (seoul.name, seoul.kind, seoul.country.code) == ("ソウル代理(株)", "company", "KR")
     assert seoul.match_key == "ソウル代理"
+
+
+def test_the_admin_export_imports_back_as_nothing_to_change(admin_client, existing):
+    exported = admin_client.post(reverse("admin:registry_contractor_export"), {
+        "format": 0, "resource": 0, **{f"contractorresource_{name}": "on" for name in HEADER}})
+    assert exported.status_code == 200
+    preview = upload(admin_client, exported.content, "exported.xlsx")
+    outcome = preview.context["result"].outcome
+    assert (outcome.new, outcome.updated, outcome.unchanged, outcome.errors) == (0, 0, 2, [])
+    assert preview.context.get("confirm_form") is None and "変更はありません" in preview.content.decode()
