@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
-from import_export import resources
 
 from registry.downloads import Column
 from registry.history import write_in_bulk
@@ -20,7 +19,8 @@ from registry.history.diff import RelatedObjects, field_changes
 from registry.models import Contractor, ImportRecord
 from registry.parsing.countries import UnknownCountry, require_country_code
 from registry.parsing.text import label_key, match_key, normalize_cell, plain_text
-from registry.sheets.engine import admin_import, apply_plan
+from registry.sheets.adapter import PlannedImportResource
+from registry.sheets.engine import apply_plan
 from registry.sheets.formats import SheetFormat
 from registry.sheets.outcome import ImportOutcome, Problem
 from registry.sheets.reader import ROW_COLUMN, SheetLayoutError, header_columns, headings, no_data_rows_error, read_table
@@ -39,24 +39,22 @@ FIELDS = ("name", "kind", "country", "notes")
 KEY_BY_LABEL = headings(COLUMNS)
 
 
-class ContractorResource(resources.ModelResource):
+class ContractorResource(PlannedImportResource):
     """The admin's adapter: the export's columns, and an import that hands the rows to the engine."""
 
     class Meta:
         model = Contractor
         fields = ("id", "name", "kind", "country", "notes")
 
-    def __init__(self, session=None, expected=None, **kwargs):
-        super().__init__(**kwargs)
-        self.session = session or ImportSession(kind=ImportRecord.Kind.CONTRACTORS)
-        self.expected = expected  # (file hash, plan digest) of the preview the confirm step applies
+    def new_session(self):
+        return ImportSession(kind=ImportRecord.Kind.CONTRACTORS)
 
-    def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None,
-                    collect_failed_rows=False, rollback_on_validation_errors=False, **kwargs):
-        self.session.take(dataset, kwargs.get("user"), kwargs.get("file_name"))
-        plan = plan_contractor_rows(dataset.sheet_rows, dataset.sheet_labels, self.session,
+    def plan_dataset(self, dataset):
+        return plan_contractor_rows(dataset.sheet_rows, dataset.sheet_labels, self.session,
                                     getattr(dataset, "table_description", ""))
-        return admin_import(plan, apply_contractor_plan, dry_run, self.expected)
+
+    def apply(self, plan, expected_fingerprint):
+        apply_contractor_plan(plan, expected_fingerprint)
 
 
 class ContractorSheetFormat(SheetFormat):

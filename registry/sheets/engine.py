@@ -12,11 +12,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from import_export.results import Error, Result, RowResult
 
 from registry.history import Source, change_context
 from registry.models import ImportLock
-from registry.sheets.outcome import Problem
 
 # A lock older than this was left by a process that died: the next import takes it over.
 STALE_LOCK = datetime.timedelta(hours=1)
@@ -105,31 +103,3 @@ def apply_plan(plan, write, expected_fingerprint=None, refuse=None, progress=Non
         write(plan, progress)
         outcome.save_counts(session.record)
     return outcome
-
-
-def admin_import(plan, apply, dry_run, expected=None):
-    """django-import-export's side of a planned import (a resource's ``import_data``): the preview shows the
-    plan; the confirm step applies it with ``apply(plan, fingerprint)`` only if the file (``expected``: its
-    hash and the plan's digest, as previewed) still gives the same plan. A refusal becomes the outcome's error."""
-    session, outcome = plan.session, plan.outcome
-    if not dry_run:
-        try:
-            if expected is not None and expected[0] != session.sha256:
-                raise PreviewOutdated(OUTDATED)
-            apply(plan, expected[1] if expected else None)
-        except (ImportBusy, PreviewOutdated) as refusal:
-            outcome.errors.append(Problem("-", "-", str(refusal)))
-    return admin_result(outcome, session)
-
-
-def admin_result(outcome, session):
-    """What django-import-export's admin views read: the totals, an error flag, and our outcome."""
-    result = Result()
-    result.totals[RowResult.IMPORT_TYPE_NEW] = outcome.new
-    result.totals[RowResult.IMPORT_TYPE_UPDATE] = outcome.updated
-    result.totals[RowResult.IMPORT_TYPE_SKIP] = outcome.unchanged
-    if outcome.errors:
-        result.base_errors.append(Error(ValueError(str(outcome.errors[0]))))
-    result.outcome = outcome
-    result.sha256 = session.sha256
-    return result
