@@ -1,4 +1,4 @@
-from registry.sheets.agreements.resource import import_agreement_file
+from registry.sheets.agreements.plan import import_agreement_file
 from registry.sheets.reader import SheetLayoutError
 
 from ._imports import ImportCommand

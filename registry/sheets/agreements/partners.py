@@ -25,18 +25,7 @@ class PartnerPlan:
     is_new: bool = False
     fills: dict = field(default_factory=dict)  # attribute → value the partner lacks
     kept: list = field(default_factory=list)  # (attribute, registry's value, sheet's value) that differ
-
-    @property
-    def needs_saving(self):
-        return self.is_new or bool(self.fills)
-
-    def identity(self):
-        if self.partner.pk:
-            return self.partner.pk
-        return ("new", self.partner.country, tuple(sorted(row_keys(self.partner_names()))))
-
-    def partner_names(self):
-        return {attribute: getattr(self.partner, attribute) for attribute in NAME_ATTRIBUTES}
+    before: Partner = None  # the partner as it was before this row's fills, to show what they change
 
     def keep_existing(self):
         """Add nothing to an existing partner (the importing user may not change partners)."""
@@ -45,11 +34,12 @@ class PartnerPlan:
                              for attribute, value in self.fills.items() if attribute in NAME_ATTRIBUTES)
             self.fills = {}
 
-    def apply(self):
+    def apply(self, copy):
+        """Put the fills on the partner in memory (the import writes it later), so later rows match by them."""
+        self.before = copy(self.partner)
         for attribute, value in self.fills.items():
             setattr(self.partner, attribute, value)
-        self.fills = {}
-        self.is_new = False
+        self.partner.set_match_keys()
 
 
 def row_keys(names):
@@ -57,19 +47,21 @@ def row_keys(names):
 
 
 class PartnerIndex:
-    """Partners by country, loaded once per import and kept up to date as the import saves partners."""
+    """Partners by country, loaded once per import with one query; partners the import would create or fill
+    are kept in it so later rows find them."""
 
-    def __init__(self):
+    def __init__(self, partners=()):
         self.by_country = {}
+        for partner in partners:
+            self.by_country.setdefault(partner.country.code, []).append(partner)
 
-    def partners_in(self, country):
-        if country not in self.by_country:
-            self.by_country[country] = list(Partner.objects.filter(country=country))
-        return self.by_country[country]
+    @classmethod
+    def load(cls, countries):
+        return cls(Partner.objects.filter(country__in=set(countries)).order_by("pk"))
 
     def find(self, names, country):
         keys = row_keys(names)
-        matches = [partner for partner in self.partners_in(country) if keys & set(partner.match_keys)]
+        matches = [partner for partner in self.by_country.get(country, ()) if keys & set(partner.match_keys)]
         if len(matches) > 1:
             listed = "、".join(f"{partner} (#{partner.pk})" for partner in matches)
             raise ValueProblem(_("the names match several partners (%(partners)s): correct the names so they "
@@ -81,6 +73,8 @@ class PartnerIndex:
         if partner is None:
             new = Partner(country=country, region=region or "", kind=kind or guess_kind(list(names.values())),
                           **{attribute: names.get(attribute, "") for attribute in NAME_ATTRIBUTES})
+            new.set_match_keys()
+            self.by_country.setdefault(country, []).append(new)
             return PartnerPlan(partner=new, is_new=True)
         plan = PartnerPlan(partner=partner)
         for attribute in NAME_ATTRIBUTES:
@@ -92,13 +86,3 @@ class PartnerIndex:
         if region and not partner.region:
             plan.fills["region"] = region
         return plan
-
-    def save(self, plan):
-        """Write a new partner or the names it lacked; the caller has opened the import's record."""
-        was_new = plan.is_new
-        plan.apply()
-        plan.partner.full_clean()
-        plan.partner.save()
-        if was_new:
-            self.partners_in(plan.partner.country).append(plan.partner)
-        return plan.partner
