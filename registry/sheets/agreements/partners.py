@@ -5,6 +5,7 @@ has the same match key as one of the row's names; 上海市 from one organizatio
 another's are one partner once a sheet has given both names. Names the partner lacks are filled in;
 names it already has are kept (a different spelling is reported, not applied).
 """
+import functools
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -42,31 +43,49 @@ class PartnerPlan:
         self.partner.set_match_keys()
 
 
+# A list names each partner on many rows: its keys are worked out once.
+cached_match_key = functools.lru_cache(maxsize=65536)(match_key)
+
+
 def row_keys(names):
-    return {key for key in (match_key(name) for name in names.values() if name) if key}
+    return {key for key in (cached_match_key(name) for name in names.values() if name) if key}
 
 
 class PartnerIndex:
-    """Partners by country, loaded once per import with one query; partners the import would create or fill
-    are kept in it so later rows find them."""
+    """Partners by country and name key, loaded once per import with one query; partners the import would
+    create or fill are kept in it so later rows find them."""
 
     def __init__(self, partners=()):
-        self.by_country = {}
+        self.by_key = {}  # (country, match key) → partners
+        self.order = {}  # id(partner) → position, so matches are listed as loaded
         for partner in partners:
-            self.by_country.setdefault(partner.country.code, []).append(partner)
+            self.add(partner)
 
     @classmethod
     def load(cls, countries):
         return cls(Partner.objects.filter(country__in=set(countries)).order_by("pk"))
 
+    def add(self, partner):
+        self.order.setdefault(id(partner), len(self.order))
+        country = getattr(partner.country, "code", partner.country)
+        for key in partner.match_keys:
+            listed = self.by_key.setdefault((country, key), [])
+            if partner not in listed:
+                listed.append(partner)
+
     def find(self, names, country):
-        keys = row_keys(names)
-        matches = [partner for partner in self.by_country.get(country, ()) if keys & set(partner.match_keys)]
+        found = {id(partner): partner for key in row_keys(names) for partner in self.by_key.get((country, key), ())}
+        matches = sorted(found.values(), key=lambda partner: self.order[id(partner)])
         if len(matches) > 1:
             listed = "、".join(f"{partner} (#{partner.pk})" for partner in matches)
             raise ValueProblem(_("the names match several partners (%(partners)s): correct the names so they "
                                  "match one") % {"partners": listed})
         return matches[0] if matches else None
+
+    def fill(self, plan, copy):
+        """Put a row's fills on its partner; later rows find the partner by its new names too."""
+        plan.apply(copy)
+        self.add(plan.partner)
 
     def plan(self, names, country, region="", kind=None, guess_kind=None):
         partner = self.find(names, country)
@@ -74,7 +93,7 @@ class PartnerIndex:
             new = Partner(country=country, region=region or "", kind=kind or guess_kind(list(names.values())),
                           **{attribute: names.get(attribute, "") for attribute in NAME_ATTRIBUTES})
             new.set_match_keys()
-            self.by_country.setdefault(country, []).append(new)
+            self.add(new)
             return PartnerPlan(partner=new, is_new=True)
         plan = PartnerPlan(partner=partner)
         for attribute in NAME_ATTRIBUTES:

@@ -196,7 +196,7 @@ class AgreementPlanner:
         if plan.is_new:
             self.plan.new_partners.append(plan.partner)
         elif plan.fills:
-            plan.apply(copy_record)
+            self.partners.fill(plan, copy_record)
             if plan.partner.pk is not None and plan.partner not in self.plan.changed_partners:
                 self.plan.changed_partners.append(plan.partner)
 
@@ -254,7 +254,9 @@ class AgreementPlanner:
         errors = {}
         if partner_plan.is_new or partner_plan.fills:
             try:
-                partner_plan.partner.clean_fields(exclude=["match_keys"])
+                # country and kind come from the cell readers as known codes (the country field's own check
+                # would render its 250 choices for every partner)
+                partner_plan.partner.clean_fields(exclude=["match_keys", "country", "kind"])
                 partner_plan.partner.clean()
             except ValidationError as error:
                 errors.update(error.message_dict)
