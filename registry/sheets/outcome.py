@@ -27,7 +27,6 @@ class ImportOutcome:
     unchanged_rows: list = field(default_factory=list)
     import_record: object = None
     source_description: str = ""
-    finished: bool = False
 
     @property
     def counts(self):

@@ -320,7 +320,6 @@ class AgreementPlanner:
 
     def finish(self):
         outcome = self.outcome
-        outcome.finished = True
         outcome.new, outcome.updated = len(outcome.new_rows), len(outcome.updated_rows)
         outcome.unchanged = len(outcome.unchanged_rows)
         outcome.notices = list(self.session.notices)

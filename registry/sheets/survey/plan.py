@@ -369,7 +369,6 @@ class SurveyPlanner:
 
     def finish(self):
         outcome = self.outcome
-        outcome.finished = True
         outcome.new, outcome.updated = len(outcome.new_rows), len(outcome.updated_rows)
         outcome.unchanged = len(outcome.unchanged_rows)
         outcome.notices = list(self.session.notices)
