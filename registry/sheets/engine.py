@@ -103,3 +103,29 @@ def apply_plan(plan, write, expected_fingerprint=None, refuse=None, progress=Non
         write(plan, progress)
         outcome.save_counts(session.record)
     return outcome
+
+
+class Progress:
+    """Where a long import says how far it got. ``phase(name)`` gives the ``progress(done, total)`` callback
+    the planners and appliers call for that phase ("planning" a row at a time, "writing" a batch at a time).
+
+    This one reports nowhere; the background job (sheets/jobs.py) stores it for the page to poll, the
+    import commands draw a bar on a terminal.
+    """
+
+    def phase(self, name):
+        return None
+
+
+def written_counter(progress, total):
+    """``report(count)`` after each bulk write: calls ``progress(done so far, total)`` (from 0 before any)."""
+    done = 0
+
+    def report(count):
+        nonlocal done
+        done += count
+        if progress is not None:
+            progress(done, total)
+
+    report(0)
+    return report

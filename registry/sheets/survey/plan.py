@@ -17,7 +17,7 @@ from registry.history.diff import field_changes as diff_changes
 from registry.models import Base, BaseRoundRecord, BaseStatus, Contractor, JointOffice, ReviewState, SurveyRound
 from registry.parsing.text import match_key, parse_int_cell
 from registry.permissions import organization_ids_in_scope
-from registry.sheets.engine import apply_plan, plan_fingerprint
+from registry.sheets.engine import apply_plan, plan_fingerprint, written_counter
 from registry.sheets.outcome import Problem, SurveyOutcome
 from registry.rounds.progress import CLERK_WINS, SHEET_WINS, clerk_answers
 from registry.rounds.records import following_round, plan_records, record_bases
@@ -63,6 +63,9 @@ class NewRow(tuple):
         item = super().__new__(cls, (row, label))
         item.facts = facts
         return item
+
+    def __reduce__(self):  # kept with its facts when a background preview is stored (sheets/jobs.py)
+        return (NewRow, (self[0], self[1], self.facts))
 
 
 @dataclass
@@ -178,14 +181,17 @@ class SurveyPlanner:
 
     # -- one row -----------------------------------------------------------------------------------
 
-    def plan_rows(self, rows):
+    def plan_rows(self, rows, progress=None):
         self.duplicates = self.find_duplicates(rows)
         self.joint_office_names = self.find_joint_offices(rows)
         self.check_organization_numbers(rows)
         self.load_indexes(rows)
         self.seen_base_ids, self.seen_organization_ids = set(), set()
-        for row in rows:
+        total = len(rows)
+        for done, row in enumerate(rows, 1):
             self.plan_row(row)
+            if progress is not None:
+                progress(done, total)
 
     def plan_row(self, row):
         errors = {}
@@ -429,12 +435,14 @@ def key_facts(base):
 
 # -- the two steps -------------------------------------------------------------------------------
 
-def plan_survey_rows(rows, session, title_date=None, source_description=""):
-    """Plan the import of parsed sheet rows (dicts under the layout's keys plus ROW_COLUMN). No writes."""
+def plan_survey_rows(rows, session, title_date=None, source_description="", progress=None):
+    """Plan the import of parsed sheet rows (dicts under the layout's keys plus ROW_COLUMN). No writes.
+
+    ``progress(done, total)``, if given, is called after each row."""
     planner = SurveyPlanner(session)
     planner.outcome.source_description = source_description
     planner.check_title_date(title_date)
-    planner.plan_rows(rows)
+    planner.plan_rows(rows, progress)
     return planner.finish()
 
 
@@ -442,18 +450,20 @@ def sheet_rows(sheet):
     return [{ROW_COLUMN: row.number, **row.values} for row in sheet.rows]
 
 
-def plan_survey(content, file_name, session):
+def plan_survey(content, file_name, session, progress=None):
     """Read the file and plan its import (no writes at all, not even rolled-back ones)."""
     sheet = parse_survey_table(read_table(content, file_name))
     session.notices = list(sheet.notices)
     session.sha256 = sheet.table.sha256
     session.encoding = session.encoding or sheet.table.encoding
     session.delimiter = session.delimiter or sheet.table.delimiter
-    return plan_survey_rows(sheet_rows(sheet), session, sheet.reference_date, sheet.table.description)
+    return plan_survey_rows(sheet_rows(sheet), session, sheet.reference_date, sheet.table.description, progress)
 
 
 def apply_survey_plan(plan, expected_fingerprint=None, progress=None):
-    """Write the plan in one transaction; refuses if it differs from the previewed one."""
+    """Write the plan in one transaction; refuses if it differs from the previewed one.
+
+    ``progress(done, total)``, if given, counts the records written, a bulk write at a time."""
     return apply_plan(plan, write_survey_plan, expected_fingerprint, refuse=refuse_undecided, progress=progress)
 
 
@@ -470,11 +480,19 @@ def refuse_undecided(plan):
 
 
 def write_survey_plan(plan, progress=None):
+    steps = [len(plan.new_contractors), len(plan.new_joint_offices), len(plan.new_bases), len(plan.changed_bases),
+             len(plan.verdicts)]
+    report = written_counter(progress, sum(steps))
     write_in_bulk(Contractor, plan.new_contractors)
+    report(steps[0])
     write_in_bulk(JointOffice, plan.new_joint_offices)
+    report(steps[1])
     write_in_bulk(Base, plan.new_bases)
+    report(steps[2])
     write_in_bulk(Base, updated=plan.changed_bases, fields=WRITTEN_FIELDS)
+    report(steps[3])
     follow_in_rounds(plan)
+    report(steps[4])
 
 
 def follow_in_rounds(plan):
