@@ -199,3 +199,47 @@ def test_the_tie_confirm_refuses_when_the_data_changed_after_the_preview(admin_c
     assert any("changed after the preview" in message for message in shown), shown
     assert ImportRecord.objects.count() == records
     assert not Partner.objects.filter(name_ja="バンクーバー市").exists()
+
+
+# -- a long list runs as a background job, with the same result as in the request -------------------------
+
+def tie_snapshot(record):
+    ties = sorted((a.organization.name, a.partner.name_ja, a.agreement_type, str(a.signed_on))
+                  for a in Agreement.objects.select_related("organization", "partner"))
+    history = sorted((model.__name__, entry.history_type, entry.history_user_id, entry.actor_name, entry.change_source,
+                      entry.history_change_reason.replace(f"#{record.pk}", "#N"))
+                     for model in (Partner, Agreement, AgreementRenewal)
+                     for entry in model.history.filter(import_record=record))
+    return ties, history
+
+
+def test_a_long_tie_list_is_previewed_and_applied_by_the_worker_as_the_request_would(admin_client):
+    from django.test import override_settings
+    from django.urls import reverse
+
+    from registry.models import ImportJob
+    from tests.test_import_jobs import follow, run_db_worker
+
+    content = as_text([tie_row(org=("大阪府", "大阪市", "横浜市")[n % 3], partner=f"都市{n}", kind="姉妹都市",
+                               **{"更新": "2015-07-01~2025-06-30"} if n % 4 == 0 else {}) for n in range(30)])
+    with transaction.atomic(), override_settings(IMPORT_BACKGROUND_ROWS=10_000):
+        confirm(admin_client, upload(admin_client, content))
+        expected = tie_snapshot(ImportRecord.objects.get())
+        transaction.set_rollback(True)
+    assert not Agreement.objects.exists() and len(expected[0]) == 30
+
+    with override_settings(IMPORT_BACKGROUND_ROWS=20):
+        started = upload(admin_client, content)
+        job = ImportJob.objects.get()
+        assert started["Location"] == reverse("admin:registry_agreement_import_job", args=[job.pk])
+        run_db_worker()
+        job.refresh_from_db()
+        assert (job.state, job.done, job.total) == ("done", 30, 30) and not Agreement.objects.exists()
+        preview = admin_client.get(started["Location"])
+        assert "confirm_form" in preview.context and "都市29" in preview.content.decode()
+        applying = confirm(admin_client, preview)
+        assert not Agreement.objects.exists()
+        run_db_worker()
+    assert tie_snapshot(ImportRecord.objects.get()) == expected
+    finished = follow(admin_client, admin_client.get(applying["Location"]))
+    assert finished.status_code == 200 and Agreement.objects.count() == 30

@@ -27,7 +27,7 @@ from registry.sheets.agreements.cells import (
 )
 from registry.sheets.agreements.layout import COLUMNS, LABELS, parse_agreement_table
 from registry.sheets.agreements.partners import NAME_ATTRIBUTES, PartnerIndex
-from registry.sheets.engine import apply_plan, plan_fingerprint
+from registry.sheets.engine import OUTDATED, PreviewOutdated, Progress, apply_plan, plan_fingerprint, written_counter
 from registry.sheets.outcome import ImportOutcome, Problem
 from registry.sheets.reader import read_table
 from registry.sheets.session import ImportSession
@@ -363,19 +363,21 @@ def plan_agreements(content, file_name, session, progress=None):
 
 
 def write_agreement_plan(plan, progress=None):
-    """Partners first (ties point at them), then ties, then renewals; one history row per record written."""
+    """Partners first (ties point at them), then ties, then renewals; one history row per record written.
+    ``progress(done, total)`` counts the records written, a bulk write at a time."""
     steps = (
-        lambda: write_in_bulk(Partner, plan.new_partners),
-        lambda: write_in_bulk(Partner, updated=plan.changed_partners, fields=PARTNER_FIELDS),
-        lambda: write_in_bulk(Agreement, plan.new_agreements),
-        lambda: write_in_bulk(Agreement, updated=plan.changed_agreements, fields=AGREEMENT_FIELDS),
-        lambda: [renewal.delete() for renewal in plan.old_renewals],  # each leaves its deletion entry
-        lambda: write_in_bulk(AgreementRenewal, plan.new_renewals),
+        (plan.new_partners, lambda: write_in_bulk(Partner, plan.new_partners)),
+        (plan.changed_partners, lambda: write_in_bulk(Partner, updated=plan.changed_partners, fields=PARTNER_FIELDS)),
+        (plan.new_agreements, lambda: write_in_bulk(Agreement, plan.new_agreements)),
+        (plan.changed_agreements,
+         lambda: write_in_bulk(Agreement, updated=plan.changed_agreements, fields=AGREEMENT_FIELDS)),
+        (plan.old_renewals, lambda: [renewal.delete() for renewal in plan.old_renewals]),  # each with its entry
+        (plan.new_renewals, lambda: write_in_bulk(AgreementRenewal, plan.new_renewals)),
     )
-    for done, step in enumerate(steps, 1):
-        step()
-        if progress is not None:
-            progress(done, len(steps))
+    report = written_counter(progress, sum(len(records) for records, _write in steps))
+    for records, write in steps:
+        write()
+        report(len(records))
 
 
 def apply_agreement_plan(plan, expected_fingerprint=None, progress=None):
@@ -383,10 +385,33 @@ def apply_agreement_plan(plan, expected_fingerprint=None, progress=None):
     return apply_plan(plan, write_agreement_plan, expected_fingerprint, progress=progress)
 
 
-def import_agreement_file(content, file_name, *, user=None, dry_run=False):
-    """Preview (dry_run: plan only, nothing written) or apply one agreement sheet; returns the ImportOutcome."""
+def import_agreement_file(content, file_name, *, user=None, dry_run=False, expected=None, progress=None):
+    """Preview (dry_run: plan only, nothing written) or apply one agreement sheet; returns the ImportOutcome.
+
+    ``expected`` is the (file hash, plan digest) of the preview being confirmed: if the file or the registry no
+    longer give that plan, ``PreviewOutdated`` is raised and nothing is written. ``progress`` is an
+    ``engine.Progress``.
+    """
+    progress = progress or Progress()
     session = ImportSession(kind=ImportRecord.Kind.AGREEMENTS, user=user, file_name=file_name)
-    plan = plan_agreements(content, file_name, session)
+    plan = plan_agreements(content, file_name, session, progress.phase("planning"))
     if dry_run:
         return plan.outcome
-    return apply_agreement_plan(plan)
+    if expected is not None and expected[0] != session.sha256:
+        raise PreviewOutdated(OUTDATED)
+    return apply_agreement_plan(plan, expected[1] if expected else None, progress.phase("writing"))
+
+
+# -- the background job's two steps (registry/sheets/jobs.py) -------------------------------------------
+
+def preview_upload(job, content, progress):
+    """Plan the uploaded list; returns the outcome the preview shows and the file's hash."""
+    session = ImportSession(kind=ImportRecord.Kind.AGREEMENTS, user=job.user, file_name=job.file_name)
+    plan = plan_agreements(content, job.file_name, session, progress.phase("planning"))
+    return plan.outcome, session.sha256
+
+
+def apply_upload(job, content, progress):
+    """Apply the uploaded list as previewed (the job's options hold the preview's file hash and digest)."""
+    return import_agreement_file(content, job.file_name, user=job.user, expected=job.options["expected"],
+                                 progress=progress)
