@@ -8,7 +8,10 @@ Measured in the same run, for each size:
   changes), the next round with 10% of the rows changed (preview + apply): seconds and queries;
 * the plain ``ModelResource`` with simple-history on the same rows (dry run and import);
 * the floor: ``bulk_create`` + simple-history's bulk history of the same bases;
-* the process's peak memory.
+* the process's peak memory;
+* the agreement (tie) list: a synthetic list of 5,000 ties in the tie import's own layout (title row, the
+  layout's header, dates as clerks write them: ISO, era, Japanese, renewals), measured the same way —
+  preview, apply, re-import, 10% changed — against the bulk floor of the same partners and ties.
 
 Prints one JSON object last and writes it to ``bench/results/imports-<time>.json``.
 
@@ -45,6 +48,8 @@ def parse_args():
     parser.add_argument("--sizes", default="", help="comma-separated row counts (default 1000,10000,20000)")
     parser.add_argument("--database", default="bench_imports")
     parser.add_argument("--no-baseline", action="store_true", help="skip the plain import-export baseline")
+    parser.add_argument("--only-ties", action="store_true", help="measure only the agreement (tie) list")
+    parser.add_argument("--tie-sizes", default="", help="comma-separated tie counts (default 5000; quick: 500)")
     return parser.parse_args()
 
 
@@ -249,6 +254,135 @@ def run_size(count, orgs, with_baseline):
     return figures
 
 
+# -- the agreement (tie) list ---------------------------------------------------------------------------
+
+TIE_PLACES = [("中国", "上海市", "Shanghai"), ("韓国", "ソウル特別市", "Seoul"), ("アメリカ合衆国", "ポートランド市", "Portland"),
+              ("フランス", "リヨン市", "Lyon"), ("ベトナム", "ホーチミン市", "Ho Chi Minh City"),
+              ("ドイツ", "デュッセルドルフ市", "Düsseldorf"), ("ブラジル", "サンパウロ州", "São Paulo"),
+              ("オーストラリア", "クイーンズランド州", "Queensland")]
+TIE_TYPES = ["姉妹都市", "友好提携", "MOU", "経済交流協定", "その他"]
+TIE_DATES = ["S{}.4.1", "平成{}年", "{}年10月"]
+
+
+def tie_layout():
+    from registry.sheets.agreements.layout import COLUMNS
+
+    return [column.label for column in COLUMNS if column.key != "tie"]
+
+
+def synthetic_ties(count, orgs, changed_every=0):
+    """``count`` ties of the organizations with partners shared between them (one partner per 3 ties), each
+    tie unique by (organization, partner, type); every ``changed_every``-th tie has new fields and notes."""
+    layout = tie_layout()
+    partners = max(count // 3, 1)
+    rows = []
+    for index in range(count):
+        organization = orgs[index % len(orgs)]
+        partner = index % partners
+        country, city, english = TIE_PLACES[partner % len(TIE_PLACES)]
+        era = TIE_DATES[index % len(TIE_DATES)]
+        year = 30 + index % 30 if era.startswith("S") else (1 + index % 30 if era.startswith("平成") else 1990 + index % 30)
+        values = {"団体名": organization.name, "相手先": f"{city}{partner}", "相手先(英語)": f"{english} {partner}",
+                  "相手国・地域": country, "提携の種類": TIE_TYPES[(index // len(orgs)) % len(TIE_TYPES)],
+                  "提携日": era.format(year), "分野": "経済、観光", "備考": ""}
+        if index % 7 == 0:
+            values["更新"] = "2005-10-29~2008-10-28; 2008-10-29~2011-10-28"
+        if changed_every and index % changed_every == 0:
+            values["分野"], values["備考"] = "経済、観光、教育", "更新された提携"
+        rows.append([values.get(label, "") for label in layout])
+    return rows
+
+
+def ties_as_text(rows, delimiter="\t", encoding="utf-8"):
+    lines = [["友好提携・姉妹都市等一覧"], [""], tie_layout()] + rows
+    return ("\n".join(delimiter.join(cells) for cells in lines) + "\n").encode(encoding)
+
+
+def ties_as_xlsx(rows):
+    import openpyxl
+
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    for line in [["友好提携・姉妹都市等一覧"], [], tie_layout()] + rows:
+        sheet.append(line)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def reset_ties():
+    from django.db import connection
+
+    from registry.models import Agreement, AgreementRenewal, ImportLock, ImportRecord, Partner
+
+    tables = []
+    for model in (Partner, Agreement, AgreementRenewal):
+        tables += [model._meta.db_table, model.history.model._meta.db_table]
+    tables += [ImportRecord._meta.db_table, ImportLock._meta.db_table]
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+
+
+def ours_ties(content, file_name):
+    from registry.models import ImportRecord
+    from registry.sheets.agreements.plan import apply_agreement_plan, plan_agreements
+    from registry.sheets.session import ImportSession
+
+    session = ImportSession(kind=ImportRecord.Kind.AGREEMENTS, file_name=file_name)
+    preview, plan = measure(lambda: plan_agreements(content, file_name, session))
+    assert not plan.outcome.errors, plan.outcome.report_lines()[:5]
+    apply, outcome = measure(lambda: apply_agreement_plan(plan))
+    return {"preview": preview, "apply": apply, "counts": outcome.counts}
+
+
+def ties_bulk_floor(count, orgs):
+    """The same partners and ties written straight through ``bulk_create`` + simple-history's bulk history."""
+    import datetime as dt
+
+    from registry.history import write_in_bulk
+    from registry.models import Agreement, Partner
+    from registry.parsing.countries import country_code
+    from registry.parsing.ties import agreement_type
+
+    def write():
+        partners = {}
+        ties = []
+        for index in range(count):
+            number = index % max(count // 3, 1)
+            country, city, english = TIE_PLACES[number % len(TIE_PLACES)]
+            if number not in partners:
+                partners[number] = Partner(name_ja=f"{city}{number}", name_en=f"{english} {number}",
+                                           country=country_code(country), kind="city")
+                partners[number].set_match_keys()
+            ties.append(Agreement(organization=orgs[index % len(orgs)], partner=partners[number],
+                                  agreement_type=agreement_type(TIE_TYPES[(index // len(orgs)) % len(TIE_TYPES)]),
+                                  signed_on=dt.date(1990 + index % 30, 1, 1), signed_precision="year",
+                                  fields="経済、観光"))
+        write_in_bulk(Partner, list(partners.values()))
+        write_in_bulk(Agreement, ties)
+
+    floor, _value = measure(write)
+    return floor
+
+
+def run_ties(count, orgs):
+    rows = synthetic_ties(count, orgs)
+    content = ties_as_text(rows)
+    figures = {"ties": count}
+    reset_ties()
+    figures["first_import"] = ours_ties(content, "ties.tsv")
+    again = ours_ties(content, "ties.tsv")
+    figures["reimport"] = {**again, "total_seconds": round(again["preview"]["seconds"] + again["apply"]["seconds"], 3)}
+    figures["10pct_changed"] = ours_ties(ties_as_text(synthetic_ties(count, orgs, changed_every=10)), "ties2.tsv")
+    reset_ties()
+    figures["xlsx_first_import"] = ours_ties(ties_as_xlsx(rows), "ties.xlsx")
+    reset_ties()
+    figures["bulk_floor"] = ties_bulk_floor(count, orgs)
+    first = figures["first_import"]
+    figures["ratios"] = {"apply_vs_floor": round(first["apply"]["seconds"] / max(figures["bulk_floor"]["seconds"], 1e-6), 2)}
+    return figures
+
+
 def real_sheet():
     from django.conf import settings
 
@@ -277,13 +411,24 @@ def main():
     orgs = organizations()
     results = {"database": connection.vendor, "quick": args.quick, "sizes": [], "started": datetime.datetime.now(
         datetime.timezone.utc).isoformat(timespec="seconds")}
-    results["real_2017_sheet"] = real_sheet()
+    if args.only_ties:
+        sizes = []
+    else:
+        results["real_2017_sheet"] = real_sheet()
     for count in sizes:
         figures = run_size(count, orgs, not args.no_baseline)
         figures["ratios"] = ratios(figures)
         results["sizes"].append(figures)
         print(json.dumps({"rows": count, **figures["ratios"], "preview_s": figures["first_import"]["preview"]["seconds"],
                           "apply_s": figures["first_import"]["apply"]["seconds"]}, ensure_ascii=False), flush=True)
+    results["ties"] = []
+    for count in [int(s) for s in args.tie_sizes.split(",") if s] or ([500] if args.quick else [5000]):
+        figures = run_ties(count, orgs)
+        results["ties"].append(figures)
+        print(json.dumps({"ties": count, **figures["ratios"], "preview_s": figures["first_import"]["preview"]["seconds"],
+                          "apply_s": figures["first_import"]["apply"]["seconds"],
+                          "preview_queries": figures["first_import"]["preview"]["queries"],
+                          "apply_queries": figures["first_import"]["apply"]["queries"]}, ensure_ascii=False), flush=True)
     results["peak_memory_mb"] = peak_mb()
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,8 @@ from django.utils import translation
 from registry.models import Agreement, ImportRecord, Partner
 from registry.parsing.dates import Precision
 from registry.permissions import Role
-from registry.sheets.agreements.resource import AgreementResource, import_agreement_file
+from registry.sheets.agreements.plan import import_agreement_file
+from registry.sheets.agreements.resource import AgreementResource
 from tests.agreement_sheets import LAYOUT, as_text, tie_row
 from tests.factories import make_base
 from tests.roles import make_user

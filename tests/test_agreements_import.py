@@ -9,7 +9,7 @@ from registry.history import Source
 from registry.models import Agreement, AgreementRenewal, ImportRecord, Partner
 from registry.parsing.dates import Precision
 from registry.permissions import Role
-from registry.sheets.agreements.resource import import_agreement_file
+from registry.sheets.agreements.plan import import_agreement_file
 from tests.agreement_sheets import LAYOUT, as_text, as_xlsx, tie_row
 from tests.conftest import ROOT
 from tests.roles import make_user

@@ -18,7 +18,7 @@ from django.core import serializers
 from django.core.management import call_command
 from django.db import transaction
 
-from registry.sheets.agreements.resource import import_agreement_file
+from registry.sheets.agreements.plan import import_agreement_file
 from registry.sheets.survey.importing import import_survey_file
 from tests import agreement_sheets, sheets
 from tests.conftest import SURVEY_2017

@@ -396,6 +396,13 @@ MATRIX = {
     "admin:registry_base_import_job_progress": [Case(
         "403 404 404 200 404 404",
         lambda w: reverse("admin:registry_base_import_job_progress", args=[w.pk("importjob")]))],
+    # A tie list's job page shows only the tie jobs of the user who started them: the survey job is 404 here.
+    "admin:registry_agreement_import_job": [Case(
+        "L 404 404 404 404 404",
+        lambda w: reverse("admin:registry_agreement_import_job", args=[w.pk("importjob")]))],
+    "admin:registry_agreement_import_job_progress": [Case(
+        "403 404 404 404 404 404",
+        lambda w: reverse("admin:registry_agreement_import_job_progress", args=[w.pk("importjob")]))],
     "admin:registry_base_process_import": [
         Case("L 405 405 405 405 405", lambda w: reverse("admin:registry_base_process_import")),
         Case("L 403 403 200 403 200", lambda w: reverse("admin:registry_base_process_import"), method="post"),

@@ -139,6 +139,7 @@ class AgreementImportExportMixin(SheetImportMixin):
     record_label = _("Agreement")
     import_kind = ImportRecord.Kind.AGREEMENTS
     layout_errors = (SheetLayoutError,)
+    background_kind = "agreements"  # a long list is previewed and applied as a job (registry/sheets/jobs.py)
 
 
 @admin.register(Agreement)

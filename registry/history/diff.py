@@ -17,12 +17,15 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 from django_countries.fields import CountryField
 
+from registry.parsing.dates import format_partial_date
 from registry.parsing.eras import format_fiscal_year
 
 from .tracking import tracked_m2m_fields
 
 # Fields whose stored value is not what people read.
 VALUE_FORMATTERS = {"established_fy": format_fiscal_year}
+# A date stored with its precision reads as one value (「1980年11月」); the precision is compared with its date.
+PARTIAL_DATES = {"signed_on": "signed_precision", "ends_on": "ends_precision", "renewed_on": "renewed_precision"}
 
 
 @dataclass
@@ -30,6 +33,7 @@ class FieldChange:
     label: str
     old: str
     new: str
+    name: str = ""  # the field compared
 
 
 def diff_fields(model):
@@ -45,7 +49,10 @@ def field_changes(model, old, new, old_relations, new_relations, related, fields
     """
     changes = []
     compared = diff_fields(model) if fields is None else [model._meta.get_field(name) for name in fields]
+    folded = {PARTIAL_DATES[f.name] for f in compared if f.name in PARTIAL_DATES}
     for model_field in compared:
+        if model_field.name in folded:
+            continue  # read with its date
         if model_field.many_to_many:
             old_value = old_relations.get(model_field.name, set()) if old is not None else set()
             new_value = new_relations.get(model_field.name, set()) if new is not None else set()
@@ -61,6 +68,7 @@ def field_changes(model, old, new, old_relations, new_relations, related, fields
                 label=capfirst(str(model_field.verbose_name)),
                 old=display_value(model_field, old_value, related),
                 new=display_value(model_field, new_value, related),
+                name=model_field.name,
             )
         )
     return changes
@@ -68,6 +76,8 @@ def field_changes(model, old, new, old_relations, new_relations, related, fields
 
 def raw_value(obj, model_field):
     value = getattr(obj, model_field.attname)
+    if model_field.name in PARTIAL_DATES and hasattr(obj, PARTIAL_DATES[model_field.name]):
+        return (value, getattr(obj, PARTIAL_DATES[model_field.name])) if value is not None else None
     if isinstance(model_field, CountryField):
         if model_field.multiple:
             return [country.code for country in value or []]
@@ -84,6 +94,8 @@ def display_value(model_field, value, related):
         return ""
     if model_field.name in VALUE_FORMATTERS:
         return VALUE_FORMATTERS[model_field.name](value)
+    if isinstance(value, tuple) and model_field.name in PARTIAL_DATES:
+        return format_partial_date(*value)
     if isinstance(model_field, CountryField):
         codes = value if isinstance(value, list) else [value]
         return "、".join(str(countries.name(code)) or code for code in codes)

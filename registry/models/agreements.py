@@ -55,9 +55,13 @@ class Partner(models.Model):
         if not (self.name_ja or self.name_en or self.name_native):
             raise ValidationError(_("A partner needs at least one name."))
 
-    def save(self, *args, **kwargs):
+    def set_match_keys(self):
+        """The keys a sheet's names are matched by: one per name (Japanese, native, English)."""
         keys = {match_key(n) for n in (self.name_ja, self.name_native, self.name_en) if n}
         self.match_keys = sorted(k for k in keys if k)
+
+    def save(self, *args, **kwargs):
+        self.set_match_keys()
         super().save(*args, **kwargs)
 
 
@@ -138,6 +142,14 @@ class Agreement(models.Model):
         return f"{self.organization.name} – {self.partner} ({self.get_agreement_type_display()})"
 
     def clean(self):
+        errors = self.date_problems()
+        if self.same_tie_exists():
+            errors["agreement_type"] = _("This organization already has a tie of this type with this partner.")
+        if errors:
+            raise ValidationError(errors)
+
+    def date_problems(self):
+        """{field: message} for dates that do not fit together (checked without the database)."""
         errors = {}
         if self.signed_on is None and self.signed_precision != Precision.UNKNOWN:
             errors["signed_precision"] = _("Without a date the precision is unknown.")
@@ -145,10 +157,7 @@ class Agreement(models.Model):
             errors["signed_precision"] = _("Give the precision of the signing date.")
         if self.ends_on and self.signed_on and self.ends_on < self.signed_on:
             errors["ends_on"] = _("The end date is before the signing date.")
-        if self.same_tie_exists():
-            errors["agreement_type"] = _("This organization already has a tie of this type with this partner.")
-        if errors:
-            raise ValidationError(errors)
+        return errors
 
     def same_tie_exists(self):
         """A tie is identified by (organization, partner, type); sheets key their rows by it."""

@@ -115,3 +115,17 @@ class Progress:
 
     def phase(self, name):
         return None
+
+
+def written_counter(progress, total):
+    """``report(count)`` after each bulk write: calls ``progress(done so far, total)`` (from 0 before any)."""
+    done = 0
+
+    def report(count):
+        nonlocal done
+        done += count
+        if progress is not None:
+            progress(done, total)
+
+    report(0)
+    return report

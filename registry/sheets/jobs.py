@@ -23,6 +23,7 @@ from registry.sheets.reader import SheetLayoutError, SheetReadError, estimate_ro
 # sheet kind → the module with its two steps
 KINDS = {
     "survey": "registry.sheets.survey.importing",
+    "agreements": "registry.sheets.agreements.plan",
 }
 
 PHASES = {

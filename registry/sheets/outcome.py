@@ -1,8 +1,6 @@
 """What an import found and did, in the terms a coordinator reads: new, updated, unchanged, missing, errors."""
 from dataclasses import dataclass, field
 
-from import_export.results import RowResult
-
 
 @dataclass
 class Problem:
@@ -29,7 +27,6 @@ class ImportOutcome:
     unchanged_rows: list = field(default_factory=list)
     import_record: object = None
     source_description: str = ""
-    finished: bool = False
 
     @property
     def counts(self):
@@ -47,30 +44,6 @@ class ImportOutcome:
     @property
     def changed_anything(self):
         return self.import_record is not None
-
-    def finish(self, result, resource):
-        self.finished = True
-        row_numbers = resource.row_numbers
-        totals = result.totals
-        self.new = totals.get(RowResult.IMPORT_TYPE_NEW, 0)
-        self.updated = totals.get(RowResult.IMPORT_TYPE_UPDATE, 0)
-        self.unchanged = totals.get(RowResult.IMPORT_TYPE_SKIP, 0)
-        self.notices = list(resource.session.notices)
-        self.import_record = resource.session.record
-        columns = resource.column_labels()
-        for invalid in result.invalid_rows:
-            file_row = row_numbers[invalid.number - 1]
-            for key, messages in invalid.error_dict.items():
-                for message in messages:
-                    self.errors.append(Problem(file_row, columns.get(key, "-"), message))
-        for number, row_errors in result.row_errors():
-            for error in row_errors:
-                self.errors.append(Problem(row_numbers[number - 1], "-", str(error.error)))
-        for error in result.base_errors:
-            self.errors.append(Problem("-", "-", str(error.error)))
-        if self.errors:
-            self.import_record = None
-        self.errors.sort(key=lambda p: (p.row if isinstance(p.row, int) else 0))
 
     def save_counts(self, import_record):
         self.import_record = import_record
@@ -111,8 +84,3 @@ class SurveyOutcome(ImportOutcome):
     @property
     def would_change(self):
         return bool(super().would_change or self.missing or self.round_writes or self.created_contractors)
-
-    def finish(self, result, resource):
-        super().finish(result, resource)
-        if self.errors:
-            self.missing = []

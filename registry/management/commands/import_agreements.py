@@ -1,4 +1,4 @@
-from registry.sheets.agreements.resource import import_agreement_file
+from registry.sheets.agreements.plan import import_agreement_file
 from registry.sheets.reader import SheetLayoutError
 
 from ._imports import ImportCommand
@@ -8,8 +8,8 @@ class Command(ImportCommand):
     help = "Import a partnership agreement sheet (xlsx, csv or tsv), all or nothing."
     layout_errors = (SheetLayoutError,)
 
-    def run_import(self, content, file_name, user, dry_run, **options):
-        return import_agreement_file(content, file_name, user=user, dry_run=dry_run)
+    def run_import(self, content, file_name, user, dry_run, progress=None, **options):
+        return import_agreement_file(content, file_name, user=user, dry_run=dry_run, progress=progress)
 
     def report_details(self, outcome):
         for number, label, changes in outcome.updated_rows:

@@ -5,6 +5,7 @@ has the same match key as one of the row's names; 上海市 from one organizatio
 another's are one partner once a sheet has given both names. Names the partner lacks are filled in;
 names it already has are kept (a different spelling is reported, not applied).
 """
+import functools
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -25,18 +26,7 @@ class PartnerPlan:
     is_new: bool = False
     fills: dict = field(default_factory=dict)  # attribute → value the partner lacks
     kept: list = field(default_factory=list)  # (attribute, registry's value, sheet's value) that differ
-
-    @property
-    def needs_saving(self):
-        return self.is_new or bool(self.fills)
-
-    def identity(self):
-        if self.partner.pk:
-            return self.partner.pk
-        return ("new", self.partner.country, tuple(sorted(row_keys(self.partner_names()))))
-
-    def partner_names(self):
-        return {attribute: getattr(self.partner, attribute) for attribute in NAME_ATTRIBUTES}
+    before: Partner = None  # the partner as it was before this row's fills, to show what they change
 
     def keep_existing(self):
         """Add nothing to an existing partner (the importing user may not change partners)."""
@@ -45,42 +35,65 @@ class PartnerPlan:
                              for attribute, value in self.fills.items() if attribute in NAME_ATTRIBUTES)
             self.fills = {}
 
-    def apply(self):
+    def apply(self, copy):
+        """Put the fills on the partner in memory (the import writes it later), so later rows match by them."""
+        self.before = copy(self.partner)
         for attribute, value in self.fills.items():
             setattr(self.partner, attribute, value)
-        self.fills = {}
-        self.is_new = False
+        self.partner.set_match_keys()
+
+
+# A list names each partner on many rows: its keys are worked out once.
+cached_match_key = functools.lru_cache(maxsize=65536)(match_key)
 
 
 def row_keys(names):
-    return {key for key in (match_key(name) for name in names.values() if name) if key}
+    return {key for key in (cached_match_key(name) for name in names.values() if name) if key}
 
 
 class PartnerIndex:
-    """Partners by country, loaded once per import and kept up to date as the import saves partners."""
+    """Partners by country and name key, loaded once per import with one query; partners the import would
+    create or fill are kept in it so later rows find them."""
 
-    def __init__(self):
-        self.by_country = {}
+    def __init__(self, partners=()):
+        self.by_key = {}  # (country, match key) → partners
+        self.order = {}  # id(partner) → position, so matches are listed as loaded
+        for partner in partners:
+            self.add(partner)
 
-    def partners_in(self, country):
-        if country not in self.by_country:
-            self.by_country[country] = list(Partner.objects.filter(country=country))
-        return self.by_country[country]
+    @classmethod
+    def load(cls, countries):
+        return cls(Partner.objects.filter(country__in=set(countries)).order_by("pk"))
+
+    def add(self, partner):
+        self.order.setdefault(id(partner), len(self.order))
+        country = getattr(partner.country, "code", partner.country)
+        for key in partner.match_keys:
+            listed = self.by_key.setdefault((country, key), [])
+            if partner not in listed:
+                listed.append(partner)
 
     def find(self, names, country):
-        keys = row_keys(names)
-        matches = [partner for partner in self.partners_in(country) if keys & set(partner.match_keys)]
+        found = {id(partner): partner for key in row_keys(names) for partner in self.by_key.get((country, key), ())}
+        matches = sorted(found.values(), key=lambda partner: self.order[id(partner)])
         if len(matches) > 1:
             listed = "、".join(f"{partner} (#{partner.pk})" for partner in matches)
             raise ValueProblem(_("the names match several partners (%(partners)s): correct the names so they "
                                  "match one") % {"partners": listed})
         return matches[0] if matches else None
 
+    def fill(self, plan, copy):
+        """Put a row's fills on its partner; later rows find the partner by its new names too."""
+        plan.apply(copy)
+        self.add(plan.partner)
+
     def plan(self, names, country, region="", kind=None, guess_kind=None):
         partner = self.find(names, country)
         if partner is None:
             new = Partner(country=country, region=region or "", kind=kind or guess_kind(list(names.values())),
                           **{attribute: names.get(attribute, "") for attribute in NAME_ATTRIBUTES})
+            new.set_match_keys()
+            self.add(new)
             return PartnerPlan(partner=new, is_new=True)
         plan = PartnerPlan(partner=partner)
         for attribute in NAME_ATTRIBUTES:
@@ -92,13 +105,3 @@ class PartnerIndex:
         if region and not partner.region:
             plan.fills["region"] = region
         return plan
-
-    def save(self, plan):
-        """Write a new partner or the names it lacked; the caller has opened the import's record."""
-        was_new = plan.is_new
-        plan.apply()
-        plan.partner.full_clean()
-        plan.partner.save()
-        if was_new:
-            self.partners_in(plan.partner.country).append(plan.partner)
-        return plan.partner

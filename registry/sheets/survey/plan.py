@@ -17,7 +17,7 @@ from registry.history.diff import field_changes as diff_changes
 from registry.models import Base, BaseRoundRecord, BaseStatus, Contractor, JointOffice, ReviewState, SurveyRound
 from registry.parsing.text import match_key, parse_int_cell
 from registry.permissions import organization_ids_in_scope
-from registry.sheets.engine import apply_plan, plan_fingerprint
+from registry.sheets.engine import apply_plan, plan_fingerprint, written_counter
 from registry.sheets.outcome import Problem, SurveyOutcome
 from registry.rounds.progress import CLERK_WINS, SHEET_WINS, clerk_answers
 from registry.rounds.records import following_round, plan_records, record_bases
@@ -381,7 +381,6 @@ class SurveyPlanner:
 
     def finish(self):
         outcome = self.outcome
-        outcome.finished = True
         outcome.new, outcome.updated = len(outcome.new_rows), len(outcome.updated_rows)
         outcome.unchanged = len(outcome.unchanged_rows)
         outcome.notices = list(self.session.notices)
@@ -500,20 +499,6 @@ def write_survey_plan(plan, progress=None):
     report(steps[3])
     follow_in_rounds(plan)
     report(steps[4])
-
-
-def written_counter(progress, total):
-    """``report(count)`` after each bulk write: calls ``progress(done so far, total)`` (from 0 before any)."""
-    done = 0
-
-    def report(count):
-        nonlocal done
-        done += count
-        if progress is not None:
-            progress(done, total)
-
-    report(0)
-    return report
 
 
 def follow_in_rounds(plan):
