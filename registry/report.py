@@ -143,8 +143,8 @@ def compared_pairs(old, new):
 
     A base with a record only in ``new`` is opened, only in ``old`` closed, in both with any snapshot field
     different (an empty value equals only an empty value) changed. Every pair is counted; the first LISTED of
-    each kind by organization code and base number are returned (their order is looked up per listed pair,
-    which is cheaper than joining every base). Portable SQL: PostgreSQL and SQLite ≥ 3.39 (FULL JOIN).
+    each kind by organization code and base number are returned (their order is looked up for the pairs that differ,
+    which is cheaper than joining every base to them). Portable SQL: PostgreSQL and SQLite ≥ 3.39 (FULL JOIN).
     """
     quote = connection.ops.quote_name
     fields = ("id", "base_id", *FIGURE_FIELDS)
