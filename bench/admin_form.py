@@ -3,8 +3,9 @@
     .venv/bin/python bench/admin_form.py [--database var/bench_admin_form.sqlite3] [--repeat 5]
 
 Builds the demo database once (migrate + setup_demo) if the file is missing, then in a new Python process
-signs in as the demo coordinator and times GET /admin/registry/base/<id>/change/ the first time and
-``--repeat`` more times, with the number of queries. Prints one JSON line.
+that loads the application as the server does (``config.wsgi``, with its warm-up), signs in as the demo
+coordinator and times GET /admin/registry/base/<id>/change/ the first time and ``--repeat`` more times, with
+the number of queries. Prints one JSON line.
 """
 import argparse
 import json
@@ -18,8 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 MEASURE = r"""
 import json, os, sys, time
 sys.path.insert(0, os.environ["ROOT"])
-import django
-django.setup()
+import config.wsgi  # what the server loads before it accepts requests (with its warm-up)
 from django.conf import settings
 settings.ALLOWED_HOSTS = ["*"]
 from django.contrib.auth import get_user_model
@@ -29,6 +29,7 @@ from django.test.utils import CaptureQueriesContext
 from registry.models import Base
 
 client = Client()
+client.handler.load_middleware()  # as get_wsgi_application() does when the server starts
 client.force_login(get_user_model().objects.get(username="coordinator"))
 url = f"/admin/registry/base/{Base.objects.order_by('pk').first().pk}/change/"
 timings, queries = [], []

@@ -6,13 +6,12 @@ up to the summary's 拠点数.
 """
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Value
-from django.db.models.functions import Coalesce
+from django.db import connection
 from django.utils.translation import gettext as _
 from django_countries import countries as all_countries
 
 from registry.charts import bar_chart_svg
-from registry.models import BaseRoundRecord, OperatingForm
+from registry.models import Base, BaseRoundRecord, OperatingForm, Organization
 from registry.parsing.eras import format_fiscal_year, short_era_code
 from registry.rounds.records import FIGURE_FIELDS
 from registry.summary import UNKNOWN, RoundCounts, reported_records, summarize
@@ -123,6 +122,7 @@ def changed_fields(older, newer):
 
 
 LISTED = 200  # records listed per comparison group; the counts are always complete
+OPENED, CLOSED, CHANGED = "opened", "closed", "changed"
 
 
 @dataclass
@@ -138,74 +138,84 @@ class Comparison:
     changed_count: int = 0
 
 
-def comparable(records):
-    """Records with their snapshot fields under names a subquery can compare (NULL compared as -1)."""
-    return records.annotate(
-        same_contractor=Coalesce("contractor_id", Value(-1)), same_year=Coalesce("established_fy", Value(-1))
-    )
+def compared_pairs(old, new):
+    """Pair the two rounds' records by base, in one query: {kind: (count, [(old id, new id), …])}.
 
-
-def changed_records(old, new):
-    """Records of ``new`` whose base has a record in ``old`` with any snapshot field different."""
-    fields = [name for name in FIGURE_FIELDS if name not in ("contractor_id", "established_fy")]
-    same = comparable(old).filter(
-        base_id=OuterRef("base_id"),
-        same_contractor=OuterRef("same_contractor"),
-        same_year=OuterRef("same_year"),
-        **{name: OuterRef(name) for name in fields},
-    )
-    return comparable(new).filter(base_id__in=old.values("base_id")).exclude(Exists(same))
-
-
-def first_listed(records):
-    return records.order_by("base__organization__code", "base__number")[:LISTED]
-
-
-def listed_key(record):
-    return (record.base.organization.code, record.base.number)
-
-
-def listed(records, count):
-    """The first LISTED records by organization code and base number.
-
-    When all of them fit, they are fetched without ORDER BY … LIMIT and sorted here: with a LIMIT, PostgreSQL walks
-    every base in organization order looking for rows of a set that may hold none (0.6–1 s at 100,000 bases),
-    while without it it joins the two rounds by hash. One query either way.
+    A base with a record only in ``new`` is opened, only in ``old`` closed, in both with any snapshot field
+    different (an empty value equals only an empty value) changed. Every pair is counted; the first LISTED of
+    each kind by organization code and base number are returned (their order is looked up for the pairs that differ,
+    which is cheaper than joining every base to them). Portable SQL: PostgreSQL and SQLite ≥ 3.39 (FULL JOIN).
     """
-    records = records.select_related("base__organization")
-    if count > LISTED:
-        return list(first_listed(records))
-    return sorted(records.order_by(), key=listed_key)
+    quote = connection.ops.quote_name
+    fields = ("id", "base_id", *FIGURE_FIELDS)
+    columns = [BaseRoundRecord._meta.get_field(name).column for name in fields]
+    old_sql, old_params = old.order_by().values_list(*fields).query.sql_with_params()
+    new_sql, new_params = new.order_by().values_list(*fields).query.sql_with_params()
+    differs = " OR ".join(
+        f"o.{c} <> n.{c} OR (o.{c} IS NULL AND n.{c} IS NOT NULL) OR (o.{c} IS NOT NULL AND n.{c} IS NULL)"
+        for c in map(quote, columns[2:])
+    )
+    names = ", ".join(quote(column) for column in columns)
+    base, organization = Base._meta, Organization._meta
+    code, number = quote(organization.get_field("code").column), quote(base.get_field("number").column)
+    base_table, organization_table = quote(base.db_table), quote(organization.db_table)
+    base_pk, organization_pk = quote(base.pk.column), quote(organization.pk.column)
+    organization = quote(base.get_field("organization").column)
+    sql = f"""
+        WITH o ({names}) AS NOT MATERIALIZED ({old_sql}), n ({names}) AS NOT MATERIALIZED ({new_sql}),
+        pairs (kind, base_id, old_id, new_id) AS (
+            SELECT CASE WHEN o.id IS NULL THEN '{OPENED}' WHEN n.id IS NULL THEN '{CLOSED}'
+                        WHEN {differs} THEN '{CHANGED}' END,
+                   COALESCE(n.base_id, o.base_id), o.id, n.id
+            FROM n FULL JOIN o ON o.base_id = n.base_id
+        ),
+        ranked AS (
+            SELECT kind, old_id, new_id, COUNT(*) OVER (PARTITION BY kind) AS total,
+                ROW_NUMBER() OVER (PARTITION BY kind ORDER BY
+                    (SELECT org.{code} FROM {base_table} b
+                     JOIN {organization_table} org ON org.{organization_pk} = b.{organization}
+                     WHERE b.{base_pk} = pairs.base_id),
+                    (SELECT b.{number} FROM {base_table} b WHERE b.{base_pk} = pairs.base_id)) AS position
+            FROM pairs
+            WHERE kind IS NOT NULL
+        )
+        SELECT kind, old_id, new_id, total FROM ranked WHERE position <= %s ORDER BY kind, position
+    """
+    found = {kind: (0, []) for kind in (OPENED, CLOSED, CHANGED)}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*old_params, *new_params, LISTED])
+        for kind, old_id, new_id, total in cursor.fetchall():
+            found[kind] = (total, found[kind][1] + [(old_id, new_id)])
+    return found
 
 
 def compare_rounds(survey_round, other_round, user, summary=None):
     """What changed between two rounds, whichever is given first: opened, closed, changed, side-by-side totals.
 
-    Counted and selected by the database; at most LISTED records of each kind are loaded. ``summary`` is
-    ``survey_round``'s own summary when the caller has it already (the report page), so it is not counted twice.
+    The records are paired, counted and selected in one query (``compared_pairs``); at most LISTED records of
+    each kind are loaded, in one more. ``summary`` is ``survey_round``'s own summary when the caller has it
+    already (the report page), so it is not counted twice.
     """
     older, newer = sorted((survey_round, other_round), key=lambda r: r.reference_date)
     old, new = reported_records(older, user), reported_records(newer, user)
     summaries = {survey_round: summary} if summary is not None else {}
-    opened = new.exclude(base_id__in=old.values("base_id"))
-    closed = old.exclude(base_id__in=new.values("base_id"))
-    changed = changed_records(old, new)
-    opened_count, closed_count, changed_count = opened.count(), closed.count(), changed.count()
-    changed_new = listed(changed, changed_count)
-    changed_bases = changed if changed_count <= LISTED else first_listed(changed)
-    changed_old = {record.base_id: record for record in old.filter(base_id__in=changed_bases.values("base_id"))}
+    pairs = compared_pairs(old, new)
+    wanted = {pk for _count, listed in pairs.values() for pair in listed for pk in pair if pk is not None}
+    records = BaseRoundRecord.objects.select_related("base__organization").in_bulk(wanted)
+    listed = {kind: [(records.get(old_id), records.get(new_id)) for old_id, new_id in items]
+              for kind, (_count, items) in pairs.items()}
     return Comparison(
         older=older,
         newer=newer,
-        opened=listed(opened, opened_count),
-        closed=listed(closed, closed_count),
-        changed=[(changed_old[record.base_id], record, changed_fields(changed_old[record.base_id], record))
-                 for record in changed_new],
+        opened=[new_record for _old, new_record in listed[OPENED]],
+        closed=[old_record for old_record, _new in listed[CLOSED]],
+        changed=[(old_record, new_record, changed_fields(old_record, new_record))
+                 for old_record, new_record in listed[CHANGED]],
         rows=side_by_side(summary_rows(summaries.get(older) or summarize(old)),
                           summary_rows(summaries.get(newer) or summarize(new))),
-        opened_count=opened_count,
-        closed_count=closed_count,
-        changed_count=changed_count,
+        opened_count=pairs[OPENED][0],
+        closed_count=pairs[CLOSED][0],
+        changed_count=pairs[CHANGED][0],
     )
 
 

@@ -297,3 +297,35 @@ def test_no_server_error(url):
     SurveyRound.objects.create(reference_date=datetime.date(2019, 9, 30))
     response = client_for(make_user(Role.CLERK, "大阪府")).get(url)
     assert response.status_code < 500
+
+
+def test_the_summaries_of_a_page_cost_two_queries_whatever_the_record_types(superuser, organization,
+                                                                            django_assert_num_queries):
+    """Each action's counts and its newest real changes come from one query over every table each (they were
+    two queries per record type the user may read)."""
+    from registry.history.story import SHOWN_CHANGES, group_summaries, newest_real_changes
+
+    osaka = organization("大阪府")
+    seed_activity(osaka, superuser, 3, start=1)
+    with change_context(user=superuser, reason="多数"):
+        for number in range(10, 10 + SHOWN_CHANGES + 2):
+            make_base(osaka, number=number)
+    querysets = history_querysets(superuser, HistoryFilters())
+    assert len(querysets) > 5
+    groups = set(Base.history.exclude(change_group=None).values_list("change_group", flat=True))
+    with django_assert_num_queries(1):
+        summaries = group_summaries(querysets, list(groups))
+    expected = {}
+    for index, queryset in enumerate(querysets):
+        for entry in queryset.filter(change_group__in=groups):
+            key = (entry.change_group, entry.history_type, index)
+            expected[key] = expected.get(key, 0) + 1
+    assert {(row["change_group"], row["history_type"], row["record_type_index"]): row["n"]
+            for row in summaries} == expected
+    with django_assert_num_queries(1):
+        newest = newest_real_changes(querysets, list(groups))
+    big = Base.history.get(number=10).change_group  # 12 bases: only the newest SHOWN_CHANGES are fetched
+    base_index = [queryset.model for queryset in querysets].index(Base.history.model)
+    assert sorted((history_id, index) for group, _date, history_id, index in newest if group == big) == sorted(
+        (history_id, base_index) for history_id in Base.history.filter(change_group=big)
+        .order_by("-history_date", "-history_id").values_list("history_id", flat=True)[:SHOWN_CHANGES])

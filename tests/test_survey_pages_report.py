@@ -139,8 +139,9 @@ def test_report_is_printable(admin_client, small_round):
 def test_report_query_count_does_not_grow_with_bases(admin_client, small_round, organization):
     survey_round, bases = small_round
     later = SurveyRound.objects.create(reference_date=datetime.date(2018, 9, 30))
-    for base in bases:
+    for base in bases[1:]:
         record_for(later, base, review_state=ReviewState.UNCHANGED)
+    record_for(later, bases[0], staff_local=5, review_state=ReviewState.CHANGED)  # something to list
     url = reverse("registry:survey_report", args=[DATE_2017]) + "?compare=2018-09-30"
     with CaptureQueriesContext(connection) as few:
         assert admin_client.get(url).context["comparison"]
@@ -151,3 +152,69 @@ def test_report_query_count_does_not_grow_with_bases(admin_client, small_round, 
     with CaptureQueriesContext(connection) as many:
         admin_client.get(url)
     assert len(many) == len(few)
+
+
+def test_comparison_matches_a_record_by_record_comparison(organization, monkeypatch):
+    """Opened, closed and changed bases of two rounds with known differences of every kind (empty values,
+    proposed closings, several organizations) are what comparing the records one by one gives, counted in
+    full and listed by organization code and base number."""
+    import random
+
+    from registry.report import changed_fields, compare_rounds
+    from registry.rounds.records import FIGURE_FIELDS
+    from tests.factories import make_contractor
+
+    rng = random.Random(14)
+    contractors = [make_contractor(f"委託先{n}") for n in range(2)]
+    older = SurveyRound.objects.create(reference_date=DATE_2017)
+    newer = SurveyRound.objects.create(reference_date=datetime.date(2019, 9, 30))
+    variations = {
+        "name": lambda: rng.choice(["上海事務所", "上海代表処", ""]),
+        "countries": lambda: rng.choice([["CN"], ["CN", "KR"], []]),
+        "cities": lambda: rng.choice(["上海", "", "上海、北京"]),
+        "form": lambda: rng.choice("abcd"),
+        "contractor": lambda: rng.choice([None, *contractors]),
+        "established_fy": lambda: rng.choice([None, 1990, 2013]),
+        "staff_dispatched": lambda: rng.choice([0, 2]),
+        "staff_local": lambda: rng.choice([0, 1]),
+    }
+    for number in range(1, 61):
+        base = make_base(organization(["北海道", "大阪府", "福岡県", "北九州市"][number % 4]), number,
+                         **{name: make() for name, make in variations.items() if name != "contractor"})
+        states = {"review_state": rng.choice([ReviewState.UNCHANGED, ReviewState.CHANGED, ReviewState.CLOSING]),
+                  "status": rng.choice([BaseStatus.ACTIVE, BaseStatus.ACTIVE, BaseStatus.CLOSED])}
+        if rng.random() < 0.8:
+            record_for(older, base, **states)
+        if rng.random() < 0.8:
+            changes = {name: make() for name, make in variations.items() if rng.random() < 0.15}
+            record_for(newer, base, **changes, **states)
+
+    for number, before, after in ((61, {"contractor": None}, {"contractor_id": contractors[0].pk}),
+                                  (62, {"established_fy": 2013}, {"established_fy": None})):
+        base = make_base(organization("大阪府"), number, **before)  # only an empty value differs
+        record_for(older, base)
+        record_for(newer, base, **after)
+
+    monkeypatch.setattr("registry.report.LISTED", 3)
+    comparison = compare_rounds(newer, older, user=None)
+
+    def reported(survey_round):
+        return {record.base_id: record for record in survey_round.records.select_related("base__organization")
+                if record.status == BaseStatus.ACTIVE and record.review_state != ReviewState.CLOSING}
+
+    old, new = reported(older), reported(newer)
+    in_order = sorted(old | new, key=lambda pk: ((old | new)[pk].base.organization.code, (old | new)[pk].base.number))
+    opened = [pk for pk in in_order if pk in new and pk not in old]
+    closed = [pk for pk in in_order if pk in old and pk not in new]
+    changed = [pk for pk in in_order if pk in old and pk in new
+               and any(getattr(old[pk], name) != getattr(new[pk], name) for name in FIGURE_FIELDS)]
+    assert min(len(opened), len(closed), len(changed)) > 3  # every kind is counted beyond what is listed
+    assert (comparison.opened_count, comparison.closed_count, comparison.changed_count) == (
+        len(opened), len(closed), len(changed))
+    assert [record.pk for record in comparison.opened] == [new[pk].pk for pk in opened[:3]]
+    assert [record.pk for record in comparison.closed] == [old[pk].pk for pk in closed[:3]]
+    assert [(o.pk, n.pk, fields) for o, n, fields in comparison.changed] == [
+        (old[pk].pk, new[pk].pk, changed_fields(old[pk], new[pk])) for pk in changed[:3]]
+    assert all(fields for _o, _n, fields in comparison.changed)
+    monkeypatch.setattr("registry.report.LISTED", 200)
+    assert {n.base.number for _o, n, _fields in compare_rounds(older, newer, user=None).changed} >= {61, 62}

@@ -5,15 +5,17 @@ what it was and what it did — for an import "2019-09-30 調査の取込 #3 —
 — and opens onto its entries: real changes first, the survey round's bookkeeping (round records) folded.
 
 ``ActionLines`` is the sequence Django's paginator pages through: the actions are found by walking the
-entries newest first; a page loads its groups' summaries with one grouped query per record type, and the
-entries of its lone lines and first real changes with ``load_entries``.
+entries newest first; a page loads its groups' summaries in one grouped query over every table, the keys of
+each group's newest real changes in one more, and the entries of its lone lines and first real changes with
+``load_entries`` — a constant number of queries whatever the number of actions, entries or record types.
 """
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count, IntegerField, Max, Min, Value
+from django.db.models import Count, F, IntegerField, Max, Min, Value, Window
+from django.db.models.functions import RowNumber
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -131,34 +133,27 @@ class ActionLines:
     def lines(self, keys):
         lines = {key: ActionLine(key=key, last=last) for key, last in keys}
         groups = [key for key in lines if isinstance(key, uuid.UUID)]
+        for row in sorted(group_summaries(self.querysets, groups), key=lambda row: row["record_type_index"]):
+            line = lines[row["change_group"]]
+            line.size += row["n"]
+            line.import_record = line.import_record or row["import_id"]
+            line.actor = line.actor or row["actor"] or ""
+            line.reason = line.reason or row["reason"] or ""
+            line.source = line.source or row["source"] or ""
+            if is_bookkeeping(self.querysets[row["record_type_index"]]):
+                line.bookkeeping += row["n"]
+            else:
+                line.counts[row["history_type"]] = line.counts.get(row["history_type"], 0) + row["n"]
+                line.real_total += row["n"]
         first_changes = defaultdict(list)
-        for queryset in self.querysets:
-            bookkeeping = issubclass(queryset.model.instance_type, BOOKKEEPING_MODELS)
-            rows = (queryset.filter(change_group__in=groups).order_by().values("change_group", "history_type")
-                    .annotate(n=Count("history_id"), import_id=Max("import_record_id"), actor=Min("actor_name"),
-                              reason=Min("history_change_reason"), source=Min("change_source")))
-            for row in rows:
-                line = lines[row["change_group"]]
-                line.size += row["n"]
-                line.import_record = line.import_record or row["import_id"]
-                line.actor = line.actor or row["actor"] or ""
-                line.reason = line.reason or row["reason"] or ""
-                line.source = line.source or row["source"] or ""
-                if bookkeeping:
-                    line.bookkeeping += row["n"]
-                else:
-                    line.counts[row["history_type"]] = line.counts.get(row["history_type"], 0) + row["n"]
-                    line.real_total += row["n"]
-            if not bookkeeping and groups:
-                # The newest real changes of each action on the page: keys only, the entries load once below.
-                rows = queryset.filter(change_group__in=groups).order_by().values_list(
-                    "change_group", "history_date", "history_id")
-                for group, date, history_id in rows:
-                    first_changes[group].append((date, history_id, queryset.model))
+        for group, date, history_id, index in newest_real_changes(self.querysets, groups):
+            first_changes[group].append((date, history_id, index))
         chosen = {}
         for group, found in first_changes.items():
+            found.sort(key=lambda item: item[2])  # equal dates and ids: the tables in their order
             found.sort(key=lambda item: (item[0], item[1]), reverse=True)
-            chosen[group] = [(model, history_id) for _date, history_id, model in found[:SHOWN_CHANGES]]
+            chosen[group] = [(self.querysets[index].model, history_id)
+                             for _date, history_id, index in found[:SHOWN_CHANGES]]
         for key in lines:
             if not isinstance(key, uuid.UUID):
                 lines[key].size, lines[key].real_total = 1, 1
@@ -186,6 +181,48 @@ class ActionLines:
                 line.actor = line.changes[0].record.actor_name
                 line.reason = line.changes[0].record.history_change_reason or ""
                 line.source = line.changes[0].record.change_source
+
+
+def is_bookkeeping(queryset):
+    return issubclass(queryset.model.instance_type, BOOKKEEPING_MODELS)
+
+
+def union_all(branches):
+    return branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
+
+
+def group_summaries(querysets, groups):
+    """Per change group, record type (the queryset's index) and history type: entries, import record, actor,
+    reason, source — one query over every table (a UNION ALL of grouped branches)."""
+    if not groups or not querysets:
+        return []
+    branches = [
+        queryset.filter(change_group__in=groups).order_by()
+        .annotate(record_type_index=Value(index, output_field=IntegerField()))
+        .values("change_group", "history_type", "record_type_index")
+        .annotate(n=Count("history_id"), import_id=Max("import_record_id"), actor=Min("actor_name"),
+                  reason=Min("history_change_reason"), source=Min("change_source"))
+        for index, queryset in enumerate(querysets)
+    ]
+    return list(union_all(branches))
+
+
+def newest_real_changes(querysets, groups):
+    """(group, date, history id, index of the queryset) of the newest SHOWN_CHANGES real changes of each group
+    in each table, in one query over every table (ranked per group by a window function)."""
+    real = [(index, queryset) for index, queryset in enumerate(querysets) if not is_bookkeeping(queryset)]
+    if not groups or not real:
+        return []
+    branches = [
+        queryset.filter(change_group__in=groups).order_by()
+        .annotate(record_type_index=Value(index, output_field=IntegerField()),
+                  rank=Window(RowNumber(), partition_by=[F("change_group")],
+                              order_by=[F("history_date").desc(), F("history_id").desc()]))
+        .filter(rank__lte=SHOWN_CHANGES)
+        .values_list("change_group", "history_date", "history_id", "record_type_index")
+        for index, queryset in real
+    ]
+    return list(union_all(branches))
 
 
 def entry_rows(querysets, offset, limit):
