@@ -20,7 +20,7 @@ from registry.models import Contractor, ImportRecord
 from registry.parsing.countries import UnknownCountry, require_country_code
 from registry.parsing.text import label_key, match_key, normalize_cell, plain_text
 from registry.sheets.adapter import PlannedImportResource
-from registry.sheets.engine import apply_plan
+from registry.sheets.engine import SheetPlan, apply_plan
 from registry.sheets.formats import SheetFormat
 from registry.sheets.outcome import ImportOutcome, Problem
 from registry.sheets.reader import ROW_COLUMN, SheetLayoutError, header_columns, headings, no_data_rows_error, read_table
@@ -120,11 +120,9 @@ def kind_index():
 
 
 @dataclass
-class ContractorPlan:
+class ContractorPlan(SheetPlan):
     """What importing the list would do; ``outcome`` is what the preview shows."""
 
-    outcome: ImportOutcome
-    session: object
     new: list = field(default_factory=list)
     changed: list = field(default_factory=list)
     fields: tuple = ()  # the fields the file gives, written on every changed record

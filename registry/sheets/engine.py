@@ -7,6 +7,7 @@ route / import record / change group as a one-by-one save would.
 """
 import datetime
 import hashlib
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -58,6 +59,15 @@ class import_lock:  # noqa: N801 - used as a context manager
         return False
 
 
+@dataclass
+class SheetPlan:
+    """What importing a sheet would do: ``outcome`` is what the preview shows, ``session`` who imports what file.
+    Each sheet's plan adds the records to write and says whether it ``writes_anything``."""
+
+    outcome: object
+    session: object
+
+
 def plan_fingerprint(outcome):
     """A digest of everything a preview showed: the same file over the same data gives the same digest.
 
@@ -103,6 +113,29 @@ def apply_plan(plan, write, expected_fingerprint=None, refuse=None, progress=Non
         write(plan, progress)
         outcome.save_counts(session.record)
     return outcome
+
+
+def run_import(session, plan_file, apply, content, *, dry_run=False, expected=None, progress=None):
+    """Preview (dry_run: plan only, nothing written) or apply one file with a sheet's planner and applier;
+    returns the outcome.
+
+    ``plan_file(content, file_name, session, progress)`` plans it; ``apply(plan, expected digest, progress)``
+    writes it. ``expected`` is the (file hash, plan digest) of the preview being confirmed: if the file or the
+    registry no longer give that plan, ``PreviewOutdated`` is raised and nothing is written. ``progress`` is a
+    ``Progress``.
+    """
+    progress = progress or Progress()
+    plan = plan_file(content, session.file_name, session, progress.phase("planning"))
+    if dry_run:
+        return plan.outcome
+    if expected is not None and expected[0] != session.sha256:
+        raise PreviewOutdated(OUTDATED)
+    return apply(plan, expected[1] if expected else None, progress.phase("writing"))
+
+
+def preview_job(session, plan_file, content, progress):
+    """A background job's preview step: the outcome the preview shows and the file's hash."""
+    return run_import(session, plan_file, None, content, dry_run=True, progress=progress), session.sha256
 
 
 class Progress:

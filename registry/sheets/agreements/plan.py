@@ -27,7 +27,7 @@ from registry.sheets.agreements.cells import (
 )
 from registry.sheets.agreements.layout import COLUMNS, LABELS, parse_agreement_table
 from registry.sheets.agreements.partners import NAME_ATTRIBUTES, PartnerIndex
-from registry.sheets.engine import OUTDATED, PreviewOutdated, Progress, apply_plan, plan_fingerprint, written_counter
+from registry.sheets.engine import SheetPlan, apply_plan, plan_fingerprint, preview_job, run_import, written_counter
 from registry.sheets.outcome import ImportOutcome, Problem
 from registry.sheets.reader import read_table
 from registry.sheets.session import ImportSession
@@ -57,11 +57,9 @@ KEY_COLUMNS = ("org_code", "org_name", "partner_ja", "partner_native", "partner_
 
 
 @dataclass
-class AgreementPlan:
+class AgreementPlan(SheetPlan):
     """What importing the sheet would do; ``outcome`` is what the preview shows."""
 
-    outcome: ImportOutcome
-    session: object
     new_partners: list = field(default_factory=list)
     changed_partners: list = field(default_factory=list)
     new_agreements: list = field(default_factory=list)
@@ -386,20 +384,10 @@ def apply_agreement_plan(plan, expected_fingerprint=None, progress=None):
 
 
 def import_agreement_file(content, file_name, *, user=None, dry_run=False, expected=None, progress=None):
-    """Preview (dry_run: plan only, nothing written) or apply one agreement sheet; returns the ImportOutcome.
-
-    ``expected`` is the (file hash, plan digest) of the preview being confirmed: if the file or the registry no
-    longer give that plan, ``PreviewOutdated`` is raised and nothing is written. ``progress`` is an
-    ``engine.Progress``.
-    """
-    progress = progress or Progress()
+    """Preview or apply one agreement sheet (``engine.run_import``); returns the ImportOutcome."""
     session = ImportSession(kind=ImportRecord.Kind.AGREEMENTS, user=user, file_name=file_name)
-    plan = plan_agreements(content, file_name, session, progress.phase("planning"))
-    if dry_run:
-        return plan.outcome
-    if expected is not None and expected[0] != session.sha256:
-        raise PreviewOutdated(OUTDATED)
-    return apply_agreement_plan(plan, expected[1] if expected else None, progress.phase("writing"))
+    return run_import(session, plan_agreements, apply_agreement_plan, content, dry_run=dry_run, expected=expected,
+                      progress=progress)
 
 
 # -- the background job's two steps (registry/sheets/jobs.py) -------------------------------------------
@@ -407,8 +395,7 @@ def import_agreement_file(content, file_name, *, user=None, dry_run=False, expec
 def preview_upload(job, content, progress):
     """Plan the uploaded list; returns the outcome the preview shows and the file's hash."""
     session = ImportSession(kind=ImportRecord.Kind.AGREEMENTS, user=job.user, file_name=job.file_name)
-    plan = plan_agreements(content, job.file_name, session, progress.phase("planning"))
-    return plan.outcome, session.sha256
+    return preview_job(session, plan_agreements, content, progress)
 
 
 def apply_upload(job, content, progress):

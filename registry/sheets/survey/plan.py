@@ -17,7 +17,7 @@ from registry.history.diff import field_changes as diff_changes
 from registry.models import Base, BaseRoundRecord, BaseStatus, Contractor, JointOffice, ReviewState, SurveyRound
 from registry.parsing.text import match_key, parse_int_cell
 from registry.permissions import organization_ids_in_scope
-from registry.sheets.engine import apply_plan, plan_fingerprint, written_counter
+from registry.sheets.engine import SheetPlan, apply_plan, plan_fingerprint, written_counter
 from registry.sheets.outcome import Problem, SurveyOutcome
 from registry.rounds.progress import CLERK_WINS, SHEET_WINS, clerk_answers
 from registry.rounds.records import following_round, plan_records, record_bases
@@ -69,11 +69,9 @@ class NewRow(tuple):
 
 
 @dataclass
-class SurveyPlan:
+class SurveyPlan(SheetPlan):
     """What importing the sheet would do; ``outcome`` is what the preview shows."""
 
-    outcome: SurveyOutcome
-    session: object
     new_bases: list = field(default_factory=list)
     changed_bases: list = field(default_factory=list)
     new_contractors: list = field(default_factory=list)
