@@ -305,14 +305,21 @@ def main():
         "missed": [f"{row['role']}: {row['page']}" for row in results if row.get("meets_target") is False],
     }
     output = Path(args.output) if args.output else HERE / "results" / f"pages{'-quick' if quick else ''}.json"
+    write_report(report, output, [(f"{row['role']}: {row['page']}", row["status"]) for row in results])
+
+
+def write_report(report, output, statuses):
+    """The tail every page benchmark shares: write the JSON to ``output``, print it, and exit non-zero when a
+    page answered 5xx (timings depend on the machine; a page that fails is a failure anywhere).
+
+    ``statuses``: (page name, HTTP status) of every request measured.
+    """
     output.parent.mkdir(exist_ok=True)
     output.write_text(json.dumps(report, ensure_ascii=False, indent=1))
     print(json.dumps(report, ensure_ascii=False, indent=1))
-    # Timings depend on the machine; a page that fails is a failure anywhere.
-    broken = [f"{row['role']}: {row['page']} ({row['status']})" for row in results if row["status"] >= 500]
+    broken = [f"{name} ({status})" for name, status in statuses if status >= 500]
     if broken:
         sys.exit("pages answering 5xx: " + ", ".join(broken))
-
 
 if __name__ == "__main__":
     main()

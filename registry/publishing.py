@@ -3,12 +3,31 @@
 One place decides what anonymous callers may see (open data files, the API, the public portal):
 the rounds ``published_rounds()`` returns, their reported figures, and the public fields listed here.
 """
+import datetime
 import hashlib
 import unicodedata
+import uuid
+from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
+from django.db.models.signals import pre_save
+from django.dispatch import receiver
+from django.utils.dateparse import parse_datetime
+from django.utils.timezone import is_naive, make_aware
 
-from registry.models import Agreement, BaseRoundRecord, Contractor, Organization, Partner, Place, SurveyRound
+from registry.history.tracking import written_in_bulk
+from registry.models import (
+    Agreement,
+    Base,
+    BaseRoundRecord,
+    Contractor,
+    Organization,
+    Partner,
+    Place,
+    SurveyRound,
+)
 from registry.summary import reported_records
 
 LICENCE = {
@@ -24,10 +43,6 @@ def published_rounds():
     return SurveyRound.objects.published().order_by("-reference_date")
 
 
-def latest_published_round():
-    return published_rounds().first()
-
-
 def published_round(reference_date):
     return published_rounds().filter(reference_date=reference_date).first()
 
@@ -40,35 +55,107 @@ def published_records(survey_round):
 
 
 # -- caching what is published ---------------------------------------------------------------------
+#
+# A published round is frozen (registry/rounds/lifecycle.py): its figures change only by a correction, which,
+# like every write, leaves a history entry. What public pages show is built from
+#   * the published rounds and, per round, the last history entry of its figures (corrections),
+#   * the tables public pages show as they stand (LIVE_MODELS), by their last history entry,
+#   * the fields of a live base that public pages read (BASE_FIELDS), by an epoch bumped when one changes,
+# and ``Publication.stamp`` changes whenever any of these does. An edit in an open round changes none of them.
 
-# Every record a public page, file or API answer is made of; each keeps a history table.
-PUBLISHED_MODELS = (SurveyRound, BaseRoundRecord, Agreement, Partner, Organization, Contractor, Place)
-
-
-def publication_state():
-    """(stamp, last modified): changes whenever any published record changes.
-
-    The stamp is each table's latest history entry, by id and time (an id alone can come back after a
-    rolled-back transaction on SQLite).
-    """
-    stamp = []
-    last_modified = None
-    for model in PUBLISHED_MODELS:
-        latest = model.history.order_by("-history_date", "-history_id").values_list(
-            "history_id", "history_date").first()
-        if latest is None:
-            stamp.append("0")
-            continue
-        stamp.append(f"{latest[0]}@{latest[1].isoformat()}")
-        last_modified = latest[1] if last_modified is None else max(last_modified, latest[1])
-    return "-".join(stamp), last_modified
+LIVE_MODELS = (SurveyRound, Organization, Contractor, Place, Agreement, Partner)
+# What public pages read of a base itself (a round's figures have the rest): who owns it, its number, and the
+# host agency and joint office the filters look at.
+BASE_FIELDS = ("organization_id", "number", "host_agency_id", "joint_office_id")
+BASE_EPOCH_KEY = "publication:base-epoch"
+# Bumped when what is cached changes shape, so a deployment never reads entries an older version wrote.
+CACHE_FORMAT = 2
+TIMEOUT = 24 * 60 * 60
 
 
-def cached_publication(key, build, timeout=24 * 60 * 60):
-    """``build()`` once per state of the published data: published figures change only when records do."""
-    stamp, _last_modified = publication_state()
-    digest = hashlib.sha256(f"{key}|{stamp}".encode()).hexdigest()
-    return cache.get_or_set(f"publication:{digest}", build, timeout)
+@dataclass(frozen=True)
+class Publication:
+    rounds: tuple  # the published rounds, newest first
+    stamp: str
+    last_modified: object  # datetime of the last change of anything public, or None
+
+    def key(self, *parts):
+        text = "|".join(str(part) for part in (CACHE_FORMAT, self.stamp, *parts))
+        return f"publication:{hashlib.sha256(text.encode()).hexdigest()}"
+
+    def cached(self, build, *parts, timeout=TIMEOUT):
+        """``build()`` once per state of the published data and ``parts`` (what else the result depends on)."""
+        return cache.get_or_set(self.key(*parts), build, timeout)
+
+    def round(self, reference_date):
+        return next((r for r in self.rounds if r.reference_date == reference_date), None)
+
+    @property
+    def latest(self):
+        return self.rounds[0] if self.rounds else None
+
+
+def _latest_history_sql():
+    """One query: the last history id and date of every table in LIVE_MODELS (each an index probe)."""
+    columns = []
+    for model in LIVE_MODELS:
+        table = model.history.model._meta.db_table
+        columns += [f'(SELECT MAX(history_id) FROM "{table}")', f'(SELECT MAX(history_date) FROM "{table}")']
+    return "SELECT " + ", ".join(columns)
+
+
+def base_epoch():
+    epoch = cache.get(BASE_EPOCH_KEY)
+    if epoch is None:
+        cache.add(BASE_EPOCH_KEY, uuid.uuid4().hex, None)
+        epoch = cache.get(BASE_EPOCH_KEY) or "lost"
+    return epoch
+
+
+def bump_base_epoch():
+    """A base's public fields changed: everything built before is stale (after the commit, so no request
+    rebuilds from the old rows under the new epoch)."""
+    transaction.on_commit(lambda: cache.set(BASE_EPOCH_KEY, uuid.uuid4().hex, None))
+
+
+def publication(request=None):
+    """The published rounds and the stamp of everything public (three queries and a cache read), once per request."""
+    if request is not None and hasattr(request, "_publication"):
+        return request._publication
+    figures = BaseRoundRecord.history.filter(survey_round_id=OuterRef("pk")).order_by("-history_date", "-history_id")
+    rounds = tuple(published_rounds().annotate(
+        figures_id=Subquery(figures.values("history_id")[:1]),
+        figures_date=Subquery(figures.values("history_date")[:1]),
+    ))
+    with connection.cursor() as cursor:
+        cursor.execute(_latest_history_sql())
+        latest = cursor.fetchone()
+    parts = [f"{r.pk}:{r.reference_date}:{r.published_at}:{r.figures_id}@{r.figures_date}" for r in rounds]
+    parts += [f"{latest[n]}@{latest[n + 1]}" for n in range(0, len(latest), 2)]
+    parts.append(base_epoch())
+    dates = [d for d in [*latest[1::2], *(r.figures_date for r in rounds), *(r.published_at for r in rounds)]
+             if d is not None]
+    dates = [parse_datetime(d) if isinstance(d, str) else d for d in dates]  # SQLite answers MAX() with text
+    dates = [make_aware(d, datetime.timezone.utc) if is_naive(d) else d for d in dates]
+    result = Publication(rounds, "/".join(parts), max(dates) if dates else None)
+    if request is not None:
+        request._publication = result
+    return result
+
+
+@receiver(pre_save, sender=Base, dispatch_uid="publishing_base_fields")
+def _base_saving(sender, instance, raw=False, **kwargs):
+    if raw or instance.pk is None:
+        return
+    stored = Base.objects.filter(pk=instance.pk).values(*BASE_FIELDS).first()
+    if stored is not None and any(stored[name] != getattr(instance, name) for name in BASE_FIELDS):
+        bump_base_epoch()
+
+
+@receiver(written_in_bulk, sender=Base, dispatch_uid="publishing_base_fields_bulk")
+def _bases_written(sender, records, fields, **kwargs):
+    if {name.removesuffix("_id") for name in BASE_FIELDS} & {name.removesuffix("_id") for name in fields}:
+        bump_base_epoch()
 
 
 # -- machine-readable text (総務省's rules: no 機種依存文字) ---------------------------------------

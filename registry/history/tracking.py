@@ -6,7 +6,7 @@ django-simple-history writes one historical row per save or delete;
 """
 from django.apps import apps
 from django.db import models
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
@@ -51,9 +51,11 @@ def has_changed_since_last_history(instance, history_manager):
 class TrackedHistory(HistoricalRecords):
     """HistoricalRecords that adds our columns and writes nothing for an empty save."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, indexes=(), **kwargs):
+        """``indexes``: extra indexes of the historical table, as tuples of field names."""
         kwargs.setdefault("bases", [HistoryExtras])
         kwargs.setdefault("cascade_delete_history", False)
+        self.extra_indexes = [list(fields) for fields in indexes]
         super().__init__(*args, **kwargs)
 
     def get_meta_options(self, model):
@@ -64,6 +66,7 @@ class TrackedHistory(HistoricalRecords):
             models.Index(fields=["history_date", "history_id"]),
             models.Index(fields=["history_type", "history_date"]),
             models.Index(fields=[model._meta.pk.attname, "history_date", "history_id"]),
+            *(models.Index(fields=fields) for fields in self.extra_indexes),
         ]
         return options
 
@@ -117,6 +120,10 @@ def bulk_history_options():
     }
 
 
+# Sent after ``write_in_bulk`` updated records (model signals do not fire for bulk updates): records, fields.
+written_in_bulk = Signal()
+
+
 def write_in_bulk(model, created=(), updated=(), fields=(), batch_size=1000):
     """Insert ``created`` and update ``fields`` of ``updated`` in batches through simple-history's bulk API:
     one history row per record, naming the action in progress like a single save. Returns how many were written."""
@@ -125,6 +132,7 @@ def write_in_bulk(model, created=(), updated=(), fields=(), batch_size=1000):
         bulk_create_with_history(list(created), model, batch_size=batch_size, **options)
     if updated:
         bulk_update_with_history(list(updated), model, list(fields), batch_size=batch_size, **options)
+        written_in_bulk.send(sender=model, records=updated, fields=list(fields))
     return len(created) + len(updated)
 
 
