@@ -5,6 +5,7 @@ the rounds ``published_rounds()`` returns, their reported figures, and the publi
 """
 import datetime
 import hashlib
+import time
 import unicodedata
 import uuid
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
-from django.db.models.signals import pre_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from django.utils.dateparse import parse_datetime
 from django.utils.timezone import is_naive, make_aware
@@ -56,18 +57,21 @@ def published_records(survey_round):
 
 # -- caching what is published ---------------------------------------------------------------------
 #
-# A published round is frozen (registry/rounds/lifecycle.py): its figures change only by a correction, which,
-# like every write, leaves a history entry. What public pages show is built from
-#   * the published rounds and, per round, the last history entry of its figures (corrections),
-#   * the tables public pages show as they stand (LIVE_MODELS), by their last history entry,
-#   * the fields of a live base that public pages read (BASE_FIELDS), by an epoch bumped when one changes,
-# and ``Publication.stamp`` changes whenever any of these does. An edit in an open round changes none of them.
+# A published round is frozen (registry/rounds/lifecycle.py): its figures change only by a correction. What
+# public pages show is built from the published rounds' figures, the tables shown as they stand (LIVE_MODELS)
+# and a few fields of each base (BASE_FIELDS). Everything built from them is cached under the stamp of a
+# ``Publication`` kept in the shared cache; the stamp is renewed
+#   * at once (and again after the commit) by every save, delete or bulk write of those records that changes
+#     what the public sees — not by the edits of an open round's figures, which are not public;
+#   * within CHECK_SECONDS by the history itself, for a write no signal reports (each process compares the last
+#     history entry of every public table with the one the stamp was made from).
 
 LIVE_MODELS = (SurveyRound, Organization, Contractor, Place, Agreement, Partner)
 # What public pages read of a base itself (a round's figures have the rest): who owns it, its number, and the
 # host agency and joint office the filters look at.
 BASE_FIELDS = ("organization_id", "number", "host_agency_id", "joint_office_id")
-BASE_EPOCH_KEY = "publication:base-epoch"
+STATE_KEY = "publication:state"
+CHECK_SECONDS = 10
 # Bumped when what is cached changes shape, so a deployment never reads entries an older version wrote.
 CACHE_FORMAT = 2
 TIMEOUT = 24 * 60 * 60
@@ -76,8 +80,9 @@ TIMEOUT = 24 * 60 * 60
 @dataclass(frozen=True)
 class Publication:
     rounds: tuple  # the published rounds, newest first
-    stamp: str
+    stamp: str  # new whenever anything public changes
     last_modified: object  # datetime of the last change of anything public, or None
+    history: str = ""  # the last history entry of every public table when the stamp was made
 
     def key(self, *parts):
         text = "|".join(str(part) for part in (CACHE_FORMAT, self.stamp, *parts))
@@ -104,24 +109,14 @@ def _latest_history_sql():
     return "SELECT " + ", ".join(columns)
 
 
-def base_epoch():
-    epoch = cache.get(BASE_EPOCH_KEY)
-    if epoch is None:
-        cache.add(BASE_EPOCH_KEY, uuid.uuid4().hex, None)
-        epoch = cache.get(BASE_EPOCH_KEY) or "lost"
-    return epoch
+def _as_datetime(value):
+    value = parse_datetime(value) if isinstance(value, str) else value  # SQLite answers MAX() with text
+    return make_aware(value, datetime.timezone.utc) if is_naive(value) else value
 
 
-def bump_base_epoch():
-    """A base's public fields changed: everything built before is stale (after the commit, so no request
-    rebuilds from the old rows under the new epoch)."""
-    transaction.on_commit(lambda: cache.set(BASE_EPOCH_KEY, uuid.uuid4().hex, None))
-
-
-def publication(request=None):
-    """The published rounds and the stamp of everything public (three queries and a cache read), once per request."""
-    if request is not None and hasattr(request, "_publication"):
-        return request._publication
+def _history_state():
+    """(text, last modified) of the last history entry of every public table and of each published round's
+    figures (two queries, each an index probe per table or round)."""
     figures = BaseRoundRecord.history.filter(survey_round_id=OuterRef("pk")).order_by("-history_date", "-history_id")
     rounds = tuple(published_rounds().annotate(
         figures_id=Subquery(figures.values("history_id")[:1]),
@@ -132,15 +127,37 @@ def publication(request=None):
         latest = cursor.fetchone()
     parts = [f"{r.pk}:{r.reference_date}:{r.published_at}:{r.figures_id}@{r.figures_date}" for r in rounds]
     parts += [f"{latest[n]}@{latest[n + 1]}" for n in range(0, len(latest), 2)]
-    parts.append(base_epoch())
-    dates = [d for d in [*latest[1::2], *(r.figures_date for r in rounds), *(r.published_at for r in rounds)]
-             if d is not None]
-    dates = [parse_datetime(d) if isinstance(d, str) else d for d in dates]  # SQLite answers MAX() with text
-    dates = [make_aware(d, datetime.timezone.utc) if is_naive(d) else d for d in dates]
-    result = Publication(rounds, "/".join(parts), max(dates) if dates else None)
+    dates = [*latest[1::2], *(r.figures_date for r in rounds), *(r.published_at for r in rounds)]
+    dates = [_as_datetime(d) for d in dates if d is not None]
+    return rounds, "/".join(parts), max(dates) if dates else None
+
+
+_checked = {"at": 0.0}
+
+
+def publication(request=None):
+    """The published rounds and the stamp of everything public: one cache read (and, every CHECK_SECONDS per
+    process or after a change, two queries). Computed once per request."""
+    if request is not None and hasattr(request, "_publication"):
+        return request._publication
+    state = cache.get(STATE_KEY)
+    now = time.monotonic()
+    if state is None or now - _checked["at"] > CHECK_SECONDS:
+        rounds, history, last_modified = _history_state()
+        _checked["at"] = now
+        if state is None or state.history != history:
+            state = Publication(rounds, uuid.uuid4().hex, last_modified, history)
+            cache.set(STATE_KEY, state, None)
     if request is not None:
-        request._publication = result
-    return result
+        request._publication = state
+    return state
+
+
+def renew_publication():
+    """Something public changed: a new stamp now (this transaction's reads) and after the commit (so no request
+    that read the old rows keeps its result under the new stamp)."""
+    cache.delete(STATE_KEY)
+    transaction.on_commit(lambda: cache.delete(STATE_KEY))
 
 
 @receiver(pre_save, sender=Base, dispatch_uid="publishing_base_fields")
@@ -149,13 +166,34 @@ def _base_saving(sender, instance, raw=False, **kwargs):
         return
     stored = Base.objects.filter(pk=instance.pk).values(*BASE_FIELDS).first()
     if stored is not None and any(stored[name] != getattr(instance, name) for name in BASE_FIELDS):
-        bump_base_epoch()
+        renew_publication()
 
 
-@receiver(written_in_bulk, sender=Base, dispatch_uid="publishing_base_fields_bulk")
-def _bases_written(sender, records, fields, **kwargs):
-    if {name.removesuffix("_id") for name in BASE_FIELDS} & {name.removesuffix("_id") for name in fields}:
-        bump_base_epoch()
+def _public_change(sender, **kwargs):
+    renew_publication()
+
+
+for _model in LIVE_MODELS:
+    post_save.connect(_public_change, sender=_model, dispatch_uid=f"publishing_saved_{_model.__name__}")
+    post_delete.connect(_public_change, sender=_model, dispatch_uid=f"publishing_deleted_{_model.__name__}")
+
+
+@receiver(post_save, sender=BaseRoundRecord, dispatch_uid="publishing_figures")
+def _figures_saved(sender, instance, raw=False, **kwargs):
+    if raw or SurveyRound.objects.filter(pk=instance.survey_round_id).frozen().exists():
+        renew_publication()
+
+
+@receiver(written_in_bulk, dispatch_uid="publishing_bulk")
+def _written_in_bulk(sender, records, fields, **kwargs):
+    if sender in LIVE_MODELS:
+        renew_publication()
+    elif sender is Base and {name.removesuffix("_id") for name in BASE_FIELDS} & {
+            name.removesuffix("_id") for name in fields}:
+        renew_publication()
+    elif sender is BaseRoundRecord and SurveyRound.objects.filter(
+            pk__in={record.survey_round_id for record in records}).frozen().exists():
+        renew_publication()
 
 
 # -- machine-readable text (総務省's rules: no 機種依存文字) ---------------------------------------

@@ -50,7 +50,12 @@ class AnonymousCallerThrottle(CallerRateMixin, AnonRateThrottle):
 
 
 class SignedInCallerThrottle(CallerRateMixin, UserRateThrottle):
-    """Per user, however many tokens or sessions they use."""
+    """Per user, however many tokens or sessions they use (anonymous callers have their own throttle)."""
+
+    def get_cache_key(self, request, view):
+        if not is_active_user(request.user):
+            return None
+        return super().get_cache_key(request, view)
 
 
 class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):

@@ -120,7 +120,8 @@ def bulk_history_options():
     }
 
 
-# Sent after ``write_in_bulk`` updated records (model signals do not fire for bulk updates): records, fields.
+# Sent after ``write_in_bulk`` created or updated records (model signals do not fire for bulk writes):
+# ``records`` and the ``fields`` updated (none for created records).
 written_in_bulk = Signal()
 
 
@@ -130,6 +131,7 @@ def write_in_bulk(model, created=(), updated=(), fields=(), batch_size=1000):
     options = bulk_history_options()
     if created:
         bulk_create_with_history(list(created), model, batch_size=batch_size, **options)
+        written_in_bulk.send(sender=model, records=created, fields=[])
     if updated:
         bulk_update_with_history(list(updated), model, list(fields), batch_size=batch_size, **options)
         written_in_bulk.send(sender=model, records=updated, fields=list(fields))
