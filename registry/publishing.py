@@ -4,7 +4,9 @@ One place decides what anonymous callers may see (open data files, the API, the 
 the rounds ``published_rounds()`` returns, their reported figures, and the public fields listed here.
 """
 import datetime
+import functools
 import hashlib
+import re
 import time
 import unicodedata
 import uuid
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import Max, OuterRef, Subquery
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from django.utils.dateparse import parse_datetime
@@ -70,7 +72,6 @@ LIVE_MODELS = (SurveyRound, Organization, Contractor, Place, Agreement, Partner)
 # What public pages read of a base itself (a round's figures have the rest): who owns it, its number, and the
 # host agency and joint office the filters look at.
 BASE_FIELDS = ("organization_id", "number", "host_agency_id", "joint_office_id")
-STATE_KEY = "publication:state"
 CHECK_SECONDS = 10
 # Bumped when what is cached changes shape, so a deployment never reads entries an older version wrote.
 CACHE_FORMAT = 2
@@ -100,13 +101,16 @@ class Publication:
         return self.rounds[0] if self.rounds else None
 
 
-def _latest_history_sql():
-    """One query: the last history id and date of every table in LIVE_MODELS (each an index probe)."""
-    columns = []
-    for model in LIVE_MODELS:
-        table = model.history.model._meta.db_table
-        columns += [f'(SELECT MAX(history_id) FROM "{table}")', f'(SELECT MAX(history_date) FROM "{table}")']
-    return "SELECT " + ", ".join(columns)
+def figures_stamp(survey_round):
+    """The last change of a published round's figures (``survey_round`` as ``publication()`` read it)."""
+    return f"{survey_round.figures_id}@{survey_round.figures_date}"
+
+
+def figures_cached(build, *parts, rounds=(), timeout=TIMEOUT):
+    """``build()`` once per state of the figures of ``rounds`` (from ``publication().rounds``), whatever else
+    changes: what depends on a few frozen rounds only is not built again when another round is published."""
+    text = "|".join(str(part) for part in (CACHE_FORMAT, *parts, *(f"{r.pk}={figures_stamp(r)}" for r in rounds)))
+    return cache.get_or_set(f"figures:{hashlib.sha256(text.encode()).hexdigest()}", build, timeout)
 
 
 def _as_datetime(value):
@@ -115,19 +119,17 @@ def _as_datetime(value):
 
 
 def _history_state():
-    """(text, last modified) of the last history entry of every public table and of each published round's
-    figures (two queries, each an index probe per table or round)."""
+    """(rounds, text, last modified): the published rounds, the last history entry of every public table and of
+    each published round's figures (a query per table, each an index probe per table or round)."""
     figures = BaseRoundRecord.history.filter(survey_round_id=OuterRef("pk")).order_by("-history_date", "-history_id")
     rounds = tuple(published_rounds().annotate(
         figures_id=Subquery(figures.values("history_id")[:1]),
         figures_date=Subquery(figures.values("history_date")[:1]),
     ))
-    with connection.cursor() as cursor:
-        cursor.execute(_latest_history_sql())
-        latest = cursor.fetchone()
-    parts = [f"{r.pk}:{r.reference_date}:{r.published_at}:{r.figures_id}@{r.figures_date}" for r in rounds]
-    parts += [f"{latest[n]}@{latest[n + 1]}" for n in range(0, len(latest), 2)]
-    dates = [*latest[1::2], *(r.figures_date for r in rounds), *(r.published_at for r in rounds)]
+    latest = [model.history.aggregate(id=Max("history_id"), date=Max("history_date")) for model in LIVE_MODELS]
+    parts = [f"{r.pk}:{r.reference_date}:{r.published_at}:{figures_stamp(r)}" for r in rounds]
+    parts += [f"{row['id']}@{row['date']}" for row in latest]
+    dates = [*(row["date"] for row in latest), *(r.figures_date for r in rounds), *(r.published_at for r in rounds)]
     dates = [_as_datetime(d) for d in dates if d is not None]
     return rounds, "/".join(parts), max(dates) if dates else None
 
@@ -135,19 +137,24 @@ def _history_state():
 _checked = {"at": 0.0}
 
 
+def state_key():
+    """Where the state lives in the shared cache: one per database (tests, a copy, another server never mix)."""
+    return f"publication:state:{connection.vendor}:{connection.settings_dict['NAME']}"
+
+
 def publication(request=None):
     """The published rounds and the stamp of everything public: one cache read (and, every CHECK_SECONDS per
     process or after a change, two queries). Computed once per request."""
     if request is not None and hasattr(request, "_publication"):
         return request._publication
-    state = cache.get(STATE_KEY)
+    state = cache.get(state_key())
     now = time.monotonic()
     if state is None or now - _checked["at"] > CHECK_SECONDS:
         rounds, history, last_modified = _history_state()
         _checked["at"] = now
         if state is None or state.history != history:
             state = Publication(rounds, uuid.uuid4().hex, last_modified, history)
-            cache.set(STATE_KEY, state, None)
+            cache.set(state_key(), state, None)
     if request is not None:
         request._publication = state
     return state
@@ -156,8 +163,9 @@ def publication(request=None):
 def renew_publication():
     """Something public changed: a new stamp now (this transaction's reads) and after the commit (so no request
     that read the old rows keeps its result under the new stamp)."""
-    cache.delete(STATE_KEY)
-    transaction.on_commit(lambda: cache.delete(STATE_KEY))
+    key = state_key()
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
 
 
 @receiver(pre_save, sender=Base, dispatch_uid="publishing_base_fields")
@@ -211,17 +219,24 @@ def _circled_number(ch):
 _COMPATIBILITY_BLOCKS = ((0x2160, 0x217F), (0x3200, 0x33FF))
 
 
+@functools.lru_cache(maxsize=1)
+def _replaced_characters():
+    """A pattern of every character ``portable_text`` rewrites (found once: circled numbers lie in the Basic
+    Multilingual Plane and in Enclosed Alphanumeric Supplement)."""
+    found = [chr(code) for code in [*range(0x10000), *range(0x1F100, 0x1F200)]
+             if _circled_number(chr(code)) is not None]
+    ranges = "".join(f"{chr(low)}-{chr(high)}" for low, high in _COMPATIBILITY_BLOCKS)
+    return re.compile("[" + re.escape("".join(found)) + ranges + "]")
+
+
+def _replacement(match):
+    ch = match.group()
+    circled = _circled_number(ch)
+    return circled if circled is not None else unicodedata.normalize("NFKC", ch)
+
+
 def portable_text(value):
     """Text without platform-dependent characters: ① → (1), ㈱ → (株), ㍻ → 平成, Ⅲ → III."""
     if not value:
         return value or ""
-    out = []
-    for ch in str(value):
-        circled = _circled_number(ch)
-        if circled is not None:
-            out.append(circled)
-        elif any(low <= ord(ch) <= high for low, high in _COMPATIBILITY_BLOCKS):
-            out.append(unicodedata.normalize("NFKC", ch))
-        else:
-            out.append(ch)
-    return "".join(out)
+    return _replaced_characters().sub(_replacement, str(value))

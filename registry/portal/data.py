@@ -2,22 +2,21 @@
 of the published data (``registry.publishing.Publication``).
 
 Every figure is counted as the survey's summary counts it (registry/summary.py): a base in several countries
-counts once in each, only the records a round reports. Across rounds, each figure is one grouped query over
-every published round, never one query per round.
+counts once in each, only the records a round reports. Figures of one frozen round (or of two consecutive
+rounds) are kept while that round's figures stand (``figures_cached``): publishing a new round computes the new
+round's, not the fifty before it.
 """
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from django.db import connection
-from django.db.models import Count, F, Sum, Window
-from django.db.models.functions import Lag, Lead
+from django.db.models import Count, Exists, OuterRef, Sum
 from django_countries import countries as all_countries
 
 from registry.geo.worldmap import Point
 from registry.models import Agreement, BaseRoundRecord, Place
 from registry.parsing.dates import Precision
 from registry.parsing.text import split_multi
-from registry.publishing import published_records
+from registry.publishing import figures_cached, published_records
 from registry.summary import RoundCounts, country_codes, country_weight, reported, reported_records, summarize
 
 
@@ -77,16 +76,18 @@ def published_reported_records(publication):
     return reported(BaseRoundRecord.objects.filter(survey_round__in=[r.pk for r in publication.rounds]))
 
 
-def countries_by_round(publication):
-    """{round pk: {alpha-2: bases}} for every published round, from one grouped query."""
+def round_countries(survey_round):
+    """(records, {alpha-2: bases}) of a published round: one grouped query, kept while its figures stand."""
     def build():
-        groups = defaultdict(list)
-        for row in (published_reported_records(publication).order_by()
-                    .values("survey_round", "countries").annotate(n=Count("pk"))):
-            groups[row["survey_round"]].append((row["countries"], "", row["n"]))
-        return {round_pk: bases_by_country(rows) for round_pk, rows in groups.items()}
+        groups = place_groups(reported_records(survey_round))
+        return sum(n for _stored, _cities, n in groups), bases_by_country(groups)
 
-    return publication.cached(build, "portal:countries-by-round")
+    return figures_cached(build, "portal:round-countries", rounds=[survey_round])
+
+
+def countries_by_round(publication):
+    """{round pk: {alpha-2: bases}} for every published round."""
+    return {r.pk: round_countries(r)[1] for r in publication.rounds}
 
 
 def country_records(survey_round, code):
@@ -113,37 +114,28 @@ def organization_history(publication, organization):
     return publication.cached(build, "portal:organization-history", organization.pk)
 
 
+def kept_bases(previous, current):
+    """How many of ``current``'s reported records have their base reported in ``previous`` too (one semi-join),
+    kept while the figures of both rounds stand."""
+    def build():
+        earlier = reported(BaseRoundRecord.objects.filter(survey_round=previous, base_id=OuterRef("base_id")))
+        return reported_records(current).filter(Exists(earlier)).count()
+
+    return figures_cached(build, "portal:kept", rounds=[previous, current])
+
+
 def openings_by_round(publication):
     """{round pk: (opened, closed)} against the previous published round, for every round but the first.
 
-    One query: each reported record with the previous and next published round its base is reported in
-    (window functions), counted per (round, previous, next); a base is opened in a round when it was not
-    reported in the round before, closed in a round when it was reported in the round before but not in it.
+    Opened: reported now, not in the round before; closed: reported in the round before, not now. Both follow
+    from each round's records and the bases two consecutive rounds share (as ``compare_rounds`` counts them).
     """
     rounds = list(reversed(publication.rounds))  # oldest first
-    if len(rounds) < 2:
-        return {}
-    records = published_reported_records(publication).order_by().annotate(
-        previous_round=Window(Lag("survey_round_id"), partition_by=[F("base_id")],
-                              order_by=F("survey_round__reference_date").asc()),
-        next_round=Window(Lead("survey_round_id"), partition_by=[F("base_id")],
-                          order_by=F("survey_round__reference_date").asc()),
-    ).values("survey_round_id", "previous_round", "next_round")
-    inner, params = records.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT survey_round_id, previous_round, next_round, COUNT(*) FROM (" + inner + ") AS placed"
-            " GROUP BY survey_round_id, previous_round, next_round", params)
-        groups = cursor.fetchall()
-    before = {current.pk: previous.pk for previous, current in zip(rounds, rounds[1:])}
-    after = {previous.pk: current.pk for previous, current in zip(rounds, rounds[1:])}
-    opened, closed = Counter(), Counter()
-    for round_pk, previous_pk, next_pk, n in groups:
-        if round_pk in before and previous_pk != before[round_pk]:
-            opened[round_pk] += n
-        if round_pk in after and next_pk != after[round_pk]:
-            closed[after[round_pk]] += n
-    return {round_pk: (opened[round_pk], closed[round_pk]) for round_pk in before}
+    changes = {}
+    for previous, current in zip(rounds, rounds[1:]):
+        kept = kept_bases(previous, current)
+        changes[current.pk] = (round_countries(current)[0] - kept, round_countries(previous)[0] - kept)
+    return changes
 
 
 # -- trends across rounds -------------------------------------------------------------------
