@@ -106,11 +106,25 @@ def figures_stamp(survey_round):
     return f"{survey_round.figures_id}@{survey_round.figures_date}"
 
 
-def figures_cached(build, *parts, rounds=(), timeout=TIMEOUT):
-    """``build()`` once per state of the figures of ``rounds`` (from ``publication().rounds``), whatever else
-    changes: what depends on a few frozen rounds only is not built again when another round is published."""
+def figures_key(*parts, rounds=()):
+    """The cache key of what depends only on the figures of ``rounds`` (from ``publication().rounds``): it is not
+    built again when another round is published."""
     text = "|".join(str(part) for part in (CACHE_FORMAT, *parts, *(f"{r.pk}={figures_stamp(r)}" for r in rounds)))
-    return cache.get_or_set(f"figures:{hashlib.sha256(text.encode()).hexdigest()}", build, timeout)
+    return f"figures:{hashlib.sha256(text.encode()).hexdigest()}"
+
+
+def per_round_cached(build, name, rounds, timeout=TIMEOUT):
+    """{round pk: value} for ``rounds``, each kept while its figures stand; ``build(missing rounds)`` computes
+    those not kept in one go (so an empty cache costs one query, a new round only its own)."""
+    keys = {r.pk: figures_key(name, rounds=[r]) for r in rounds}
+    found = cache.get_many(list(keys.values()))
+    values = {pk: found[key] for pk, key in keys.items() if key in found}
+    missing = [r for r in rounds if r.pk not in values]
+    if missing:
+        built = build(missing)
+        cache.set_many({keys[r.pk]: built[r.pk] for r in missing}, timeout)
+        values.update({r.pk: built[r.pk] for r in missing})
+    return values
 
 
 def _as_datetime(value):

@@ -3,20 +3,21 @@ of the published data (``registry.publishing.Publication``).
 
 Every figure is counted as the survey's summary counts it (registry/summary.py): a base in several countries
 counts once in each, only the records a round reports. Figures of one frozen round (or of two consecutive
-rounds) are kept while that round's figures stand (``figures_cached``): publishing a new round computes the new
-round's, not the fifty before it.
+rounds) are kept while that round's figures stand (``per_round_cached``): publishing a new round computes the
+new round's, not the fifty before it; an empty cache costs one query for all of them.
 """
+from array import array
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Sum
+from django.db.models import Count, Sum
 from django_countries import countries as all_countries
 
 from registry.geo.worldmap import Point
 from registry.models import Agreement, BaseRoundRecord, Place
 from registry.parsing.dates import Precision
 from registry.parsing.text import split_multi
-from registry.publishing import figures_cached, published_records
+from registry.publishing import per_round_cached, published_records
 from registry.summary import RoundCounts, country_codes, country_weight, reported, reported_records, summarize
 
 
@@ -76,18 +77,16 @@ def published_reported_records(publication):
     return reported(BaseRoundRecord.objects.filter(survey_round__in=[r.pk for r in publication.rounds]))
 
 
-def round_countries(survey_round):
-    """(records, {alpha-2: bases}) of a published round: one grouped query, kept while its figures stand."""
-    def build():
-        groups = place_groups(reported_records(survey_round))
-        return sum(n for _stored, _cities, n in groups), bases_by_country(groups)
-
-    return figures_cached(build, "portal:round-countries", rounds=[survey_round])
-
-
 def countries_by_round(publication):
-    """{round pk: {alpha-2: bases}} for every published round."""
-    return {r.pk: round_countries(r)[1] for r in publication.rounds}
+    """{round pk: {alpha-2: bases}} for every published round: one grouped query for the rounds not kept yet."""
+    def build(missing):
+        groups = defaultdict(list)
+        for row in (reported(BaseRoundRecord.objects.filter(survey_round__in=[r.pk for r in missing])).order_by()
+                    .values("survey_round", "countries").annotate(n=Count("pk"))):
+            groups[row["survey_round"]].append((row["countries"], "", row["n"]))
+        return {r.pk: bases_by_country(groups[r.pk]) for r in missing}
+
+    return per_round_cached(build, "portal:round-countries", publication.rounds)
 
 
 def country_records(survey_round, code):
@@ -114,27 +113,34 @@ def organization_history(publication, organization):
     return publication.cached(build, "portal:organization-history", organization.pk)
 
 
-def kept_bases(previous, current):
-    """How many of ``current``'s reported records have their base reported in ``previous`` too (one semi-join),
-    kept while the figures of both rounds stand."""
-    def build():
-        earlier = reported(BaseRoundRecord.objects.filter(survey_round=previous, base_id=OuterRef("base_id")))
-        return reported_records(current).filter(Exists(earlier)).count()
+def round_bases(rounds):
+    """{round pk: the ids of the bases a published round reports (an array)}: one query for those not kept."""
+    def build(missing):
+        ids = {r.pk: array("q") for r in missing}
+        records = reported(BaseRoundRecord.objects.filter(survey_round__in=[r.pk for r in missing])).order_by()
+        for round_pk, base_id in records.values_list("survey_round", "base_id").iterator(chunk_size=20_000):
+            ids[round_pk].append(base_id)
+        return ids
 
-    return figures_cached(build, "portal:kept", rounds=[previous, current])
+    return per_round_cached(build, "portal:round-bases", rounds)
 
 
 def openings_by_round(publication):
     """{round pk: (opened, closed)} against the previous published round, for every round but the first.
 
-    Opened: reported now, not in the round before; closed: reported in the round before, not now. Both follow
-    from each round's records and the bases two consecutive rounds share (as ``compare_rounds`` counts them).
+    Opened: reported now, not in the round before; closed: reported in the round before, not now (as
+    ``compare_rounds`` counts them), from each round's reported bases.
     """
     rounds = list(reversed(publication.rounds))  # oldest first
+    bases = round_bases(rounds)
     changes = {}
+    earlier = None
     for previous, current in zip(rounds, rounds[1:]):
-        kept = kept_bases(previous, current)
-        changes[current.pk] = (round_countries(current)[0] - kept, round_countries(previous)[0] - kept)
+        earlier = earlier if earlier is not None else set(bases[previous.pk])
+        now = set(bases[current.pk])
+        kept = len(earlier & now)
+        changes[current.pk] = (len(now) - kept, len(earlier) - kept)
+        earlier = now
     return changes
 
 
