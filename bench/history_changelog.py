@@ -51,6 +51,14 @@ def ensure_database(admin_url, name, rebuild):
         return not exists
 
 
+def drop_database(admin_url, name):
+    """Drop a half-built bench database, so that the next run builds it again instead of reusing it."""
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def history_insert_sql(model, source_alias, copies, spacing):
     """INSERT … SELECT that writes ``copies`` versions of every live row of ``model``."""
     history = model.history.model

@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from history_changelog import ensure_database, history_insert_sql, point_at_bench_database  # noqa: E402
+from history_changelog import drop_database, ensure_database, history_insert_sql, point_at_bench_database  # noqa: E402
 
 SEED = 20171001
 ROUND_2019 = datetime.date(2019, 9, 30)
@@ -281,7 +281,14 @@ def main():
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]
     call_command("migrate", verbosity=0)
     if created:
-        build(base_total)
+        try:
+            build(base_total)
+        except BaseException:
+            from django.db import connections
+
+            connections.close_all()
+            drop_database(admin_url, database)
+            raise
     from registry.models import Base, BaseRoundRecord, Organization
 
     load_before = os.getloadavg()
