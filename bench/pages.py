@@ -145,6 +145,21 @@ def build(base_total):
           f" in {time.perf_counter() - started:.0f} s", file=sys.stderr)
 
 
+def build_fresh(admin_url, database, base_total, then=None):
+    """``build`` (and ``then()``) in a database just created; a failed build drops the database, so that the
+    next run builds it again instead of measuring a half-built one."""
+    try:
+        build(base_total)
+        if then is not None:
+            then()
+    except BaseException:
+        from django.db import connections
+
+        connections.close_all()
+        drop_database(admin_url, database)
+        raise
+
+
 def users():
     from django.contrib.auth import get_user_model
 
@@ -281,14 +296,7 @@ def main():
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]
     call_command("migrate", verbosity=0)
     if created:
-        try:
-            build(base_total)
-        except BaseException:
-            from django.db import connections
-
-            connections.close_all()
-            drop_database(admin_url, database)
-            raise
+        build_fresh(admin_url, database, base_total)
     from registry.models import Base, BaseRoundRecord, Organization
 
     load_before = os.getloadavg()
