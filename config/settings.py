@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_tasks",
+    "django_tasks_db",
     "registry",
 ]
 
@@ -211,6 +213,19 @@ IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
 IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.MediaStorage"
 MEDIA_ROOT = BASE_DIR / "var" / "media"
+
+# Long files are previewed and applied by a background task (registry/sheets/jobs.py): a file with more rows
+# than this; smaller files stay in the request. The tasks run on django-tasks' database backend, whose worker
+# (manage.py db_worker) bin/serve starts beside the web server; TASKS_BACKEND=rq runs them on RQ and Redis
+# (REDIS_URL, worker: manage.py rqworker --job-class django_tasks_rq.Job).
+IMPORT_BACKGROUND_ROWS = env_int("IMPORT_BACKGROUND_ROWS", 3000)
+IMPORT_TASKS_QUEUE = os.environ.get("IMPORT_TASKS_QUEUE", "default")
+RQ_QUEUES = {IMPORT_TASKS_QUEUE: {"URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")}}
+if os.environ.get("TASKS_BACKEND", "db") == "rq":
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": [IMPORT_TASKS_QUEUE]}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": [IMPORT_TASKS_QUEUE]}}
 
 COUNTRIES_OVERRIDE = {}
 

@@ -36,6 +36,7 @@ from registry.models import (
     AgreementRenewal,
     AgreementType,
     BaseRoundRecord,
+    ImportJob,
     ImportRecord,
     JointOffice,
     Membership,
@@ -113,6 +114,9 @@ def build_world():
         "membership": Membership.objects.get(user=users["osaka"], organization=osaka),
         "rolechange": RoleChange.objects.filter(user_name="matrix_osaka").first(),
         "importrecord": ImportRecord.objects.create(file_name="survey.tsv", sha256="0" * 64),
+        # A long survey file's preview the coordinator started (queued): only they follow it.
+        "importjob": ImportJob.objects.create(kind="survey", step="plan", user=users["coord"], file_name="long.tsv",
+                                              upload_name="long.tsv"),
         "user": users["osaka"],
         "group": Group.objects.get(name=Role.GROUP_NAMES[Role.CLERK]),
         "accessattempt": AccessAttempt.objects.create(get_data="", post_data="", failures_since_start=1,
@@ -387,6 +391,11 @@ MATRIX = {
     **admin_model("registry", "base", **OWN_RECORDS_CLERK_EDITS),
     # Survey import is the coordinators'; everyone who may export gets only their own rows (test_scope).
     "admin:registry_base_import": [Case("L 403 403 200 403 200", lambda w: reverse("admin:registry_base_import"))],
+    "admin:registry_base_import_job": [
+        Case("L 404 404 200 404 404", lambda w: reverse("admin:registry_base_import_job", args=[w.pk("importjob")]))],
+    "admin:registry_base_import_job_progress": [Case(
+        "403 404 404 200 404 404",
+        lambda w: reverse("admin:registry_base_import_job_progress", args=[w.pk("importjob")]))],
     "admin:registry_base_process_import": [
         Case("L 405 405 405 405 405", lambda w: reverse("admin:registry_base_process_import")),
         Case("L 403 403 200 403 200", lambda w: reverse("admin:registry_base_process_import"), method="post"),

@@ -1,1 +1,9 @@
 from . import agreements, bases, contractors, organizations, places, roles, surveys  # noqa: F401  (registers the admins)
+
+from django.contrib import admin as _admin  # noqa: E402
+from django_tasks_db.models import DBTaskResult  # noqa: E402
+
+# django-tasks-db registers its task results on the default site (ours): the registry's import jobs are shown
+# on their own pages to the user who started them, never as a raw task table.
+if _admin.site.is_registered(DBTaskResult):
+    _admin.site.unregister(DBTaskResult)

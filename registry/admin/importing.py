@@ -5,8 +5,9 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
-from django.urls import reverse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
@@ -18,13 +19,14 @@ from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import BINARY_FORMATS
 from import_export.forms import ConfirmImportForm, ImportForm
 
-from registry.models import ImportRecord, SurveyRound
+from registry.models import ImportJob, ImportRecord, SurveyRound
+from registry.sheets import jobs
 from registry.sheets.engine import plan_fingerprint
 from registry.sheets.formats import SurveySheetFormat
 from registry.sheets.reader import SheetLayoutError, SheetLimits, SheetReadError
 from registry.sheets.session import ImportSession
 from registry.sheets.uploads import sweep_stale_uploads
-from registry.sheets.survey.resource import SurveyBaseResource
+from registry.sheets.survey.resource import SurveyBaseResource, engine_result
 
 from .forms import SheetExportForm
 
@@ -76,6 +78,10 @@ class SheetImportMixin(ImportExportMixin):
 
     def import_action(self, request, **kwargs):
         sweep_stale_uploads()  # previews left more than an hour ago (registry/sheets/uploads.py)
+        if request.method == "POST" and self.background_kind:
+            started = self.preview_in_background(request)
+            if started is not None:
+                return started
         response = super().import_action(request, **kwargs)
         context = getattr(response, "context_data", None) or {}
         result, confirm_form = context.get("result"), context.get("confirm_form")
@@ -84,17 +90,122 @@ class SheetImportMixin(ImportExportMixin):
             if not outcome.would_change:
                 del context["confirm_form"]  # 「変更はありません」: nothing to apply
             else:
-                previews = request.session.get(PREVIEWS, {})
-                previews[confirm_form.initial["import_file_name"]] = {
-                    "fingerprint": plan_fingerprint(outcome),
-                    "sha256": getattr(result, "sha256", ""),
-                    "survey_date": self.previewed_round(context.get("form")),
-                }
-                request.session[PREVIEWS] = previews
+                self.remember_preview(request, confirm_form.initial["import_file_name"], plan_fingerprint(outcome),
+                                      getattr(result, "sha256", ""), self.previewed_round(context.get("form")))
         return response
+
+    def remember_preview(self, request, upload_name, fingerprint, sha256, survey_date):
+        previews = request.session.get(PREVIEWS, {})
+        previews[upload_name] = {"fingerprint": fingerprint, "sha256": sha256, "survey_date": survey_date}
+        request.session[PREVIEWS] = previews
 
     def previewed_round(self, import_form):
         return None
+
+    # -- long files: preview and apply as a background job (registry/sheets/jobs.py) ------------------
+
+    background_kind = None  # the sheet kind of registry/sheets/jobs.py, for imports that may run as a job
+
+    def preview_in_background(self, request):
+        """A long file's preview starts a job and shows its progress; None lets the request preview it."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        import_form = self.create_import_form(request)
+        if not import_form.is_valid():
+            return None
+        upload = import_form.cleaned_data["import_file"]
+        if not jobs.runs_in_background(b"".join(upload.chunks())):
+            return None
+        input_format = self.get_import_formats()[int(import_form.cleaned_data["format"])]()
+        upload.tmp_storage_name = self.write_to_tmp_storage(upload, input_format).name
+        confirm = {key: str(value) for key, value in self.get_confirm_form_initial(request, import_form).items()}
+        job = jobs.start_job(kind=self.background_kind, step=ImportJob.Step.PLAN, user=request.user,
+                             file_name=upload.name, upload_name=upload.tmp_storage_name,
+                             options={"survey_date": self.previewed_round(import_form), "confirm": confirm})
+        return HttpResponseRedirect(self.job_url(job))
+
+    def apply_in_background(self, request, confirm_form, previewed):
+        job = jobs.start_job(
+            kind=self.background_kind, step=ImportJob.Step.APPLY, user=request.user,
+            file_name=confirm_form.cleaned_data["original_file_name"],
+            upload_name=confirm_form.cleaned_data["import_file_name"],
+            options={"survey_date": previewed["survey_date"], "expected": [previewed["sha256"], previewed["fingerprint"]],
+                     **self.confirm_options(confirm_form)})
+        return HttpResponseRedirect(self.job_url(job))
+
+    def confirm_options(self, confirm_form):
+        """What the confirm step chose (e.g. which side wins a conflict), for an apply job."""
+        return {}
+
+    def job_url(self, job, name="import_job"):
+        opts = self.model._meta
+        return reverse(f"admin:{opts.app_label}_{opts.model_name}_{name}", args=[job.pk])
+
+    def get_urls(self):
+        if not self.background_kind:
+            return super().get_urls()
+        opts = self.model._meta
+        prefix = f"{opts.app_label}_{opts.model_name}"
+        return [
+            path("import/job/<uuid:job_id>/", self.admin_site.admin_view(self.import_job_view),
+                 name=f"{prefix}_import_job"),
+            path("import/job/<uuid:job_id>/progress/", self.import_job_progress, name=f"{prefix}_import_job_progress"),
+        ] + super().get_urls()
+
+    def users_job(self, request, job_id):
+        """Only the user who started a job sees it (and only while they may import): anyone else gets 404."""
+        job = ImportJob.objects.filter(pk=job_id, kind=self.background_kind, user_id=request.user.pk).first()
+        if job is None or not self.has_import_permission(request):
+            raise Http404
+        return job
+
+    def import_job_progress(self, request, job_id):
+        """The progress bar's data, polled by the job page (JSON; 403 without a signed-in staff user)."""
+        if not (request.user.is_active and request.user.is_staff):
+            return JsonResponse({"error": gettext("Sign in to follow this import.")}, status=403)
+        job = self.users_job(request, job_id)
+        return JsonResponse({"state": job.state, "phase": str(jobs.PHASES.get(job.phase, "")), "done": job.done,
+                             "total": job.total, "finished": job.finished})
+
+    def import_job_view(self, request, job_id):
+        """While the job runs, its progress; then the preview (plan) or the import's result (apply)."""
+        job = self.users_job(request, job_id)
+        opts = self.model._meta
+        if not job.finished:
+            context = {**self.admin_site.each_context(request), "opts": opts, "job": job,
+                       "title": job.get_step_display(), "phase": jobs.PHASES.get(job.phase, ""),
+                       "progress_url": self.job_url(job, "import_job_progress")}
+            request.current_app = self.admin_site.name
+            return TemplateResponse(request, "admin/registry/import_job.html", context)
+        if job.state == ImportJob.State.FAILED:
+            messages.error(request, job.error)
+            if job.step == ImportJob.Step.APPLY:
+                messages.error(request, gettext("Nothing was imported."))
+                return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+            return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_import"))
+        outcome = jobs.job_outcome(job)
+        if job.step == ImportJob.Step.APPLY:
+            if job.reported:
+                return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+            job.reported = True
+            job.save(update_fields=["reported", "updated_at"])
+            return self.process_result(engine_result(outcome, None), request)
+        return self.job_preview(request, job, outcome)
+
+    def job_preview(self, request, job, outcome):
+        """The preview page of a planned job, as the request would have shown it."""
+        confirm = job.options["confirm"]
+        import_form = self.create_import_form(request)
+        context = {**self.get_import_context_data(), **self.admin_site.each_context(request),
+                   "title": gettext("Import"), "form": import_form, "opts": self.model._meta,
+                   "result": engine_result(outcome, None), "import_error_display": self.import_error_display,
+                   "fields_list": [], "media": self.media + import_form.media}
+        if not outcome.errors and outcome.would_change:
+            context["confirm_form"] = self.get_confirm_form_class(request)(initial=confirm)
+            self.remember_preview(request, confirm["import_file_name"], job.result["fingerprint"],
+                                  job.result["sha256"], job.options.get("survey_date"))
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, [self.import_template_name], context)
 
     # -- confirm: apply what was previewed, or refuse clearly ------------------------------------
 
@@ -118,7 +229,10 @@ class SheetImportMixin(ImportExportMixin):
                 encoding=None if input_format.is_binary() else self.from_encoding,
                 read_mode=input_format.get_read_mode(), **self.get_tmp_storage_class_kwargs())
             try:
-                dataset = input_format.create_dataset(storage.read())
+                content = storage.read()
+                if self.background_kind and jobs.runs_in_background(content):
+                    return self.apply_in_background(request, confirm_form, previewed)
+                dataset = input_format.create_dataset(content)
             except (OSError, SheetReadError, *self.layout_errors):
                 previewed = None
         if previewed is None:
@@ -208,6 +322,10 @@ class SurveyImportExportMixin(SheetImportMixin):
 
     layout_errors = (SheetLayoutError,)
     import_kind = ImportRecord.Kind.SURVEY
+    background_kind = "survey"
+
+    def confirm_options(self, confirm_form):
+        return {"conflicts": confirm_form.cleaned_data.get("conflicts") or ""}
 
     def previewed_round(self, import_form):
         survey_date = getattr(import_form, "cleaned_data", {}).get("survey_date")

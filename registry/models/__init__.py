@@ -1,6 +1,7 @@
 from .agreements import Agreement, AgreementRenewal, AgreementType, Partner
 from .bases import Base, BaseStatus, Closure, OperatingForm
 from .contractors import Contractor, JointOffice
+from .jobs import ImportJob
 from .memberships import Membership, RoleChange
 from .organizations import Organization, OrganizationAlias
 from .places import Place
@@ -25,6 +26,7 @@ __all__ = [
     "BaseStatus",
     "Closure",
     "Contractor",
+    "ImportJob",
     "ImportLock",
     "ImportRecord",
     "JointOffice",

@@ -77,3 +77,15 @@ def plan_fingerprint(outcome):
         len(outcome.errors),
     )
     return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+class Progress:
+    """Where a long import says how far it got. ``phase(name)`` gives the ``progress(done, total)`` callback
+    the planners and appliers call for that phase ("planning" a row at a time, "writing" a batch at a time).
+
+    This one reports nowhere; the background job (sheets/jobs.py) stores it for the page to poll, the
+    import commands draw a bar on a terminal.
+    """
+
+    def phase(self, name):
+        return None

@@ -7,6 +7,7 @@ import csv
 import hashlib
 import io
 import math
+import re
 import zipfile
 from dataclasses import dataclass, field
 
@@ -298,3 +299,27 @@ def check_multiline_cells(cells, line_number, delimiter, width, lines):
     for column, cell in enumerate(cells, 1):
         if "\n" in cell and any(part.count(delimiter) >= needed for part in cell.splitlines()[1:]):
             raise stray_quote_error(lines, line_number, delimiter, column)
+
+
+DIMENSION = re.compile(rb'<dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"')
+
+
+def estimate_rows(content: bytes):
+    """About how many rows the file has, without reading it: lines of a text file, the row count an xlsx
+    sheet declares. None when an xlsx declares nothing (or is not a readable archive): treat it as long.
+    Only for deciding where to run an import; the reader enforces the real limits."""
+    if not content.startswith(XLSX_MAGIC):
+        return content.count(b"\n") + 1
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            counts = []
+            for name in archive.namelist():
+                if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                    with archive.open(name) as sheet:
+                        found = DIMENSION.search(sheet.read(4096))
+                    if found is None:
+                        return None
+                    counts.append(int(found.group(1)))
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return None
+    return max(counts) if counts else None

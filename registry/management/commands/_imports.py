@@ -1,10 +1,12 @@
-"""What import_survey and import_agreements share: reading the file, the user, and the report they print."""
+"""What import_survey and import_agreements share: reading the file, the user, the progress bar on a terminal,
+and the report they print."""
+import time
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from registry.sheets.engine import ImportBusy
+from registry.sheets.engine import ImportBusy, Progress
 from registry.sheets.reader import SheetReadError
 
 
@@ -19,7 +21,8 @@ class ImportCommand(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="show what would change and write nothing")
         parser.add_argument("--user", help="the user the changes are recorded under (and whose scope applies)")
 
-    def run_import(self, content, file_name, user, dry_run, **options):
+    def run_import(self, content, file_name, user, dry_run, progress=None, **options):
+        """``progress`` (an ``engine.Progress``) draws a bar when stdout is a terminal; importers may ignore it."""
         raise NotImplementedError
 
     def report_details(self, outcome):
@@ -31,7 +34,11 @@ class ImportCommand(BaseCommand):
         if not file_path.is_file():
             raise CommandError(f"{path}: no such file")
         try:
-            outcome = self.run_import(file_path.read_bytes(), file_path.name, actor, dry_run, **options)
+            progress = TerminalProgress(self.stdout) if self.stdout.isatty() else None
+            outcome = self.run_import(file_path.read_bytes(), file_path.name, actor, dry_run, progress=progress,
+                                      **options)
+            if progress is not None:
+                progress.end()
         except (SheetReadError, ImportBusy, *self.layout_errors) as error:
             self.stderr.write(f"row -, column -: {error}")
             self.stdout.write(self.failed_counts)
@@ -55,3 +62,35 @@ def find_user(username):
         return get_user_model().objects.get(username=username)
     except get_user_model().DoesNotExist as error:
         raise CommandError(f"no user {username!r}") from error
+
+
+class TerminalProgress(Progress):
+    """A one-line bar per phase, redrawn in place at most ten times a second: 「planning [#####     ] 512/1000」."""
+
+    WIDTH = 30
+
+    def __init__(self, stream, interval=0.1):
+        self.stream = stream
+        self.interval = interval
+        self.drawn = False
+        self.last = 0.0
+
+    def phase(self, name):
+        def progress(done, total):
+            now = time.monotonic()
+            if done < total and now - self.last < self.interval:
+                return
+            self.last = now
+            filled = self.WIDTH * done // total if total else 0
+            self.stream.write(f"\r{name} [{'#' * filled}{' ' * (self.WIDTH - filled)}] {done}/{total}", ending="")
+            self.stream.flush()
+            self.drawn = True
+            if done >= total:
+                self.end()
+
+        return progress
+
+    def end(self):
+        if self.drawn:
+            self.stream.write("")
+            self.drawn = False

@@ -26,9 +26,9 @@ class Command(ImportCommand):
         parser.add_argument("--conflicts", choices=["sheet", "clerk"], default="",
                             help="which side wins where the sheet changes a base its clerk already answered")
 
-    def run_import(self, content, file_name, user, dry_run, *, survey_date, conflicts="", **options):
+    def run_import(self, content, file_name, user, dry_run, progress=None, *, survey_date, conflicts="", **options):
         return import_survey_file(content, file_name, parse_date(survey_date), user=user, dry_run=dry_run,
-                                  conflicts=conflicts)
+                                  conflicts=conflicts, progress=progress)
 
     def report_details(self, outcome):
         for base in outcome.missing:

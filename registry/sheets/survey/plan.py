@@ -65,6 +65,9 @@ class NewRow(tuple):
         item.facts = facts
         return item
 
+    def __reduce__(self):  # kept with its facts when a background preview is stored (sheets/jobs.py)
+        return (NewRow, (self[0], self[1], self.facts))
+
 
 @dataclass
 class SurveyPlan:
@@ -179,14 +182,17 @@ class SurveyPlanner:
 
     # -- one row -----------------------------------------------------------------------------------
 
-    def plan_rows(self, rows):
+    def plan_rows(self, rows, progress=None):
         self.duplicates = self.find_duplicates(rows)
         self.joint_office_names = self.find_joint_offices(rows)
         self.check_organization_numbers(rows)
         self.load_indexes(rows)
         self.seen_base_ids, self.seen_organization_ids = set(), set()
-        for row in rows:
+        total = len(rows)
+        for done, row in enumerate(rows, 1):
             self.plan_row(row)
+            if progress is not None:
+                progress(done, total)
 
     def plan_row(self, row):
         errors = {}
@@ -431,12 +437,14 @@ def key_facts(base):
 
 # -- the two steps -------------------------------------------------------------------------------
 
-def plan_survey_rows(rows, session, title_date=None, source_description=""):
-    """Plan the import of parsed sheet rows (dicts under the layout's keys plus ROW_COLUMN). No writes."""
+def plan_survey_rows(rows, session, title_date=None, source_description="", progress=None):
+    """Plan the import of parsed sheet rows (dicts under the layout's keys plus ROW_COLUMN). No writes.
+
+    ``progress(done, total)``, if given, is called after each row."""
     planner = SurveyPlanner(session)
     planner.outcome.source_description = source_description
     planner.check_title_date(title_date)
-    planner.plan_rows(rows)
+    planner.plan_rows(rows, progress)
     return planner.finish()
 
 
@@ -444,18 +452,20 @@ def sheet_rows(sheet):
     return [{ROW_COLUMN: row.number, **row.values} for row in sheet.rows]
 
 
-def plan_survey(content, file_name, session):
+def plan_survey(content, file_name, session, progress=None):
     """Read the file and plan its import (no writes at all, not even rolled-back ones)."""
     sheet = parse_survey_table(read_table(content, file_name))
     session.notices = list(sheet.notices)
     session.sha256 = sheet.table.sha256
     session.encoding = session.encoding or sheet.table.encoding
     session.delimiter = session.delimiter or sheet.table.delimiter
-    return plan_survey_rows(sheet_rows(sheet), session, sheet.reference_date, sheet.table.description)
+    return plan_survey_rows(sheet_rows(sheet), session, sheet.reference_date, sheet.table.description, progress)
 
 
-def apply_survey_plan(plan, expected_fingerprint=None):
-    """Write the plan in one transaction; refuses if it differs from the previewed one."""
+def apply_survey_plan(plan, expected_fingerprint=None, progress=None):
+    """Write the plan in one transaction; refuses if it differs from the previewed one.
+
+    ``progress(done, total)``, if given, counts the records written, a bulk write at a time."""
     session, outcome = plan.session, plan.outcome
     if outcome.errors:
         return outcome
@@ -470,16 +480,38 @@ def apply_survey_plan(plan, expected_fingerprint=None):
         return outcome
     if not plan.writes_anything:
         return outcome
+    steps = [len(plan.new_contractors), len(plan.new_joint_offices), len(plan.new_bases), len(plan.changed_bases),
+             len(plan.verdicts)]
+    report = written_counter(progress, sum(steps))
     with import_lock(session.user_name), transaction.atomic(), change_context(
             source=Source.IMPORT, user=session.user, actor_name=f"import: {session.user_name}"):
         session.ensure_record()
         write_in_bulk(Contractor, plan.new_contractors)
+        report(steps[0])
         write_in_bulk(JointOffice, plan.new_joint_offices)
+        report(steps[1])
         write_in_bulk(Base, plan.new_bases)
+        report(steps[2])
         write_in_bulk(Base, updated=plan.changed_bases, fields=WRITTEN_FIELDS)
+        report(steps[3])
         follow_in_rounds(plan)
         outcome.save_counts(session.record)
+        report(steps[4])
     return outcome
+
+
+def written_counter(progress, total):
+    """``report(count)`` after each bulk write: calls ``progress(done so far, total)`` (from 0 before any)."""
+    done = 0
+
+    def report(count):
+        nonlocal done
+        done += count
+        if progress is not None:
+            progress(done, total)
+
+    report(0)
+    return report
 
 
 def follow_in_rounds(plan):

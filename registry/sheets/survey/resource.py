@@ -126,5 +126,5 @@ def engine_result(outcome, session):
     if outcome.errors:
         result.base_errors.append(Error(ValueError(str(outcome.errors[0]))))
     result.outcome = outcome
-    result.sha256 = session.sha256
+    result.sha256 = getattr(session, "sha256", "")
     return result

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0008_publish_places'),
+        ('registry', '0009_import_jobs'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,136 @@
+"""Long imports as background tasks (django-tasks): a file over IMPORT_BACKGROUND_ROWS rows is previewed and
+applied by the tasks worker while the page polls the job's progress; small files stay in the request.
+
+A job names a sheet kind and a step: ``plan`` (the preview: read and plan, no writes) or ``apply`` (re-plan,
+check it is the previewed plan, write). Each kind is a module with ``preview_upload(job, content, progress)``
+→ (outcome, file hash) and ``apply_upload(job, content, progress)`` → outcome, running on the same engine as
+the synchronous path; ``progress`` is an ``engine.Progress`` whose callbacks the planners and appliers call.
+"""
+import importlib
+import pickle
+import time
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext, gettext_lazy
+from django_tasks import task
+
+from registry.models import ImportJob
+from registry.sheets.engine import ImportBusy, PreviewOutdated, Progress, plan_fingerprint
+from registry.sheets.reader import SheetLayoutError, SheetReadError, estimate_rows
+
+# sheet kind → the module with its two steps
+KINDS = {
+    "survey": "registry.sheets.survey.importing",
+}
+
+PHASES = {
+    "queued": gettext_lazy("Waiting for the worker"),
+    "reading": gettext_lazy("Reading the file"),
+    "planning": gettext_lazy("Checking the rows"),
+    "writing": gettext_lazy("Writing to the registry"),
+    "done": gettext_lazy("Finished"),
+}
+# Errors that explain themselves to the user; anything else is reported as an unexpected failure.
+EXPLAINED = (SheetReadError, SheetLayoutError, ImportBusy, PreviewOutdated)
+
+
+def runs_in_background(content):
+    """A file of more than IMPORT_BACKGROUND_ROWS rows (or whose size cannot be told cheaply) is a job."""
+    rows = estimate_rows(content)
+    return rows is None or rows > settings.IMPORT_BACKGROUND_ROWS
+
+
+def upload_storage(name):
+    """The stored upload (django-import-export's temporary storage, as the admin's confirm step reads it)."""
+    return import_string(settings.IMPORT_EXPORT_TMP_STORAGE_CLASS)(name=name, read_mode="rb")
+
+
+def start_job(*, kind, step, user, file_name, upload_name, options):
+    """Create the job and enqueue its task; the page then polls the job."""
+    if kind not in KINDS:
+        raise ValueError(f"no background import for {kind!r}")
+    options = {**options, "language": translation.get_language() or settings.LANGUAGE_CODE}
+    job = ImportJob.objects.create(kind=kind, step=step, user=user, file_name=file_name, upload_name=upload_name,
+                                   options=options, phase="queued")
+    run_import_job.using(queue_name=settings.IMPORT_TASKS_QUEUE).enqueue(str(job.pk))
+    return job
+
+
+class JobProgress(Progress):
+    """Stores the progress on the job, at most once every ``interval`` seconds (and at each phase's end)."""
+
+    def __init__(self, job, interval=0.5):
+        self.job = job
+        self.interval = interval
+        self.last_write = 0.0
+
+    def phase(self, name):
+        self.write(name, 0, 0)
+
+        def progress(done, total):
+            now = time.monotonic()
+            if done < total and now - self.last_write < self.interval:
+                return
+            self.write(name, done, total)
+
+        return progress
+
+    def write(self, name, done, total):
+        job = self.job
+        if (job.phase, job.done, job.total) == (name, done, total):
+            return
+        job.phase, job.done, job.total = name, done, total
+        job.save(update_fields=["phase", "done", "total", "updated_at"])
+        self.last_write = time.monotonic()
+
+
+@task(queue_name=settings.IMPORT_TASKS_QUEUE)
+def run_import_job(job_id):
+    """The task: run one job's step and store what it found (or why it failed) on the job."""
+    job = ImportJob.objects.select_related("user").get(pk=job_id)
+    if job.state != ImportJob.State.QUEUED:
+        return job.state
+    job.state = ImportJob.State.RUNNING
+    job.save(update_fields=["state", "updated_at"])
+    progress = JobProgress(job)
+    with translation.override(job.options.get("language") or settings.LANGUAGE_CODE):
+        try:
+            progress.write("reading", 0, 0)
+            run_step(job, progress)
+        except EXPLAINED as error:
+            fail(job, str(error))
+        except Exception:
+            fail(job, gettext("The import stopped on an unexpected error: nothing was imported."))
+            raise
+    return job.state
+
+
+def run_step(job, progress):
+    kind = importlib.import_module(KINDS[job.kind])
+    storage = upload_storage(job.upload_name)
+    try:
+        content = storage.read()
+    except OSError as error:
+        raise SheetReadError(gettext("The uploaded file is no longer available. Upload it again.")) from error
+    if job.step == ImportJob.Step.PLAN:
+        outcome, sha256 = kind.preview_upload(job, content, progress)
+        job.result = {"sha256": sha256, "fingerprint": plan_fingerprint(outcome)}
+    else:
+        outcome = kind.apply_upload(job, content, progress)
+        storage.remove()  # as the admin's confirm step does: an applied upload is not kept
+    job.outcome = pickle.dumps(outcome)
+    job.state = ImportJob.State.DONE
+    job.phase, job.done = "done", job.total
+    job.save(update_fields=["outcome", "result", "state", "phase", "done", "updated_at"])
+
+
+def fail(job, message):
+    job.state, job.error = ImportJob.State.FAILED, message
+    job.save(update_fields=["state", "error", "updated_at"])
+
+
+def job_outcome(job):
+    """What the job found, as the worker stored it (pickled by our own code, never from a user's input)."""
+    return pickle.loads(job.outcome) if job.outcome is not None else None  # noqa: S301

@@ -1,0 +1,282 @@
+"""Long files run as background tasks: the admin enqueues a job, a real worker runs it, the page polls its
+progress; the outcome and the history are those of the synchronous path. Small files stay in the request."""
+import signal
+import uuid
+
+import pytest
+import redis
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from registry.history import tracked_models
+from registry.models import Base, BaseRoundRecord, ImportJob, ImportRecord
+from registry.sheets.jobs import JobProgress, runs_in_background
+from registry.sheets.reader import estimate_rows
+from tests.roles import client_for, make_user
+from tests.sheets import as_text, as_xlsx, base_row
+
+pytestmark = pytest.mark.django_db
+
+ORGANIZATIONS = ["大阪府", "北海道", "京都府"]
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def long_sheet(count=30, changed=False):
+    rows = []
+    for index in range(count):
+        organization = ORGANIZATIONS[index % len(ORGANIZATIONS)]
+        rows.append(base_row(org_no=str(index % len(ORGANIZATIONS) + 1), number=str(index // len(ORGANIZATIONS) + 1),
+                             org=organization, name=f"事務所{index}",
+                             dept="国際交流課" if changed and index % 3 == 0 else "国際課"))
+    return as_text(rows)
+
+
+def upload(client, content, survey_date="2019-09-30"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(reverse("admin:registry_base_import"), {
+        "format": 0, "resource": 0, "survey_date": survey_date, "import_file": SimpleUploadedFile("long.tsv", content)})
+
+
+def confirm(client, preview, conflicts=""):
+    form = preview.context["confirm_form"]
+    data = {name: form.initial.get(name, "") for name in form.fields}
+    data["conflicts"] = conflicts
+    return client.post(reverse("admin:registry_base_process_import"), data)
+
+
+def run_db_worker():
+    """The real django-tasks database worker, in batch mode: runs every waiting task, then returns.
+
+    It runs inside the test's transaction, so, as Django's test client does for requests, its
+    ``close_old_connections`` is held off (on PostgreSQL it would close the test's connection mid-transaction).
+    The browser test runs the worker as its own process."""
+    from django_tasks_db.management.commands import db_worker
+
+    saved = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
+    closing = db_worker.close_old_connections
+    db_worker.close_old_connections = lambda: None
+    try:
+        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "--queue-name", "*", verbosity=0)
+    finally:
+        db_worker.close_old_connections = closing
+        for number, handler in saved.items():
+            signal.signal(number, handler)
+
+
+def snapshot(record):
+    """What an import left: bases, round records and history entries, with the import's number blanked."""
+    bases = sorted((b.organization.name, b.number, b.name, b.department, b.staff_dispatched) for b in Base.objects.all())
+    rounds = sorted((r.base.name, r.review_state) for r in BaseRoundRecord.objects.select_related("base"))
+    history = []
+    groups = set()
+    for model in tracked_models():
+        for entry in model.history.filter(import_record=record):
+            history.append((model.__name__, entry.history_type, entry.history_user_id, entry.actor_name,
+                            entry.change_source, entry.history_change_reason.replace(f"#{record.pk}", "#N")))
+            groups.add(entry.change_group)
+    return bases, rounds, sorted(history), len(groups)
+
+
+def follow(client, response):
+    assert response.status_code == 302
+    return client.get(response["Location"])
+
+
+@pytest.fixture
+def coordinator():
+    return make_user("coordinator", username="coordinator")
+
+
+def synchronous_import(client, content, **confirm_options):
+    with override_settings(IMPORT_BACKGROUND_ROWS=10_000):
+        preview = upload(client, content)
+        assert "confirm_form" in preview.context and not ImportJob.objects.exists()
+        confirm(client, preview, **confirm_options)
+    return preview, ImportRecord.objects.latest("pk")
+
+
+@override_settings(IMPORT_BACKGROUND_ROWS=20)
+def test_long_file_is_previewed_and_applied_by_the_worker_as_the_request_would(coordinator):
+    client = client_for(coordinator)
+    content = long_sheet(30)
+    with transaction.atomic():
+        sync_preview, sync_record = synchronous_import(client, content)
+        expected = snapshot(sync_record)
+        sync_page = sync_preview.content.decode()
+        transaction.set_rollback(True)
+    assert not Base.objects.exists() and expected[0] and expected[2]
+
+    started = upload(client, content)
+    job = ImportJob.objects.get()
+    assert started["Location"] == reverse("admin:registry_base_import_job", args=[job.pk])
+    assert (job.step, job.state, job.user, job.options["survey_date"]) == ("plan", "queued", coordinator, "2019-09-30")
+    waiting = client.get(started["Location"])
+    assert b"<progress" in waiting.content and not Base.objects.exists()
+
+    run_db_worker()
+    job.refresh_from_db()
+    assert job.state == "done" and job.total == 30 and job.done == 30  # one progress step per row planned
+    assert not Base.objects.exists()  # a preview writes nothing
+    preview = client.get(started["Location"])
+    page = preview.content.decode()
+    assert "confirm_form" in preview.context
+    for row in ("事務所0", "事務所29", "tsv, utf-8, tab"):
+        assert row in page and row in sync_page
+
+    applying = confirm(client, preview)
+    apply_job = ImportJob.objects.get(step="apply")
+    assert applying["Location"] == reverse("admin:registry_base_import_job", args=[apply_job.pk])
+    assert not Base.objects.exists()
+    run_db_worker()
+    apply_job.refresh_from_db()
+    assert apply_job.state == "done" and apply_job.done == apply_job.total > 0
+    record = ImportRecord.objects.get()
+    assert snapshot(record) == expected
+    assert record.user == coordinator and record.file_name == "long.tsv"
+    finished = follow(client, client.get(applying["Location"]))
+    assert "新規 30" in finished.content.decode()
+    again = follow(client, client.get(applying["Location"]))  # the result is reported once
+    assert "新規 30" not in again.content.decode()
+
+
+@override_settings(IMPORT_BACKGROUND_ROWS=20)
+def test_a_job_confirmed_after_the_registry_changed_writes_nothing_and_says_so(coordinator):
+    client = client_for(coordinator)
+    upload(client, long_sheet(30))
+    run_db_worker()
+    preview = client.get(reverse("admin:registry_base_import_job", args=[ImportJob.objects.get().pk]))
+    with override_settings(IMPORT_BACKGROUND_ROWS=10_000):
+        confirm(client, upload(client, long_sheet(30, changed=True)))  # someone else imports first
+    before = snapshot(ImportRecord.objects.get())
+    applying = confirm(client, preview)
+    run_db_worker()
+    assert ImportJob.objects.get(step="apply").state == "failed"
+    assert ImportRecord.objects.count() == 1 and snapshot(ImportRecord.objects.get()) == before
+    page = follow(client, client.get(applying["Location"])).content.decode()
+    assert "プレビューの後にファイルまたは登録内容が変わりました" in page and "何も取り込まれませんでした" in page
+
+
+def test_small_files_stay_in_the_request(coordinator):
+    client = client_for(coordinator)
+    preview = upload(client, long_sheet(5))
+    assert preview.status_code == 200 and "confirm_form" in preview.context
+    assert not ImportJob.objects.exists()
+
+
+@override_settings(IMPORT_BACKGROUND_ROWS=20)
+def test_only_the_user_who_started_a_job_sees_it(coordinator):
+    upload(client_for(coordinator), long_sheet(30))
+    job = ImportJob.objects.get()
+    page = reverse("admin:registry_base_import_job", args=[job.pk])
+    progress = reverse("admin:registry_base_import_job_progress", args=[job.pk])
+    assert client_for(coordinator).get(progress).json() == {
+        "state": "queued", "phase": "ワーカーの開始を待っています", "done": 0, "total": 0, "finished": False}
+    other = make_user("coordinator", username="other_coordinator")
+    clerk = make_user("clerk", "大阪府")
+    for user in (other, clerk):
+        assert client_for(user).get(page).status_code == 404
+        assert client_for(user).get(progress).status_code in (403, 404)
+    from django.test import Client
+
+    anonymous = Client()
+    assert anonymous.get(progress).status_code == 403
+    assert anonymous.get(page).status_code == 302 and "/login/" in anonymous.get(page)["Location"]
+    missing = reverse("admin:registry_base_import_job_progress", args=[uuid.uuid4()])
+    assert client_for(coordinator).get(missing).status_code == 404
+
+
+@override_settings(IMPORT_BACKGROUND_ROWS=20)
+def test_a_file_that_cannot_be_read_fails_the_job_with_its_message(coordinator):
+    client = client_for(coordinator)
+    started = upload(client, ("a\tb\n" * 40).encode())
+    run_db_worker()
+    job = ImportJob.objects.get()
+    assert job.state == "failed" and job.error
+    page = follow(client, client.get(started["Location"])).content.decode()
+    assert job.error in page
+
+
+def test_progress_is_written_at_a_bounded_rate(coordinator):
+    job = ImportJob.objects.create(kind="survey", step="plan", user=coordinator, file_name="x", upload_name="x")
+    progress = JobProgress(job, interval=60).phase("planning")
+    with CaptureQueriesContext(connection) as queries:
+        for done in range(1, 10_001):
+            progress(done, 10_000)
+    job.refresh_from_db()
+    assert (job.phase, job.done, job.total) == ("planning", 10_000, 10_000)
+    assert len(queries) <= 2  # not one write per row: the last row, and at most one in between
+
+
+def test_row_estimate_decides_where_an_import_runs():
+    rows = [base_row(number=str(n)) for n in range(1, 41)]
+    assert estimate_rows(as_text(rows)) >= 40 and estimate_rows(as_xlsx(rows)) >= 40
+    with override_settings(IMPORT_BACKGROUND_ROWS=100):
+        assert not runs_in_background(as_xlsx(rows)) and not runs_in_background(as_text(rows))
+    with override_settings(IMPORT_BACKGROUND_ROWS=30):
+        assert runs_in_background(as_xlsx(rows)) and runs_in_background(as_text(rows))
+
+
+@override_settings(IMPORT_BACKGROUND_ROWS=20)
+def test_the_rq_backend_runs_the_same_job_on_redis(coordinator):
+    """TASKS_BACKEND=rq: the job goes through Redis and a real rq worker (burst mode) runs it."""
+    from rq import Queue, SimpleWorker
+    from django_tasks_rq import Job
+
+    queue_name = f"test-imports-{uuid.uuid4().hex[:8]}"
+    tasks = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": [queue_name]}}
+    connection_ = redis.Redis.from_url(REDIS_URL)
+    with override_settings(TASKS=tasks, RQ_QUEUES={queue_name: {"URL": REDIS_URL}}, IMPORT_TASKS_QUEUE=queue_name):
+        client = client_for(coordinator)
+        started = upload(client, long_sheet(30))
+        queue = Queue(queue_name, connection=connection_, job_class=Job)
+        try:
+            assert queue.count == 1
+            worker = SimpleWorker([queue], connection=connection_, job_class=Job)
+            saved = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+            try:
+                worker.work(burst=True)
+            finally:
+                for number, handler in saved.items():
+                    signal.signal(number, handler)
+            job = ImportJob.objects.get()
+            assert job.state == "done" and job.done == job.total == 30
+            preview = client.get(started["Location"])
+            assert "confirm_form" in preview.context and "事務所29" in preview.content.decode()
+        finally:
+            queue.delete(delete_jobs=True)
+
+
+def read_terminal(master):
+    import os
+    import select
+
+    chunks = []
+    while select.select([master], [], [], 0.2)[0]:
+        try:
+            chunks.append(os.read(master, 65536))
+        except OSError:  # Linux: the terminal's other end is closed and everything was read
+            break
+    return b"".join(chunks).decode()
+
+
+def test_the_command_draws_a_progress_bar_on_a_terminal_only(tmp_path, coordinator):
+    import io
+    import os
+    import pty
+
+    sheet = tmp_path / "long.tsv"
+    sheet.write_bytes(long_sheet(30))
+    master, replica = pty.openpty()
+    with os.fdopen(replica, "w") as terminal:
+        call_command("import_survey", str(sheet), "--survey-date", "2019-09-30", stdout=terminal)
+    shown = read_terminal(master)
+    os.close(master)
+    assert "planning [" + "#" * 30 + "] 30/30" in shown
+    assert "writing [" in shown and "new=30" in shown
+    plain = io.StringIO()
+    call_command("import_survey", str(sheet), "--survey-date", "2019-09-30", "--dry-run", stdout=plain)
+    assert "[" not in plain.getvalue() and "\r" not in plain.getvalue() and "new=0" in plain.getvalue()
