@@ -76,7 +76,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.static_files.StaticFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "registry.sessions.SessionRefreshMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -196,7 +196,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Until collectstatic has filled STATIC_ROOT (bin/serve runs it), the finders serve the apps' files; settings
+# only look, they create nothing.
 WHITENOISE_USE_FINDERS = env_flag("WHITENOISE_USE_FINDERS", default=not (STATIC_ROOT / "admin").is_dir())
 
 # What the sheet reader accepts (registry/sheets/reader.py); a file over a limit is refused with a message.

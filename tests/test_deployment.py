@@ -77,3 +77,17 @@ def test_a_page_view_does_not_write_the_session(client, django_user_model, db):
         assert client.get("/admin/").status_code == 200
     assert not [q for q in queries.captured_queries if Session._meta.db_table in q["sql"]
                 and q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT"))]
+
+
+def test_before_collectstatic_static_files_come_from_the_apps_and_nothing_is_created(tmp_path, settings, recwarn):
+    from django.test import RequestFactory
+
+    from config.static_files import StaticFilesMiddleware
+
+    settings.STATIC_ROOT = tmp_path / "not collected"
+    settings.WHITENOISE_USE_FINDERS = True  # as settings decide while STATIC_ROOT holds no collected files
+    middleware = StaticFilesMiddleware(lambda request: None)
+    response = middleware(RequestFactory().get("/static/admin/css/base.css"))
+    assert response.status_code == 200
+    assert not settings.STATIC_ROOT.exists()
+    assert not [warning for warning in recwarn if "No directory" in str(warning.message)]

@@ -136,7 +136,7 @@ class AgreementImportExportMixin(SheetImportMixin):
 
     resource_classes = [AgreementResource]
     formats = [AgreementSheetFormat]
-    import_template_name = "admin/registry/agreement_import.html"
+    record_label = _("Agreement")
     import_kind = ImportRecord.Kind.AGREEMENTS
     layout_errors = (SheetLayoutError,)
 

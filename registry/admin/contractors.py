@@ -1,22 +1,25 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 
-from registry.models import Base, Contractor, JointOffice
+from registry.models import Base, Contractor, ImportRecord, JointOffice
 from registry.models.querysets import related_count
-from registry.sheets.contractors import ContractorResource
+from registry.sheets.contractors import ContractorResource, ContractorSheetFormat
+from registry.sheets.reader import SheetLayoutError
 
-from .forms import SheetExportForm
+from .importing import SheetImportMixin
 from .scoping import ScopedAdmin
 
 
 @admin.register(Contractor)
-class ContractorAdmin(ImportExportMixin, ScopedAdmin):
-    export_form_class = SheetExportForm
+class ContractorAdmin(SheetImportMixin, ScopedAdmin):
     resource_classes = [ContractorResource]
-    formats = [XLSX, CSV]
+    import_formats = [ContractorSheetFormat]
+    export_formats = [XLSX, CSV]
+    import_kind = ImportRecord.Kind.CONTRACTORS
+    layout_errors = (SheetLayoutError,)
+    record_label = _("Contractor")
     list_display = ["name", "kind", "country", "base_count"]
     list_filter = ["kind", "country"]
     search_fields = ["name", "match_key"]

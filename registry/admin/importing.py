@@ -26,7 +26,8 @@ from registry.sheets.formats import SurveySheetFormat
 from registry.sheets.reader import SheetLayoutError, SheetLimits, SheetReadError
 from registry.sheets.session import ImportSession
 from registry.sheets.uploads import sweep_stale_uploads
-from registry.sheets.survey.resource import SurveyBaseResource, engine_result
+from registry.sheets.adapter import engine_result
+from registry.sheets.survey.resource import SurveyBaseResource
 
 from .forms import SheetExportForm
 
@@ -56,14 +57,18 @@ class SheetImportMixin(ImportExportMixin):
     """
 
     export_form_class = SheetExportForm
-
+    import_template_name = "admin/registry/sheet_import.html"
     import_form_class = SheetImportForm
     import_kind = None  # ImportRecord.Kind of the records this import writes
+    record_label = None  # the preview's heading for the records, e.g. 「拠点」
     layout_errors = ()  # the reader's exceptions that explain themselves to the user
 
     def session_for(self, request, cleaned):
         return ImportSession(kind=self.import_kind, user=request.user,
                              file_name=cleaned.get("original_file_name") or "")
+
+    def get_import_context_data(self, **kwargs):
+        return {**super().get_import_context_data(**kwargs), "record_label": self.record_label}
 
     def get_import_resource_kwargs(self, request, **kwargs):
         form = kwargs.get("form")
@@ -318,7 +323,7 @@ class SurveyImportExportMixin(SheetImportMixin):
     formats = [SurveySheetFormat]
     import_form_class = SurveyImportForm
     confirm_form_class = SurveyConfirmForm
-    import_template_name = "admin/registry/survey_import.html"
+    record_label = _("Base")
 
     layout_errors = (SheetLayoutError,)
     import_kind = ImportRecord.Kind.SURVEY

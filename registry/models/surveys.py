@@ -231,6 +231,7 @@ class ImportRecord(models.Model):
     class Kind(models.TextChoices):
         SURVEY = "survey", _("Survey sheet")
         AGREEMENTS = "agreements", _("Partnership agreements")
+        CONTRACTORS = "contractors", _("Contractors")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.SURVEY)
     survey_round = models.ForeignKey(

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from registry.history import Source, change_context
 from registry.models import ImportLock
 
 # A lock older than this was left by a process that died: the next import takes it over.
@@ -77,6 +78,31 @@ def plan_fingerprint(outcome):
         len(outcome.errors),
     )
     return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def apply_plan(plan, write, expected_fingerprint=None, refuse=None, progress=None):
+    """Apply a sheet's plan: nothing if it has errors; ``PreviewOutdated`` if it is not the plan previewed
+    (``expected_fingerprint``); otherwise, under the import lock, in one transaction and one change group
+    attributed to the session's user, the import record first, then ``write(plan, progress)``.
+
+    ``refuse(plan)`` may add errors the apply step alone finds (the plan is then left unwritten);
+    ``progress(done, total)`` is passed on to ``write``. Returns the plan's outcome.
+    """
+    session, outcome = plan.session, plan.outcome
+    if outcome.errors:
+        return outcome
+    if expected_fingerprint is not None and plan_fingerprint(outcome) != expected_fingerprint:
+        raise PreviewOutdated(OUTDATED)
+    if refuse is not None and refuse(plan):
+        return outcome
+    if not plan.writes_anything:
+        return outcome
+    with import_lock(session.user_name), transaction.atomic(), change_context(
+            source=Source.IMPORT, user=session.user, actor_name=f"import: {session.user_name}"):
+        session.ensure_record()
+        write(plan, progress)
+        outcome.save_counts(session.record)
+    return outcome
 
 
 class Progress:

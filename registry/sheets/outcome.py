@@ -84,6 +84,13 @@ class ImportOutcome:
         lines += [f"warning: {warning}" for warning in self.warnings + self.notices]
         return lines
 
+    def tally(self, notices=()):
+        """A planner's last step: the counts of the rows listed, the reader's notices, the errors in row order."""
+        self.new, self.updated = len(self.new_rows), len(self.updated_rows)
+        self.unchanged = len(self.unchanged_rows)
+        self.notices = list(notices)
+        self.errors.sort(key=lambda problem: problem.row if isinstance(problem.row, int) else 0)
+
 
 @dataclass
 class SurveyOutcome(ImportOutcome):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from registry.parsing.text import clean_control_characters
+from registry.parsing.text import clean_control_characters, label_key
 
 XLSX_MAGIC = b"PK\x03\x04"
 TEXT_ENCODINGS = ("utf-8-sig", "utf-8", "cp932")
@@ -29,6 +29,21 @@ class SheetReadError(ValueError):
 
 class SheetLayoutError(ValueError):
     """The file reads, but its header does not have the sheet's columns (any sheet: survey, ties)."""
+
+
+def headings(columns):
+    """Every heading a sheet may give a column (its label and other labels, as ``label_key`` compares them) → key."""
+    return {label_key(label): column.key for column in columns for label in (column.label, *column.other_labels)}
+
+
+def header_columns(cells, keys_by_heading):
+    """Column position → key for the cells of a header row; where two cells name one key, the first counts."""
+    mapping = {}
+    for index, cell in enumerate(cells):
+        key = keys_by_heading.get(label_key(cell))
+        if key and key not in mapping.values():
+            mapping[index] = key
+    return mapping
 
 
 def no_data_rows_error():

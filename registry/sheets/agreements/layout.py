@@ -11,12 +11,20 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from registry.parsing.text import label_key, normalize_cell, plain_text
+from registry.parsing.text import normalize_cell, plain_text
 from registry.parsing.ties import TieParseError, parse_ties
 
 from registry.downloads import Column, write_cell
 from registry.sheets.formats import SheetFormat
-from registry.sheets.reader import ROW_COLUMN, SheetLayoutError, SheetTable, no_data_rows_error, read_table
+from registry.sheets.reader import (
+    ROW_COLUMN,
+    SheetLayoutError,
+    SheetTable,
+    header_columns,
+    headings,
+    no_data_rows_error,
+    read_table,
+)
 
 TITLE_TEXT = "友好提携・姉妹都市等一覧"
 
@@ -53,17 +61,12 @@ NORMALIZED_KEYS = frozenset({"org_code", "org_name", "country", "partner_kind", 
                              "source_url", "source_language"})
 
 
-KEY_BY_LABEL = {label_key(label): column.key
-                for column in COLUMNS for label in (column.label, *column.other_labels)}
+KEY_BY_LABEL = headings(COLUMNS)
 
 
 def match_header(cells):
     """Column index → key when the row is the header row: it names the organization and the partner or tie."""
-    mapping = {}
-    for index, cell in enumerate(cells):
-        key = KEY_BY_LABEL.get(label_key(cell))
-        if key and key not in mapping.values():
-            mapping[index] = key
+    mapping = header_columns(cells, KEY_BY_LABEL)
     found = set(mapping.values())
     if found & set(ORGANIZATION_KEYS) and found & {"partner_ja", "tie"}:
         return mapping

@@ -8,17 +8,16 @@ cannot be read gives one error and no checks that depend on it.
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from registry.history import Source, change_context, write_in_bulk
+from registry.history import write_in_bulk
 from registry.history.diff import RelatedObjects
 from registry.history.diff import field_changes as diff_changes
 from registry.models import Base, BaseRoundRecord, BaseStatus, Contractor, JointOffice, ReviewState, SurveyRound
 from registry.parsing.text import match_key, parse_int_cell
 from registry.permissions import organization_ids_in_scope
-from registry.sheets.engine import OUTDATED, PreviewOutdated, import_lock, plan_fingerprint
+from registry.sheets.engine import apply_plan, plan_fingerprint
 from registry.sheets.outcome import Problem, SurveyOutcome
 from registry.rounds.progress import CLERK_WINS, SHEET_WINS, clerk_answers
 from registry.rounds.records import following_round, plan_records, record_bases
@@ -466,38 +465,35 @@ def apply_survey_plan(plan, expected_fingerprint=None, progress=None):
     """Write the plan in one transaction; refuses if it differs from the previewed one.
 
     ``progress(done, total)``, if given, counts the records written, a bulk write at a time."""
-    session, outcome = plan.session, plan.outcome
-    if outcome.errors:
-        return outcome
-    if expected_fingerprint is not None and plan.fingerprint != expected_fingerprint:
-        raise PreviewOutdated(OUTDATED)
+    return apply_plan(plan, write_survey_plan, expected_fingerprint, refuse=refuse_undecided, progress=progress)
+
+
+def refuse_undecided(plan):
+    """Bases the clerk answered that the sheet changes, with no side chosen: applying is refused for them."""
+    outcome = plan.outcome
     undecided = [conflict for conflict in outcome.conflicts if conflict[4] not in (SHEET_WINS, CLERK_WINS)]
     if undecided:
         outcome.errors += [Problem(row, "-", _("the clerk already answered this base in this round (%(state)s) and "
                                                "the sheet differs: choose which side wins") % {"state": answer})
                            for row, _label, answer, _changes, _winner in undecided]
         outcome.missing = []
-        return outcome
-    if not plan.writes_anything:
-        return outcome
+    return bool(undecided)
+
+
+def write_survey_plan(plan, progress=None):
     steps = [len(plan.new_contractors), len(plan.new_joint_offices), len(plan.new_bases), len(plan.changed_bases),
              len(plan.verdicts)]
     report = written_counter(progress, sum(steps))
-    with import_lock(session.user_name), transaction.atomic(), change_context(
-            source=Source.IMPORT, user=session.user, actor_name=f"import: {session.user_name}"):
-        session.ensure_record()
-        write_in_bulk(Contractor, plan.new_contractors)
-        report(steps[0])
-        write_in_bulk(JointOffice, plan.new_joint_offices)
-        report(steps[1])
-        write_in_bulk(Base, plan.new_bases)
-        report(steps[2])
-        write_in_bulk(Base, updated=plan.changed_bases, fields=WRITTEN_FIELDS)
-        report(steps[3])
-        follow_in_rounds(plan)
-        outcome.save_counts(session.record)
-        report(steps[4])
-    return outcome
+    write_in_bulk(Contractor, plan.new_contractors)
+    report(steps[0])
+    write_in_bulk(JointOffice, plan.new_joint_offices)
+    report(steps[1])
+    write_in_bulk(Base, plan.new_bases)
+    report(steps[2])
+    write_in_bulk(Base, updated=plan.changed_bases, fields=WRITTEN_FIELDS)
+    report(steps[3])
+    follow_in_rounds(plan)
+    report(steps[4])
 
 
 def written_counter(progress, total):

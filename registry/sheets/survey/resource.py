@@ -1,12 +1,9 @@
 """The survey sheet's django-import-export resource: its columns for export, and the adapter the admin imports through."""
 from django.db.models import Case, IntegerField, Value, When
-from import_export import resources
 from import_export.fields import Field
-from import_export.results import Error, Result, RowResult
 
-from registry.models import Base, Contractor
-from registry.sheets.engine import OUTDATED, ImportBusy, PreviewOutdated
-from registry.sheets.outcome import Problem
+from registry.models import Base
+from registry.sheets.adapter import PlannedImportResource
 from registry.sheets.session import ImportSession
 from registry.sheets.survey.layout import COLUMNS, LABELS, ROW_COLUMN
 from registry.sheets.survey.plan import apply_survey_plan, plan_survey_rows
@@ -24,7 +21,7 @@ def text_field(attribute, key):
     return Field(attribute=attribute, column_name=LABELS[key], widget=TextWidget())
 
 
-class SurveyBaseResource(resources.ModelResource):
+class SurveyBaseResource(PlannedImportResource):
     """The survey sheet 「自治体の海外拠点一覧」: one row per base, keyed by (団体名, 拠点No)."""
 
     org_no = Field(column_name=LABELS["org_no"], readonly=True)
@@ -57,30 +54,22 @@ class SurveyBaseResource(resources.ModelResource):
         import_id_fields = ("organization", "number")
 
     def __init__(self, session=None, expected=None, **kwargs):
-        super().__init__(**kwargs)
-        self.session = session or ImportSession()
-        self.expected = expected  # (file hash, plan digest) of the preview the confirm step applies
+        super().__init__(session, expected, **kwargs)
         self.org_numbers = {}
-        self.plan = None
 
     # -- import: the engine plans and applies; this adapter only hands it the rows ----------------
 
-    def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None,
-                    collect_failed_rows=False, rollback_on_validation_errors=False, **kwargs):
-        self.session.take(dataset, kwargs.get("user"), kwargs.get("file_name"))
+    def new_session(self):
+        return ImportSession()
+
+    def plan_dataset(self, dataset):
         rows = [{ROW_COLUMN: values[0], **{key: value for (key, _label), value in zip(COLUMNS, values[1:])}}
                 for values in dataset]
-        self.plan = plan_survey_rows(rows, self.session, getattr(dataset, "reference_date", None),
-                                     getattr(dataset, "table_description", ""))
-        outcome = self.plan.outcome
-        if not dry_run:
-            try:
-                if self.expected is not None and self.expected[0] != self.session.sha256:
-                    raise PreviewOutdated(OUTDATED)
-                apply_survey_plan(self.plan, self.expected[1] if self.expected else None)
-            except (ImportBusy, PreviewOutdated) as refusal:
-                outcome.errors.append(Problem("-", "-", str(refusal)))
-        return engine_result(outcome, self.session)
+        return plan_survey_rows(rows, self.session, getattr(dataset, "reference_date", None),
+                                getattr(dataset, "table_description", ""))
+
+    def apply(self, plan, expected_fingerprint):
+        apply_survey_plan(plan, expected_fingerprint)
 
     # -- export --------------------------------------------------------------------------
 
@@ -115,16 +104,3 @@ def survey_order():
     prefecture_first = Case(When(organization__kind="prefecture", then=Value(0)), default=Value(1),
                             output_field=IntegerField())
     return (prefecture_first, "organization__code", "number")
-
-
-def engine_result(outcome, session):
-    """What django-import-export's admin views read: the totals, an error flag, and our outcome."""
-    result = Result()
-    result.totals[RowResult.IMPORT_TYPE_NEW] = outcome.new
-    result.totals[RowResult.IMPORT_TYPE_UPDATE] = outcome.updated
-    result.totals[RowResult.IMPORT_TYPE_SKIP] = outcome.unchanged
-    if outcome.errors:
-        result.base_errors.append(Error(ValueError(str(outcome.errors[0]))))
-    result.outcome = outcome
-    result.sha256 = getattr(session, "sha256", "")
-    return result

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0009_import_jobs'),
+        ('registry', '0010_import_record_contractors'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,54 @@
+"""django-import-export's side of a sheet import: its admin views hand the dataset over, the engine plans and
+applies (``registry/sheets/engine.py``), and the result is told back in the terms the views read."""
+from import_export import resources
+from import_export.results import Error, Result, RowResult
+
+from registry.sheets.engine import OUTDATED, ImportBusy, PreviewOutdated
+from registry.sheets.outcome import Problem
+
+
+class PlannedImportResource(resources.ModelResource):
+    """A resource that only adapts: a subclass says how to plan a dataset (``plan_dataset``) and apply the plan
+    (``apply``); no rule and no write lives in import-export's hooks."""
+
+    def __init__(self, session=None, expected=None, **kwargs):
+        super().__init__(**kwargs)
+        self.session = session or self.new_session()
+        self.expected = expected  # (file hash, plan digest) of the preview the confirm step applies
+        self.plan = None
+
+    def new_session(self):
+        raise NotImplementedError
+
+    def plan_dataset(self, dataset):
+        raise NotImplementedError
+
+    def apply(self, plan, expected_fingerprint):
+        raise NotImplementedError
+
+    def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None,
+                    collect_failed_rows=False, rollback_on_validation_errors=False, **kwargs):
+        self.session.take(dataset, kwargs.get("user"), kwargs.get("file_name"))
+        self.plan = self.plan_dataset(dataset)
+        outcome = self.plan.outcome
+        if not dry_run:
+            try:
+                if self.expected is not None and self.expected[0] != self.session.sha256:
+                    raise PreviewOutdated(OUTDATED)
+                self.apply(self.plan, self.expected[1] if self.expected else None)
+            except (ImportBusy, PreviewOutdated) as refusal:
+                outcome.errors.append(Problem("-", "-", str(refusal)))
+        return engine_result(outcome, self.session)
+
+
+def engine_result(outcome, session):
+    """What django-import-export's admin views read: the totals, an error flag, and our outcome."""
+    result = Result()
+    result.totals[RowResult.IMPORT_TYPE_NEW] = outcome.new
+    result.totals[RowResult.IMPORT_TYPE_UPDATE] = outcome.updated
+    result.totals[RowResult.IMPORT_TYPE_SKIP] = outcome.unchanged
+    if outcome.errors:
+        result.base_errors.append(Error(ValueError(str(outcome.errors[0]))))
+    result.outcome = outcome
+    result.sha256 = getattr(session, "sha256", "")
+    return result
