@@ -16,8 +16,11 @@ class RegistryConfig(AppConfig):
 
         from django.apps import apps
 
-        if apps.is_installed("axes"):  # django-axes names its app "Axes", untranslated
-            apps.get_app_config("axes").verbose_name = _("Login attempts")
+        # Apps that name themselves in English, untranslated (django-axes "Axes", django-tasks' database backend).
+        japanese_names = {"axes": _("Login attempts"), "django_tasks_database": _("Background tasks")}
+        for config in apps.get_app_configs():
+            if config.label in japanese_names:
+                config.verbose_name = japanese_names[config.label]
 
 
 class RegistryAdminConfig(admin_apps.AdminConfig):

@@ -279,6 +279,21 @@ def test_each_bad_file_is_refused_with_a_clear_message_and_changes_nothing(db, f
     assert elapsed < 60, f"{key} took {elapsed:.0f} s"
 
 
+@pytest.mark.parametrize("key, printed", [
+    ("stray-quote-swallows-rows", "7行目、15列目："),  # the reader names the row and column itself
+    ("nul-byte", "7行目にNUL文字があります"),
+    ("utf-16", "row -, column -: ファイルがUTF-16です"),  # about the whole file: the usual placeholder
+])
+def test_the_command_names_each_errors_location_once(db, tmp_path, capsys, key, printed):
+    command, file_name, build, _words = CORPUS[key]
+    path = tmp_path / file_name
+    path.write_bytes(build())
+    with pytest.raises(SystemExit):
+        call_command("import_survey", str(path), "--survey-date", "2019-09-30")
+    errors = capsys.readouterr().err.strip().splitlines()
+    assert len(errors) == 1 and errors[0].startswith(printed), errors
+
+
 def test_control_characters_in_cells_are_cleaned_on_import(db):
     rows = [sheets.base_row(number="1", name="制御文字事務所", remarks="一行目\x0b二行目\x1b", activities="支援\x07")]
     outcome = import_survey_file(survey_tsv(rows), "sheet.tsv", datetime.date(2019, 9, 30))

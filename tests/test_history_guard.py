@@ -24,6 +24,10 @@ BYPASSING_ATTRIBUTES = {"skip_history_when_saving"}
 # History-aware helpers allowed to switch history off because they write the entry themselves.
 ALLOWED = {
     ("registry/history/restore.py", "restore_version"),
+    # bulk writes that write each record's history row right after, in the same transaction
+    ("registry/history/tracking.py", "insert_with_history"),
+    ("registry/history/tracking.py", "update_with_history"),
+    ("registry/history/tracking.py", "copy_into_history"),
 }
 COLLECTION_BUILDERS = {"set", "dict", "defaultdict", "Counter", "OrderedDict"}
 # Methods known to return a plain dict (a view's template context).

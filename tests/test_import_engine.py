@@ -116,12 +116,17 @@ def state_of_the_registry(import_record):
         state[model.__name__] = sorted(repr((fields(r, model), related(r))) for r in model.objects.all())
         entries = []
         history = model.history.filter(import_record=import_record).order_by("history_date", "history_id")
-        if model is BaseRoundRecord:  # one-by-one saves also let the round follow each base first: compare the end
-            history = {entry.id: entry for entry in history}.values()
-        for entry in history:
+        history = [(entry.history_type, entry) for entry in history]
+        if model is BaseRoundRecord:  # one-by-one saves also let the round follow each base first: compare how
+            # each record began (created or updated) and what it became (its last entry)
+            began = {}
+            for history_type, entry in history:
+                began.setdefault(entry.id, history_type)
+            history = [(began[entry.id], entry) for entry in {entry.id: entry for _type, entry in history}.values()]
+        for history_type, entry in history:
             groups.add(entry.change_group)
             entries.append(repr((
-                entry.history_type, fields(entry.instance, model), related(entry.instance),
+                history_type, fields(entry.instance, model), related(entry.instance),
                 entry.history_user_id, entry.history_change_reason.replace(f"#{import_record.pk}", "#N"),
                 entry.actor_name, entry.change_source,
             )))
@@ -161,6 +166,31 @@ def test_bulk_apply_yields_the_same_records_round_records_and_history_as_one_by_
     assert bulk["one group"] is True
     assert len(bulk["Base history"]) == 5 and len(bulk["BaseRoundRecord history"]) == 7
     assert len(bulk["Contractor history"]) == 2 and len(bulk["JointOffice history"]) == 1
+
+
+def test_an_import_that_opens_its_round_writes_each_round_record_once(superuser, organization):
+    """Opening the round gives the bases outside the sheet their 未確認 line; the sheet's bases get the import's
+    verdict directly, not a 未確認 line first and the verdict over it. The end is what one-by-one edits give."""
+    first_round()
+    elsewhere = Base.objects.create(organization=organization("京都府"), number=1, name="京都の拠点",
+                                    countries=["KR"], cities="ソウル", form="a")
+    with transaction.atomic():
+        outcome = import_survey_file(SECOND_SHEET, "second.tsv", SECOND, user=superuser)
+        assert (outcome.new, outcome.updated, outcome.unchanged, len(outcome.missing)) == (3, 2, 1, 1)
+        records = BaseRoundRecord.objects.filter(survey_round__reference_date=SECOND)
+        entries = BaseRoundRecord.history.filter(survey_round__reference_date=SECOND)
+        assert records.count() == 8
+        assert sorted(entries.values_list("id", flat=True)) == sorted(records.values_list("id", flat=True))
+        assert set(entries.values_list("history_type", flat=True)) == {"+"}
+        reasons = dict(entries.values_list("base_id", "history_change_reason"))
+        assert reasons.pop(elsewhere.pk) == "調査の開始"
+        assert set(reasons.values()) == {f"2019-09-30 調査の取込 #{outcome.import_record.pk}"}
+        assert records.get(base=elsewhere).review_state == "not_reviewed"
+        bulk = state_of_the_registry(outcome.import_record)
+        transaction.set_rollback(True)
+    plan = plan_survey(SECOND_SHEET, "second.tsv", ImportSession(survey_date=SECOND, user=superuser,
+                                                                 file_name="second.tsv"))
+    assert state_of_the_registry(apply_one_by_one(plan)) == bulk
 
 
 # -- errors quote the file -----------------------------------------------------------------------------

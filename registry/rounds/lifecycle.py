@@ -50,8 +50,13 @@ def state_counts(survey_round):
     return counts
 
 
-def open_round(reference_date, due_date=None, *, user=None):
-    """Open the round for a reference date: every active base of every organization gets a 未確認 line."""
+def open_round(reference_date, due_date=None, *, user=None, leave_out=()):
+    """Open the round for a reference date: every active base of every organization gets a 未確認 line.
+
+    ``leave_out`` (base ids) are bases whose lines the caller writes itself right after, in the same
+    transaction (an import that opens the round gives each base of its sheet its verdict): each line is
+    written once.
+    """
     with transaction.atomic():
         survey_round, _created = SurveyRound.objects.select_for_update().get_or_create(reference_date=reference_date)
         if survey_round.status != RoundStatus.PREPARING:
@@ -67,7 +72,9 @@ def open_round(reference_date, due_date=None, *, user=None):
             if due_date is not None:
                 survey_round.due_date = due_date
             survey_round.save()
-            written = record_bases(survey_round, Base.objects.filter(status=BaseStatus.ACTIVE), activity=False)
+            leave_out = set(leave_out)
+            bases = (base for base in Base.objects.filter(status=BaseStatus.ACTIVE) if base.pk not in leave_out)
+            written = record_bases(survey_round, bases, activity=False)
     return StepResult(survey_round, {"status": survey_round.status, "bases": written})
 
 

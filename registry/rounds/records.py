@@ -8,7 +8,7 @@ Rules, in one place:
   restore, bulk action) copies the base's row into the open round's record, and a change marks it
   変更あり (a base added during the round is 新規; a proposed closure stays proposed);
 * many bases at once (opening a round, an import's apply step) go through ``record_bases``, which
-  writes with simple-history's bulk API so every record still gets its history entry.
+  writes in bulk (``write_in_bulk``) so every record still gets its history entry.
 """
 from django.db.models.signals import post_save
 from django.dispatch import receiver
@@ -64,7 +64,7 @@ def _actor():
 
 
 def _write(created, updated, fields=REVIEW_FIELDS):
-    """Save records through simple-history's bulk API: one history entry each, with who and why.
+    """Save records in bulk (``write_in_bulk``): one history entry each, with who and why.
 
     Updates write only ``fields`` (those that changed), which keeps bulk UPDATEs small.
     """

@@ -99,7 +99,7 @@ def apply_plan(plan, write, expected_fingerprint=None, refuse=None, progress=Non
         return outcome
     with import_lock(session.user_name), transaction.atomic(), change_context(
             source=Source.IMPORT, user=session.user, actor_name=f"import: {session.user_name}"):
-        session.ensure_record()
+        session.ensure_record(leave_out=getattr(plan, "verdict_base_ids", ()))  # the survey's verdicts
         write(plan, progress)
         outcome.save_counts(session.record)
     return outcome

@@ -24,7 +24,12 @@ ROW_COLUMN = "行"
 
 
 class SheetReadError(ValueError):
-    pass
+    """The file cannot be read as a sheet. ``located``: the message itself names the row (and column) it is
+    about, as the user reads it (「7行目、15列目：…」), so nobody prefixes another location."""
+
+    def __init__(self, message, *, located=False):
+        super().__init__(message)
+        self.located = located
 
 
 class SheetLayoutError(ValueError):
@@ -87,7 +92,8 @@ class SheetLimits:
             cells.pop()
         if len(cells) > self.columns:
             raise SheetReadError(_("Row %(row)s has %(count)s columns; a sheet may have at most %(limit)s.")
-                                 % {"row": number, "count": f"{len(cells):,}", "limit": self.columns})
+                                 % {"row": number, "count": f"{len(cells):,}", "limit": self.columns},
+                                 located=True)
         cleaned = []
         for column, cell in enumerate(cells, 1):
             if isinstance(cell, str):
@@ -95,7 +101,8 @@ class SheetLimits:
                     raise SheetReadError(
                         _("Row %(row)s, column %(column)s: the cell holds %(count)s characters; "
                           "at most %(limit)s are read.")
-                        % {"row": number, "column": column, "count": f"{len(cell):,}", "limit": f"{self.cell_chars:,}"}
+                        % {"row": number, "column": column, "count": f"{len(cell):,}", "limit": f"{self.cell_chars:,}"},
+                        located=True,
                     )
                 cell = clean_control_characters(cell)
             cleaned.append(cell)
@@ -162,7 +169,8 @@ def read_xlsx(content: bytes, limits: SheetLimits) -> SheetTable:
                     raise SheetReadError(
                         _("Row %(row)s, column %(column)s: the cell holds a formula whose result was not saved "
                           "in the file. Open the file in Excel and save it again (or paste the values).")
-                        % {"row": number, "column": column}
+                        % {"row": number, "column": column},
+                        located=True,
                     )
             rows.append(SheetRow(number, cells))
     except SheetReadError:
@@ -241,7 +249,8 @@ def decode_text(content: bytes):
     first_bad = utf8_error_offset(content)
     raise SheetReadError(
         _("The file is neither UTF-8 nor Shift_JIS (CP932) text: line %(row)s is not UTF-8. "
-          "Save the whole file in one of these encodings.") % {"row": content.count(b"\n", 0, first_bad) + 1}
+          "Save the whole file in one of these encodings.") % {"row": content.count(b"\n", 0, first_bad) + 1},
+        located=True,
     )
 
 
@@ -265,7 +274,7 @@ def read_text(content: bytes, limits: SheetLimits) -> SheetTable:
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise SheetReadError(_("Line %(row)s contains a NUL character: this is not a text file "
-                               "(save the sheet as CSV or xlsx).") % {"row": line})
+                               "(save the sheet as CSV or xlsx).") % {"row": line}, located=True)
     delimiter = detect_delimiter(text)
     # Strict: a quote must open and close a whole cell. The cell limit is checked per cell below,
     # with a message; the csv module's own limit only has to let any cell of an accepted upload through.
@@ -299,7 +308,8 @@ def stray_quote_error(lines, line_number, delimiter, column=None):
     return SheetReadError(
         _("Row %(row)s, column %(column)s: a double quote (\") at the start of the cell opens a quoted cell "
           "that does not close where the cell ends. Remove the quote, or quote the whole cell and double "
-          "the quotes inside it (\"\").") % {"row": line_number, "column": column}
+          "the quotes inside it (\"\").") % {"row": line_number, "column": column},
+        located=True,
     )
 
 

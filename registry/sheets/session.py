@@ -41,8 +41,12 @@ class ImportSession:
             self._round = SurveyRound.objects.filter(reference_date=self.survey_date).first()
         return self._round
 
-    def ensure_record(self):
-        """Create the ImportRecord before the first write, and stamp later history rows with it."""
+    def ensure_record(self, leave_out=()):
+        """Create the ImportRecord before the first write, and stamp later history rows with it.
+
+        If the import opens its round, ``leave_out`` names the bases whose round lines the import writes itself
+        (with its verdicts), so that opening does not write them first.
+        """
         if self.record is not None:
             return self.record
         survey_round = self.survey_round()
@@ -64,7 +68,7 @@ class ImportSession:
         if self.survey_date is not None and (survey_round is None or not survey_round.is_open):
             from registry.rounds.lifecycle import open_round
 
-            self._round = open_round(self.survey_date, user=self.user).survey_round
+            self._round = open_round(self.survey_date, user=self.user, leave_out=leave_out).survey_round
             self.record.survey_round = self._round
             self.record.save(update_fields=["survey_round"])
         return self.record

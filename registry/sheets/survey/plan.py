@@ -86,6 +86,12 @@ class SurveyPlan:
         return plan_fingerprint(self.outcome)
 
     @property
+    def verdict_base_ids(self):
+        """The existing bases this import gives a round verdict: a round the import opens leaves their lines to it
+        (each round record written once)."""
+        return {base.pk for base, _state in self.verdicts if base.pk is not None}
+
+    @property
     def writes_anything(self):
         return bool(self.new_bases or self.changed_bases or self.new_contractors or self.new_joint_offices
                     or self.outcome.round_writes)
