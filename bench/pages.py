@@ -145,6 +145,21 @@ def build(base_total):
           f" in {time.perf_counter() - started:.0f} s", file=sys.stderr)
 
 
+def build_fresh(admin_url, database, base_total, then=None):
+    """``build`` (and ``then()``) in a database just created; a failed build drops the database, so that the
+    next run builds it again instead of measuring a half-built one."""
+    try:
+        build(base_total)
+        if then is not None:
+            then()
+    except BaseException:
+        from django.db import connections
+
+        connections.close_all()
+        drop_database(admin_url, database)
+        raise
+
+
 def users():
     from django.contrib.auth import get_user_model
 
@@ -281,14 +296,7 @@ def main():
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]
     call_command("migrate", verbosity=0)
     if created:
-        try:
-            build(base_total)
-        except BaseException:
-            from django.db import connections
-
-            connections.close_all()
-            drop_database(admin_url, database)
-            raise
+        build_fresh(admin_url, database, base_total)
     from registry.models import Base, BaseRoundRecord, Organization
 
     load_before = os.getloadavg()
@@ -312,14 +320,21 @@ def main():
         "missed": [f"{row['role']}: {row['page']}" for row in results if row.get("meets_target") is False],
     }
     output = Path(args.output) if args.output else HERE / "results" / f"pages{'-quick' if quick else ''}.json"
+    write_report(report, output, [(f"{row['role']}: {row['page']}", row["status"]) for row in results])
+
+
+def write_report(report, output, statuses):
+    """The tail every page benchmark shares: write the JSON to ``output``, print it, and exit non-zero when a
+    page answered 5xx (timings depend on the machine; a page that fails is a failure anywhere).
+
+    ``statuses``: (page name, HTTP status) of every request measured.
+    """
     output.parent.mkdir(exist_ok=True)
     output.write_text(json.dumps(report, ensure_ascii=False, indent=1))
     print(json.dumps(report, ensure_ascii=False, indent=1))
-    # Timings depend on the machine; a page that fails is a failure anywhere.
-    broken = [f"{row['role']}: {row['page']} ({row['status']})" for row in results if row["status"] >= 500]
+    broken = [f"{name} ({status})" for name, status in statuses if status >= 500]
     if broken:
         sys.exit("pages answering 5xx: " + ", ".join(broken))
-
 
 if __name__ == "__main__":
     main()

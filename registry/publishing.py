@@ -3,12 +3,34 @@
 One place decides what anonymous callers may see (open data files, the API, the public portal):
 the rounds ``published_rounds()`` returns, their reported figures, and the public fields listed here.
 """
+import datetime
+import functools
 import hashlib
+import re
+import time
 import unicodedata
+import uuid
+from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import Max, OuterRef, Subquery
+from django.db.models.signals import post_delete, post_save, pre_save
+from django.dispatch import receiver
+from django.utils.dateparse import parse_datetime
+from django.utils.timezone import is_naive, make_aware
 
-from registry.models import Agreement, BaseRoundRecord, Contractor, Organization, Partner, Place, SurveyRound
+from registry.history.tracking import written_in_bulk
+from registry.models import (
+    Agreement,
+    Base,
+    BaseRoundRecord,
+    Contractor,
+    Organization,
+    Partner,
+    Place,
+    SurveyRound,
+)
 from registry.summary import reported_records
 
 LICENCE = {
@@ -24,10 +46,6 @@ def published_rounds():
     return SurveyRound.objects.published().order_by("-reference_date")
 
 
-def latest_published_round():
-    return published_rounds().first()
-
-
 def published_round(reference_date):
     return published_rounds().filter(reference_date=reference_date).first()
 
@@ -40,35 +58,164 @@ def published_records(survey_round):
 
 
 # -- caching what is published ---------------------------------------------------------------------
+#
+# A published round is frozen (registry/rounds/lifecycle.py): its figures change only by a correction. What
+# public pages show is built from the published rounds' figures, the tables shown as they stand (LIVE_MODELS)
+# and a few fields of each base (BASE_FIELDS). Everything built from them is cached under the stamp of a
+# ``Publication`` kept in the shared cache; the stamp is renewed
+#   * at once (and again after the commit) by every save, delete or bulk write of those records that changes
+#     what the public sees — not by the edits of an open round's figures, which are not public;
+#   * within CHECK_SECONDS by the history itself, for a write no signal reports (each process compares the last
+#     history entry of every public table with the one the stamp was made from).
 
-# Every record a public page, file or API answer is made of; each keeps a history table.
-PUBLISHED_MODELS = (SurveyRound, BaseRoundRecord, Agreement, Partner, Organization, Contractor, Place)
-
-
-def publication_state():
-    """(stamp, last modified): changes whenever any published record changes.
-
-    The stamp is each table's latest history entry, by id and time (an id alone can come back after a
-    rolled-back transaction on SQLite).
-    """
-    stamp = []
-    last_modified = None
-    for model in PUBLISHED_MODELS:
-        latest = model.history.order_by("-history_date", "-history_id").values_list(
-            "history_id", "history_date").first()
-        if latest is None:
-            stamp.append("0")
-            continue
-        stamp.append(f"{latest[0]}@{latest[1].isoformat()}")
-        last_modified = latest[1] if last_modified is None else max(last_modified, latest[1])
-    return "-".join(stamp), last_modified
+LIVE_MODELS = (SurveyRound, Organization, Contractor, Place, Agreement, Partner)
+# What public pages read of a base itself (a round's figures have the rest): who owns it, its number, and the
+# host agency and joint office the filters look at.
+BASE_FIELDS = ("organization_id", "number", "host_agency_id", "joint_office_id")
+CHECK_SECONDS = 10
+# Bumped when what is cached changes shape, so a deployment never reads entries an older version wrote.
+CACHE_FORMAT = 2
+TIMEOUT = 24 * 60 * 60
 
 
-def cached_publication(key, build, timeout=24 * 60 * 60):
-    """``build()`` once per state of the published data: published figures change only when records do."""
-    stamp, _last_modified = publication_state()
-    digest = hashlib.sha256(f"{key}|{stamp}".encode()).hexdigest()
-    return cache.get_or_set(f"publication:{digest}", build, timeout)
+@dataclass(frozen=True)
+class Publication:
+    rounds: tuple  # the published rounds, newest first
+    stamp: str  # new whenever anything public changes
+    last_modified: object  # datetime of the last change of anything public, or None
+    history: str = ""  # the last history entry of every public table when the stamp was made
+
+    def key(self, *parts):
+        text = "|".join(str(part) for part in (CACHE_FORMAT, self.stamp, *parts))
+        return f"publication:{hashlib.sha256(text.encode()).hexdigest()}"
+
+    def cached(self, build, *parts, timeout=TIMEOUT):
+        """``build()`` once per state of the published data and ``parts`` (what else the result depends on)."""
+        return cache.get_or_set(self.key(*parts), build, timeout)
+
+    def round(self, reference_date):
+        return next((r for r in self.rounds if r.reference_date == reference_date), None)
+
+    @property
+    def latest(self):
+        return self.rounds[0] if self.rounds else None
+
+
+def figures_stamp(survey_round):
+    """The last change of a published round's figures (``survey_round`` as ``publication()`` read it)."""
+    return f"{survey_round.figures_id}@{survey_round.figures_date}"
+
+
+def figures_key(*parts, rounds=()):
+    """The cache key of what depends only on the figures of ``rounds`` (from ``publication().rounds``): it is not
+    built again when another round is published."""
+    text = "|".join(str(part) for part in (CACHE_FORMAT, *parts, *(f"{r.pk}={figures_stamp(r)}" for r in rounds)))
+    return f"figures:{hashlib.sha256(text.encode()).hexdigest()}"
+
+
+def per_round_cached(build, name, rounds, timeout=TIMEOUT):
+    """{round pk: value} for ``rounds``, each kept while its figures stand; ``build(missing rounds)`` computes
+    those not kept in one go (so an empty cache costs one query, a new round only its own)."""
+    keys = {r.pk: figures_key(name, rounds=[r]) for r in rounds}
+    found = cache.get_many(list(keys.values()))
+    values = {pk: found[key] for pk, key in keys.items() if key in found}
+    missing = [r for r in rounds if r.pk not in values]
+    if missing:
+        built = build(missing)
+        cache.set_many({keys[r.pk]: built[r.pk] for r in missing}, timeout)
+        values.update({r.pk: built[r.pk] for r in missing})
+    return values
+
+
+def _as_datetime(value):
+    value = parse_datetime(value) if isinstance(value, str) else value  # SQLite answers MAX() with text
+    return make_aware(value, datetime.timezone.utc) if is_naive(value) else value
+
+
+def _history_state():
+    """(rounds, text, last modified): the published rounds, the last history entry of every public table and of
+    each published round's figures (a query per table, each an index probe per table or round)."""
+    figures = BaseRoundRecord.history.filter(survey_round_id=OuterRef("pk")).order_by("-history_date", "-history_id")
+    rounds = tuple(published_rounds().annotate(
+        figures_id=Subquery(figures.values("history_id")[:1]),
+        figures_date=Subquery(figures.values("history_date")[:1]),
+    ))
+    latest = [model.history.aggregate(id=Max("history_id"), date=Max("history_date")) for model in LIVE_MODELS]
+    parts = [f"{r.pk}:{r.reference_date}:{r.published_at}:{figures_stamp(r)}" for r in rounds]
+    parts += [f"{row['id']}@{row['date']}" for row in latest]
+    dates = [*(row["date"] for row in latest), *(r.figures_date for r in rounds), *(r.published_at for r in rounds)]
+    dates = [_as_datetime(d) for d in dates if d is not None]
+    return rounds, "/".join(parts), max(dates) if dates else None
+
+
+_checked = {"at": 0.0}
+
+
+def state_key():
+    """Where the state lives in the shared cache: one per database (tests, a copy, another server never mix)."""
+    return f"publication:state:{connection.vendor}:{connection.settings_dict['NAME']}"
+
+
+def publication(request=None):
+    """The published rounds and the stamp of everything public: one cache read (and, every CHECK_SECONDS per
+    process or after a change, two queries). Computed once per request."""
+    if request is not None and hasattr(request, "_publication"):
+        return request._publication
+    state = cache.get(state_key())
+    now = time.monotonic()
+    if state is None or now - _checked["at"] > CHECK_SECONDS:
+        rounds, history, last_modified = _history_state()
+        _checked["at"] = now
+        if state is None or state.history != history:
+            state = Publication(rounds, uuid.uuid4().hex, last_modified, history)
+            cache.set(state_key(), state, None)
+    if request is not None:
+        request._publication = state
+    return state
+
+
+def renew_publication():
+    """Something public changed: a new stamp now (this transaction's reads) and after the commit (so no request
+    that read the old rows keeps its result under the new stamp)."""
+    key = state_key()
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
+@receiver(pre_save, sender=Base, dispatch_uid="publishing_base_fields")
+def _base_saving(sender, instance, raw=False, **kwargs):
+    if raw or instance.pk is None:
+        return
+    stored = Base.objects.filter(pk=instance.pk).values(*BASE_FIELDS).first()
+    if stored is not None and any(stored[name] != getattr(instance, name) for name in BASE_FIELDS):
+        renew_publication()
+
+
+def _public_change(sender, **kwargs):
+    renew_publication()
+
+
+for _model in LIVE_MODELS:
+    post_save.connect(_public_change, sender=_model, dispatch_uid=f"publishing_saved_{_model.__name__}")
+    post_delete.connect(_public_change, sender=_model, dispatch_uid=f"publishing_deleted_{_model.__name__}")
+
+
+@receiver(post_save, sender=BaseRoundRecord, dispatch_uid="publishing_figures")
+def _figures_saved(sender, instance, raw=False, **kwargs):
+    if raw or SurveyRound.objects.filter(pk=instance.survey_round_id).frozen().exists():
+        renew_publication()
+
+
+@receiver(written_in_bulk, dispatch_uid="publishing_bulk")
+def _written_in_bulk(sender, records, fields, **kwargs):
+    if sender in LIVE_MODELS:
+        renew_publication()
+    elif sender is Base and {name.removesuffix("_id") for name in BASE_FIELDS} & {
+            name.removesuffix("_id") for name in fields}:
+        renew_publication()
+    elif sender is BaseRoundRecord and SurveyRound.objects.filter(
+            pk__in={record.survey_round_id for record in records}).frozen().exists():
+        renew_publication()
 
 
 # -- machine-readable text (総務省's rules: no 機種依存文字) ---------------------------------------
@@ -86,17 +233,24 @@ def _circled_number(ch):
 _COMPATIBILITY_BLOCKS = ((0x2160, 0x217F), (0x3200, 0x33FF))
 
 
+@functools.lru_cache(maxsize=1)
+def _replaced_characters():
+    """A pattern of every character ``portable_text`` rewrites (found once: circled numbers lie in the Basic
+    Multilingual Plane and in Enclosed Alphanumeric Supplement)."""
+    found = [chr(code) for code in [*range(0x10000), *range(0x1F100, 0x1F200)]
+             if _circled_number(chr(code)) is not None]
+    ranges = "".join(f"{chr(low)}-{chr(high)}" for low, high in _COMPATIBILITY_BLOCKS)
+    return re.compile("[" + re.escape("".join(found)) + ranges + "]")
+
+
+def _replacement(match):
+    ch = match.group()
+    circled = _circled_number(ch)
+    return circled if circled is not None else unicodedata.normalize("NFKC", ch)
+
+
 def portable_text(value):
     """Text without platform-dependent characters: ① → (1), ㈱ → (株), ㍻ → 平成, Ⅲ → III."""
     if not value:
         return value or ""
-    out = []
-    for ch in str(value):
-        circled = _circled_number(ch)
-        if circled is not None:
-            out.append(circled)
-        elif any(low <= ord(ch) <= high for low, high in _COMPATIBILITY_BLOCKS):
-            out.append(unicodedata.normalize("NFKC", ch))
-        else:
-            out.append(ch)
-    return "".join(out)
+    return _replaced_characters().sub(_replacement, str(value))

@@ -24,10 +24,13 @@ from registry.parsing.text import split_multi
 UNKNOWN = "??"
 
 
+def reported(records):
+    """The records a round reports: active bases, not proposed for closing."""
+    return records.filter(status=BaseStatus.ACTIVE).exclude(review_state=ReviewState.CLOSING)
+
+
 def reported_records(survey_round, user=None):
-    records = BaseRoundRecord.objects.filter(survey_round=survey_round, status=BaseStatus.ACTIVE).exclude(
-        review_state=ReviewState.CLOSING
-    )
+    records = reported(BaseRoundRecord.objects.filter(survey_round=survey_round))
     if user is not None:
         records = records.restrict(user, "view")
     return records

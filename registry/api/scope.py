@@ -6,16 +6,14 @@ admin and the list pages — with the non-public fields of exactly those rows.
 """
 from django.db.models import Q
 
-from registry.models import BaseStatus, ReviewState
 from registry.permissions import has_model_permission, is_active_user, organization_ids_in_scope
 from registry.publishing import published_rounds
+from registry.summary import reported
 
 
 def public_round_records(queryset):
     """Figures of published rounds as the summary counts them (no closed base, no proposed closing)."""
-    return queryset.filter(survey_round__in=published_rounds(), status=BaseStatus.ACTIVE).exclude(
-        review_state=ReviewState.CLOSING
-    )
+    return reported(queryset.filter(survey_round__in=published_rounds()))
 
 
 def visible(queryset, user, public):

@@ -6,7 +6,6 @@ from registry.models import Agreement, BaseRoundRecord, Organization, Partner, S
 from registry.opendata.tables import FORM_LABELS_JA, agreement_id, base_id
 from registry.parsing.dates import format_partial_date_iso
 from registry.parsing.text import split_multi
-from registry.publishing import published_rounds
 
 
 class ScopedSerializer(serializers.ModelSerializer):
@@ -57,7 +56,7 @@ class RoundSerializer(serializers.ModelSerializer):
         fields = ["reference_date", "title", "published"]
 
     def get_published(self, survey_round) -> bool:
-        return published_rounds().filter(pk=survey_round.pk).exists()
+        return survey_round.pk in self.context["published"]
 
 
 class BaseRecordSerializer(ScopedSerializer):

@@ -27,7 +27,8 @@ from registry.api.serializers import (
     SummarySerializer,
 )
 from registry.models import Agreement, BaseRoundRecord, Organization, Partner, SurveyRound
-from registry.publishing import publication_state, published_rounds
+from registry.permissions import is_active_user
+from registry.publishing import publication, published_rounds
 from registry.summary import survey_summary
 
 
@@ -49,7 +50,12 @@ class AnonymousCallerThrottle(CallerRateMixin, AnonRateThrottle):
 
 
 class SignedInCallerThrottle(CallerRateMixin, UserRateThrottle):
-    """Per user, however many tokens or sessions they use."""
+    """Per user, however many tokens or sessions they use (anonymous callers have their own throttle)."""
+
+    def get_cache_key(self, request, view):
+        if not is_active_user(request.user):
+            return None
+        return super().get_cache_key(request, view)
 
 
 class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
@@ -61,7 +67,7 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
         """Last-Modified: the last change of any published record (ETags come from ConditionalGetMiddleware)."""
         response = super().finalize_response(request, response, *args, **kwargs)
         if response.status_code == 200 and request.method in ("GET", "HEAD"):
-            _stamp, last_modified = publication_state()
+            last_modified = publication(request._request).last_modified
             if last_modified is not None:
                 response["Last-Modified"] = http_date(last_modified.timestamp())
         return response
@@ -69,7 +75,19 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
     def get_serializer_context(self):
         context = super().get_serializer_context()
         context["scope"] = Scope(self.request.user, self.queryset.model)
+        context["published"] = {r.pk for r in publication(self.request._request).rounds}
         return context
+
+    def public_answer(self, build):
+        """What an anonymous caller gets (only published data, the same for everyone) is kept per state of the
+        published data and per URL (its links name the host); a signed-in caller's answer is built each time."""
+        if is_active_user(self.request.user):
+            return Response(build())
+        state = publication(self.request._request)
+        return Response(state.cached(build, "api", self.request.build_absolute_uri()))
+
+    def list(self, request, *args, **kwargs):
+        return self.public_answer(lambda: super(ReadOnlyViewSet, self).list(request, *args, **kwargs).data)
 
 
 class RoundViewSet(ReadOnlyViewSet):
@@ -99,8 +117,10 @@ class RoundViewSet(ReadOnlyViewSet):
         A published round gives its public figures; an unpublished one the figures of the caller's own scope.
         """
         survey_round = self.get_object()
-        if published_rounds().filter(pk=survey_round.pk).exists():
-            data, scope = survey_summary(survey_round), "public"
+        if survey_round.pk in self.get_serializer_context()["published"]:
+            data = publication(request._request).cached(lambda: survey_summary(survey_round), "summary",
+                                                        survey_round.pk)
+            scope = "public"
         else:
             data, scope = survey_summary(survey_round, request.user), "own"
         return Response(SummarySerializer({"round": survey_round.reference_date, "scope": scope, **data}).data)

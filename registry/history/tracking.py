@@ -6,7 +6,7 @@ django-simple-history writes one historical row per save or delete;
 """
 from django.apps import apps
 from django.db import connections, models, router, transaction
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -52,9 +52,11 @@ def has_changed_since_last_history(instance, history_manager):
 class TrackedHistory(HistoricalRecords):
     """HistoricalRecords that adds our columns and writes nothing for an empty save."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, indexes=(), **kwargs):
+        """``indexes``: extra indexes of the historical table, as tuples of field names."""
         kwargs.setdefault("bases", [HistoryExtras])
         kwargs.setdefault("cascade_delete_history", False)
+        self.extra_indexes = [list(fields) for fields in indexes]
         super().__init__(*args, **kwargs)
 
     def get_meta_options(self, model):
@@ -65,6 +67,7 @@ class TrackedHistory(HistoricalRecords):
             models.Index(fields=["history_date", "history_id"]),
             models.Index(fields=["history_type", "history_date"]),
             models.Index(fields=[model._meta.pk.attname, "history_date", "history_id"]),
+            *(models.Index(fields=fields) for fields in self.extra_indexes),
         ]
         return options
 
@@ -118,6 +121,11 @@ def bulk_history_options():
     }
 
 
+# Sent after ``write_in_bulk`` created or updated records (model signals do not fire for bulk writes):
+# ``records`` and the ``fields`` updated (none for created records).
+written_in_bulk = Signal()
+
+
 def write_in_bulk(model, created=(), updated=(), fields=(), batch_size=1000):
     """Insert ``created`` and update ``fields`` of ``updated`` in batches, each record with its history row naming
     the action in progress like a single save (who, when, why, route, import record, change group). Returns how
@@ -131,8 +139,10 @@ def write_in_bulk(model, created=(), updated=(), fields=(), batch_size=1000):
     created, updated = list(created), list(updated)
     if created:
         insert_with_history(model, created, batch_size)
+        written_in_bulk.send(sender=model, records=created, fields=[])
     if updated:
         update_with_history(model, updated, list(fields), batch_size)
+        written_in_bulk.send(sender=model, records=updated, fields=list(fields))
     return len(created) + len(updated)
 
 

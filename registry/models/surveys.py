@@ -121,7 +121,8 @@ class BaseRoundRecord(StaffFigures):
     )
 
     objects = BaseRoundRecordQuerySet.as_manager()
-    history = TrackedHistory()
+    # The last change of a round's figures is one index probe (what a published round shows: publishing.py).
+    history = TrackedHistory(indexes=[("survey_round", "history_date", "history_id")])
 
     class Meta:
         verbose_name = _("round figures")

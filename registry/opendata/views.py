@@ -1,34 +1,47 @@
 """Open data at stable URLs: /opendata/<date>/<table>.csv, /opendata/<date>/datapackage.json, /opendata/catalog.jsonld."""
 import json
 
+from django.core.cache import cache
 from django.http import Http404, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.views.decorators.http import condition, require_GET
 
 from registry.opendata.package import datapackage, dcat_catalog, round_files
-from registry.publishing import cached_publication, publication_state, published_round
+from registry.publishing import TIMEOUT, publication
 
 
 def last_modified(request, *args, **kwargs):
-    return publication_state()[1]
+    return publication(request).last_modified
 
 
-def round_or_404(reference_date):
-    survey_round = published_round(reference_date)
+def round_or_404(request, reference_date):
+    survey_round = publication(request).round(reference_date)
     if survey_round is None:
         raise Http404("no published round for this date")
     return survey_round
 
 
+def round_file(request, survey_round, name):
+    """A round's file as bytes, or None: the round's files are written together and kept one entry each."""
+    state = publication(request)
+    body = cache.get(state.key("opendata", survey_round.pk, name))
+    if body is None:
+        files = {file_name: text.encode("utf-8") for file_name, text in round_files(survey_round).items()}
+        cache.set_many({state.key("opendata", survey_round.pk, file_name): data for file_name, data in files.items()},
+                       TIMEOUT)
+        body = files.get(name)
+    return body
+
+
 @require_GET
 @condition(last_modified_func=last_modified)
 def table_file(request, reference_date, table):
-    survey_round = round_or_404(reference_date)
-    files = cached_publication(f"opendata:{survey_round.pk}", lambda: round_files(survey_round))
+    survey_round = round_or_404(request, reference_date)
     name = f"{table}.csv"
-    if name not in files:
+    body = round_file(request, survey_round, name)
+    if body is None:
         raise Http404("no such table")
-    response = HttpResponse(files[name].encode("utf-8"), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{reference_date:%Y-%m-%d}_{name}"'
     return response
 
@@ -36,7 +49,7 @@ def table_file(request, reference_date, table):
 @require_GET
 @condition(last_modified_func=last_modified)
 def package_descriptor(request, reference_date):
-    return JsonResponse(datapackage(round_or_404(reference_date)), json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(datapackage(round_or_404(request, reference_date)), json_dumps_params={"ensure_ascii": False})
 
 
 @require_GET

@@ -1,42 +1,55 @@
-"""What the portal shows, computed from the published rounds only (and cached per state of the data)."""
-from collections import Counter
+"""What the portal shows, computed from the published rounds only, by grouped queries, and cached per state
+of the published data (``registry.publishing.Publication``).
+
+Every figure is counted as the survey's summary counts it (registry/summary.py): a base in several countries
+counts once in each, only the records a round reports. Figures of one frozen round (or of two consecutive
+rounds) are kept while that round's figures stand (``per_round_cached``): publishing a new round computes the
+new round's, not the fifty before it; an empty cache costs one query for all of them.
+"""
+from array import array
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
+from django.db.models import Count, Sum
 from django_countries import countries as all_countries
 
 from registry.geo.worldmap import Point
-from registry.models import Agreement, Place
+from registry.models import Agreement, BaseRoundRecord, Place
 from registry.parsing.dates import Precision
 from registry.parsing.text import split_multi
-from registry.publishing import cached_publication, published_records, published_rounds
-from registry.report import compare_rounds
-from registry.summary import country_codes as stored_country_codes
-from registry.summary import summarize
+from registry.publishing import per_round_cached, published_records
+from registry.summary import RoundCounts, country_codes, country_weight, reported, reported_records, summarize
 
 
 def country_name(code):
     return str(all_countries.name(code)) if code else ""
 
 
-def country_codes(record):
-    """A record's country codes (?? when it names none), as the summary reads them."""
-    return stored_country_codes(",".join(str(code) for code in record.countries))
+def place_groups(records):
+    """(stored countries, stored cities, records) of ``records``, grouped by the database."""
+    return [(row["countries"], row["cities"], row["n"])
+            for row in records.order_by().values("countries", "cities").annotate(n=Count("pk"))]
 
 
-def bases_by_country(records):
-    """{alpha-2: bases}, a base in several countries counting once in each (the survey's rule)."""
-    return Counter(code for record in records for code in country_codes(record))
+def bases_by_country(groups):
+    """{alpha-2: bases} from ``place_groups``: a base in several countries counts once in each (the survey's rule)."""
+    counts = Counter()
+    for stored, _cities, n in groups:
+        for code in country_codes(stored):
+            counts[code] += n
+    return counts
 
 
-def city_points(records):
+def city_points(groups):
     """One point per located city, sized by its bases; a base's city is sought in each of its countries."""
     places = {(str(p.country), p.name): p for p in Place.objects.filter(latitude__isnull=False)}
     counts = Counter()
-    for record in records:
-        for city in split_multi(record.cities):
-            place = next((places[(code, city)] for code in country_codes(record) if (code, city) in places), None)
+    for stored, cities, n in groups:
+        codes = country_codes(stored)
+        for city in split_multi(cities):
+            place = next((places[(code, city)] for code in codes if (code, city) in places), None)
             if place is not None:
-                counts[place.pk] += 1
+                counts[place.pk] += n
     by_pk = {place.pk: place for place in places.values()}
     return [
         Point(by_pk[pk].longitude, by_pk[pk].latitude, f"{by_pk[pk].name} ({count})", count, str(by_pk[pk].country))
@@ -46,18 +59,89 @@ def city_points(records):
 
 @dataclass
 class Overview:
-    survey_round: object
-    records: list
-    countries: Counter
+    summary: dict
+    countries: Counter  # {alpha-2 (or ??): bases}
     points: list
 
 
-def round_overview(survey_round):
+def round_overview(publication, survey_round):
+    """A published round's summary, bases per country and city points (three grouped queries and the places)."""
     def build():
-        records = list(published_records(survey_round))
-        return Overview(survey_round, records, bases_by_country(records), city_points(records))
+        counts = RoundCounts.of(reported_records(survey_round))
+        return Overview(summarize(counts), counts.countries(), city_points(counts.places))
 
-    return cached_publication(f"portal:overview:{survey_round.pk}", build)
+    return publication.cached(build, "portal:overview", survey_round.pk)
+
+
+def published_reported_records(publication):
+    return reported(BaseRoundRecord.objects.filter(survey_round__in=[r.pk for r in publication.rounds]))
+
+
+def countries_by_round(publication):
+    """{round pk: {alpha-2: bases}} for every published round: one grouped query for the rounds not kept yet."""
+    def build(missing):
+        groups = defaultdict(list)
+        for row in (reported(BaseRoundRecord.objects.filter(survey_round__in=[r.pk for r in missing])).order_by()
+                    .values("survey_round", "countries").annotate(n=Count("pk"))):
+            groups[row["survey_round"]].append((row["countries"], "", row["n"]))
+        return {r.pk: bases_by_country(groups[r.pk]) for r in missing}
+
+    return per_round_cached(build, "portal:round-countries", publication.rounds)
+
+
+def country_records(survey_round, code):
+    """The round's reported records in one country, in the list's order (a queryset: the page paginates it)."""
+    return published_records(survey_round).filter(countries__contains=code)
+
+
+def organization_history(publication, organization):
+    """[(round, bases, staff)] of one organization across the published rounds, oldest first: one grouped query."""
+    def build():
+        rows = {
+            row["survey_round"]: row
+            for row in published_reported_records(publication).filter(base__organization=organization).order_by()
+            .values("survey_round").annotate(n=Sum(country_weight()), dispatched=Sum("staff_dispatched"),
+                                             local=Sum("staff_local"))
+        }
+        history = []
+        for survey_round in reversed(publication.rounds):
+            row = rows.get(survey_round.pk)
+            history.append((survey_round, row["n"] if row else 0,
+                            row["dispatched"] + row["local"] if row else 0))
+        return history
+
+    return publication.cached(build, "portal:organization-history", organization.pk)
+
+
+def round_bases(rounds):
+    """{round pk: the ids of the bases a published round reports (an array)}: one query for those not kept."""
+    def build(missing):
+        ids = {r.pk: array("q") for r in missing}
+        records = reported(BaseRoundRecord.objects.filter(survey_round__in=[r.pk for r in missing])).order_by()
+        for round_pk, base_id in records.values_list("survey_round", "base_id").iterator(chunk_size=20_000):
+            ids[round_pk].append(base_id)
+        return ids
+
+    return per_round_cached(build, "portal:round-bases", rounds)
+
+
+def openings_by_round(publication):
+    """{round pk: (opened, closed)} against the previous published round, for every round but the first.
+
+    Opened: reported now, not in the round before; closed: reported in the round before, not now (as
+    ``compare_rounds`` counts them), from each round's reported bases.
+    """
+    rounds = list(reversed(publication.rounds))  # oldest first
+    bases = round_bases(rounds)
+    changes = {}
+    earlier = None
+    for previous, current in zip(rounds, rounds[1:]):
+        earlier = earlier if earlier is not None else set(bases[previous.pk])
+        now = set(bases[current.pk])
+        kept = len(earlier & now)
+        changes[current.pk] = (len(now) - kept, len(earlier) - kept)
+        earlier = now
+    return changes
 
 
 # -- trends across rounds -------------------------------------------------------------------
@@ -71,26 +155,23 @@ class Trend:
     labels: int = 1
 
 
-def bases_per_country_trend():
-    rounds = list(published_rounds().order_by("reference_date"))
-    per_round = [bases_by_country(published_records(r)) for r in rounds]
-    codes = sorted(set().union(*per_round), key=lambda c: (-sum(counts[c] for counts in per_round), c))
+def bases_per_country_trend(publication, per_round):
+    rounds = list(reversed(publication.rounds))
+    counts = [per_round.get(r.pk, Counter()) for r in rounds]
+    codes = sorted(set().union(*counts), key=lambda c: (-sum(n[c] for n in counts), c))
     header = ["国・地域コード", "国・地域"] + [f"{r.reference_date:%Y-%m-%d}" for r in rounds]
-    rows = [[code, country_name(code)] + [counts.get(code, 0) for counts in per_round] for code in codes]
-    return rounds, header, rows
+    rows = [[code, country_name(code)] + [n.get(code, 0) for n in counts] for code in codes]
+    return header, rows
 
 
-def openings_trend():
-    """Bases opened and closed since the previous published round; the first round has nothing to compare."""
-    rounds = list(published_rounds().order_by("reference_date"))
+def openings_trend(publication, per_round):
+    """Bases per round, and bases opened and closed since the previous published round (none for the first)."""
+    changes = openings_by_round(publication)
     rows = []
-    for previous, current in zip([None, *rounds], rounds):
-        bases = summarize(published_records(current))["bases"]
-        if previous is None:
-            rows.append([f"{current.reference_date:%Y-%m-%d}", bases, None, None])
-            continue
-        comparison = compare_rounds(previous, current, None)
-        rows.append([f"{current.reference_date:%Y-%m-%d}", bases, len(comparison.opened), len(comparison.closed)])
+    for survey_round in reversed(publication.rounds):
+        bases = sum(per_round.get(survey_round.pk, Counter()).values())
+        opened, closed = changes.get(survey_round.pk, (None, None))
+        rows.append([f"{survey_round.reference_date:%Y-%m-%d}", bases, opened, closed])
     return ["調査基準日", "拠点数", "新設", "廃止"], rows
 
 
@@ -106,13 +187,14 @@ def ties_by_decade():
     return ["年代", "提携数"], rows, undated
 
 
-def trends():
+def trends(publication):
     def build():
-        rounds, country_header, country_rows = bases_per_country_trend()
-        opening_header, opening_rows = openings_trend()
+        per_round = countries_by_round(publication)
+        country_header, country_rows = bases_per_country_trend(publication, per_round)
+        opening_header, opening_rows = openings_trend(publication, per_round)
         decade_header, decade_rows, undated = ties_by_decade()
         return {
-            "rounds": rounds,
+            "rounds": list(reversed(publication.rounds)),
             "tables": {
                 "bases-by-country": Trend("bases-by-country", country_header, country_rows, labels=2),
                 "openings": Trend("openings", opening_header, opening_rows),
@@ -121,4 +203,4 @@ def trends():
             "undated_ties": undated,
         }
 
-    return cached_publication("portal:trends", build)
+    return publication.cached(build, "portal:trends")
