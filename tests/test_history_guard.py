@@ -25,9 +25,7 @@ BYPASSING_ATTRIBUTES = {"skip_history_when_saving"}
 ALLOWED = {
     ("registry/history/restore.py", "restore_version"),
     # bulk writes that write each record's history row right after, in the same transaction
-    ("registry/history/tracking.py", "insert_with_history"),
     ("registry/history/tracking.py", "update_with_history"),
-    ("registry/history/tracking.py", "copy_into_history"),
 }
 # Reads the ORM cannot write (a FULL JOIN of two rounds' records): a single SELECT, nothing written.
 READ_ONLY_QUERIES = {

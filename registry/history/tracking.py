@@ -7,11 +7,10 @@ django-simple-history writes one historical row per save or delete;
 from django.apps import apps
 from django.db import connections, models, router, transaction
 from django.dispatch import Signal, receiver
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
-from simple_history.utils import bulk_create_with_history
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from .context import ChangeContext, Source, current_context, is_loading_recorded_data
 
@@ -128,76 +127,31 @@ written_in_bulk = Signal()
 
 def write_in_bulk(model, created=(), updated=(), fields=(), batch_size=1000):
     """Insert ``created`` and update ``fields`` of ``updated`` in batches, each record with its history row naming
-    the action in progress like a single save (who, when, why, route, import record, change group). Returns how
-    many were written.
-
-    The history rows are simple-history's own rows in its own table, copied by the database from the records just
-    written (``copy_into_history``), so an entry cannot differ from its record and no historical instance is built
-    in Python: that halves the work of a bulk write. Where the database cannot give back the new primary keys,
-    simple-history's ``bulk_create_with_history`` writes them.
+    the action in progress like a single save (who, when, why, route, import record, change group), written by
+    simple-history's bulk API (``bulk_create_with_history``; ``bulk_update_with_history`` for the history of
+    updates). Returns how many were written.
     """
+    options = bulk_history_options()
     created, updated = list(created), list(updated)
+    for start in range(0, len(created), SLICE):
+        bulk_create_with_history(created[start:start + SLICE], model, batch_size=batch_size, **options)
     if created:
-        insert_with_history(model, created, batch_size)
         written_in_bulk.send(sender=model, records=created, fields=[])
+    for start in range(0, len(updated), SLICE):
+        update_with_history(model, updated[start:start + SLICE], list(fields), batch_size, options)
     if updated:
-        update_with_history(model, updated, list(fields), batch_size)
         written_in_bulk.send(sender=model, records=updated, fields=list(fields))
     return len(created) + len(updated)
 
 
-def insert_with_history(model, objs, batch_size):
-    """``bulk_create`` of ``objs``, then their 「created」 history rows."""
-    connection = connections[router.db_for_write(model)]
-    if not connection.features.can_return_rows_from_bulk_insert:
-        bulk_create_with_history(objs, model, batch_size=batch_size, **bulk_history_options())
-        return
-    with transaction.atomic(using=connection.alias, savepoint=False):
-        model._default_manager.using(connection.alias).bulk_create(objs, batch_size=batch_size)
-        copy_into_history(model, [obj.pk for obj in objs], "+", connection)
+# Records handed to simple-history at a time (it builds every historical row of a call before inserting them).
+SLICE = 5000
 
 
-def copy_into_history(model, pks, history_type, connection):
-    """Write the history row of each record ``pks`` names, as simple-history's bulk API would (its columns, its
-    history type, the user it would take), with our columns naming the action in progress — one
-    ``INSERT … SELECT`` per batch: the database copies each record's row as it stands now."""
-    history = model.history.model
-    options = bulk_history_options()
-    user = options["default_user"]
-    if user is None:  # simple-history then asks its middleware for the request's user
-        user = model._tracked_history.get_history_user(object())
-    extras = {
-        "history_date": timezone.now(),
-        "history_type": history_type,
-        "history_change_reason": options["default_change_reason"],
-        "history_user": user,
-        **options["custom_historical_attrs"],
-    }
-    quote = connection.ops.quote_name
-    targets, sources, params = [], [], []
-    for field in history.tracked_fields:
-        targets.append(quote(history._meta.get_field(field.name).column))
-        sources.append(f"{quote(model._meta.db_table)}.{quote(field.column)}")
-    for name, value in extras.items():
-        field = history._meta.get_field(name)
-        targets.append(quote(field.column))
-        sources.append("%s")
-        params.append(field.get_db_prep_save(value.pk if field.is_relation and value is not None else value,
-                                             connection))
-    statement = (f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(targets)}) "
-                 f"SELECT {', '.join(sources)} FROM {quote(model._meta.db_table)} "
-                 f"WHERE {quote(model._meta.db_table)}.{quote(model._meta.pk.column)} IN ({{pks}})")
-    limit = connection.features.max_query_params  # SQLite's; None where there is none
-    size = limit - len(params) if limit else 5000
-    with connection.cursor() as cursor:
-        for start in range(0, len(pks), size):
-            batch = pks[start:start + size]
-            cursor.execute(statement.format(pks=", ".join(["%s"] * len(batch))), params + batch)
-
-
-def update_with_history(model, objs, fields, batch_size):
+def update_with_history(model, objs, fields, batch_size, options):
     """Update ``fields`` of ``objs`` with one ``UPDATE … FROM (VALUES …)`` per batch, then write their 「changed」
-    history rows (``copy_into_history``).
+    history rows through simple-history's bulk API (``bulk_update_with_history`` given no fields writes only the
+    history).
 
     Django's ``bulk_update`` builds a ``CASE WHEN pk = … THEN …`` expression per record and field: for 10,000
     records of 17 fields that is 170,000 expressions to resolve and compile (about a minute). A list of values
@@ -231,7 +185,7 @@ def update_with_history(model, objs, fields, batch_size):
                     params = [column.get_db_prep_save(getattr(obj, column.attname), connection)
                               for obj in batch for column in columns]
                     cursor.execute(statement.format(rows=", ".join([row] * len(batch))), params)
-        copy_into_history(model, [obj.pk for obj in objs], "~", connection)
+        bulk_update_with_history(objs, model, [], batch_size=batch_size, **options)
 
 
 @receiver(pre_create_historical_record)

@@ -27,7 +27,7 @@ from registry.sheets.agreements.cells import (
 )
 from registry.sheets.agreements.layout import COLUMNS, LABELS, parse_agreement_table
 from registry.sheets.agreements.partners import NAME_ATTRIBUTES, PartnerIndex
-from registry.sheets.engine import SheetPlan, apply_plan, plan_fingerprint, preview_job, run_import, written_counter
+from registry.sheets.engine import SheetPlan, apply_plan, preview_job, run_import, written_counter
 from registry.sheets.outcome import ImportOutcome, Problem
 from registry.sheets.reader import read_table
 from registry.sheets.session import ImportSession
@@ -66,10 +66,6 @@ class AgreementPlan(SheetPlan):
     changed_agreements: list = field(default_factory=list)
     new_renewals: list = field(default_factory=list)
     old_renewals: list = field(default_factory=list)  # renewals the sheet no longer lists
-
-    @property
-    def fingerprint(self):
-        return plan_fingerprint(self.outcome)
 
     @property
     def writes_anything(self):

@@ -17,7 +17,7 @@ from registry.history.diff import field_changes as diff_changes
 from registry.models import Base, BaseRoundRecord, BaseStatus, Contractor, JointOffice, ReviewState, SurveyRound
 from registry.parsing.text import match_key, parse_int_cell
 from registry.permissions import organization_ids_in_scope
-from registry.sheets.engine import SheetPlan, apply_plan, plan_fingerprint, written_counter
+from registry.sheets.engine import SheetPlan, apply_plan, written_counter
 from registry.sheets.outcome import Problem, SurveyOutcome
 from registry.rounds.progress import CLERK_WINS, SHEET_WINS, clerk_answers
 from registry.rounds.records import following_round, plan_records, record_bases
@@ -78,10 +78,6 @@ class SurveyPlan(SheetPlan):
     new_joint_offices: list = field(default_factory=list)
     # (base, review state): the import's verdict on every base of the sheet's organizations, for the round.
     verdicts: list = field(default_factory=list)
-
-    @property
-    def fingerprint(self):
-        return plan_fingerprint(self.outcome)
 
     @property
     def verdict_base_ids(self):
