@@ -17,7 +17,6 @@ The survey and agreement sheet writers (normal-mode workbooks with merged header
 for the same cleaning and neutralization.
 """
 import csv
-import re
 import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
@@ -27,15 +26,13 @@ from django.db.models.query import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils.translation import get_language
 
+from registry.parsing.text import clean_control_characters
+
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_STARTS = ("=", "+", "-", "@")
 CSV_CHUNK_ROWS = 500
 QUERY_CHUNK_ROWS = 2000
-# What XML 1.0 (and so xlsx) cannot hold, and what a CSV reader would choke on; tab, LF and CR stay.
-_LINE_BREAKS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})
-_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f\ufffe\uffff]")
-_UNWANTED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -51,22 +48,15 @@ class Column:
     fields: tuple = ()
 
 
-def clean_text(text):
-    """The text without control characters (vertical tab and form feed become a line break)."""
-    if _UNWANTED.search(text) is None:  # the usual case, checked once
-        return text
-    return _CONTROL.sub("", text.translate(_LINE_BREAKS))
-
-
 def cell_value(value):
     """A value as a cell holds it: numbers as numbers, ``None`` as empty, everything else as clean text."""
     if type(value) is str:
-        return clean_text(value)
+        return clean_control_characters(value)
     if value is None:
         return ""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
-    return clean_text(str(value))
+    return clean_control_characters(str(value))
 
 
 def is_formula_like(value):
@@ -149,7 +139,7 @@ def xlsx_file(headers, rows, title):
     from openpyxl.cell import WriteOnlyCell
 
     workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=clean_text(title)[:31] or "Sheet")
+    sheet = workbook.create_sheet(title=clean_control_characters(title)[:31] or "Sheet")
     sheet.freeze_panes = "A2"
 
     def xlsx_row(values):

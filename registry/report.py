@@ -6,6 +6,7 @@ up to the summary's 拠点数.
 """
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.utils.translation import gettext as _
 from django_countries import countries as all_countries
@@ -139,6 +140,15 @@ class Comparison:
     changed_count: int = 0
 
 
+def records_sql(records, fields):
+    """The SQL of ``records``' ``fields``; for a queryset that cannot match anything (a clerk of no organization),
+    a query that returns no row."""
+    try:
+        return records.order_by().values_list(*fields).query.sql_with_params()
+    except EmptyResultSet:
+        return records.model.objects.filter(pk__isnull=True).values_list(*fields).query.sql_with_params()
+
+
 def compared_pairs(old, new):
     """Pair the two rounds' records by base, in one query: {kind: (count, [(old id, new id), …])}.
 
@@ -150,8 +160,8 @@ def compared_pairs(old, new):
     quote = connection.ops.quote_name
     fields = ("id", "base_id", *FIGURE_FIELDS)
     columns = [BaseRoundRecord._meta.get_field(name).column for name in fields]
-    old_sql, old_params = old.order_by().values_list(*fields).query.sql_with_params()
-    new_sql, new_params = new.order_by().values_list(*fields).query.sql_with_params()
+    old_sql, old_params = records_sql(old, fields)
+    new_sql, new_params = records_sql(new, fields)
     distinct = "IS NOT" if connection.vendor == "sqlite" else "IS DISTINCT FROM"  # NULL equals only NULL
     differs = "({}) {} ({})".format(", ".join(f"o.{c}" for c in map(quote, columns[2:])), distinct,
                                     ", ".join(f"n.{c}" for c in map(quote, columns[2:])))

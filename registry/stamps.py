@@ -1,12 +1,14 @@
 """Change stamps: a token in the shared cache that is renewed whenever certain tables are written.
 
 What is built from those tables (a round's counts, a comparison of two rounds) is cached under the token, so it
-is built again after any change and never served stale. The token is renewed
+is built again after a change. The token is renewed
   * at once and again after the commit by the writes signals report (saves, deletes, ``written_in_bulk``), so no
     request that read the rows before the commit keeps its result under the new token;
   * within ``CHECK_SECONDS`` by the history itself, for a write no signal reports: each process compares the
     last history entry of every watched table with the one the token was made from (the history guard makes
     every write leave one).
+A request that counted before a writer's commit and stores its result after it can keep a result that misses
+that write under the new token: for at most CHECK_SECONDS, until the history check renews the token.
 """
 import hashlib
 import time
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.core.exceptions import EmptyResultSet
 from django.db.models import Max
 from django.db.models.signals import post_delete, post_save
 
@@ -86,6 +89,10 @@ class ChangeStamp:
 
 
 def query_key(queryset):
-    """A queryset's SQL with its parameters: what a cached result built from it depends on."""
-    sql, params = queryset.query.sql_with_params()
+    """A queryset's SQL with its parameters: what a cached result built from it depends on (one key for every
+    queryset that cannot match anything, e.g. the records of a clerk who belongs to no organization)."""
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:
+        return "nothing"
     return f"{sql}|{params!r}"

@@ -11,7 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from registry.downloads import clean_text, country_names
+from registry.downloads import country_names
+from registry.parsing.text import clean_control_characters
 from registry.exports_lists import BASE_COLUMNS
 from registry.history import change_context
 from registry.models import Base
@@ -33,9 +34,9 @@ def hostile_base(organization):
         return make_base(organization("大阪府"), 1, name=FORMULA, remarks=SOFT_BREAK, department="+81-6-0000")
 
 
-def test_clean_text_turns_soft_breaks_into_line_breaks_and_drops_other_control_characters():
-    assert clean_text(SOFT_BREAK) == "一行目\n二行目"
-    assert clean_text("タブ\tと\r\n改行") == "タブ\tと\r\n改行"
+def test_cleaning_turns_soft_breaks_into_line_breaks_and_drops_other_control_characters():
+    assert clean_control_characters(SOFT_BREAK) == "一行目\n二行目"
+    assert clean_control_characters("タブ\tと\r\n改行") == "タブ\tと\r\n改行"
 
 
 def test_list_exports_cope_with_control_characters_already_stored(admin_client, hostile_base):

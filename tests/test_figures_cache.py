@@ -119,3 +119,17 @@ def test_a_comparison_follows_a_change_of_either_round():
     old_record.name = record.name
     old_record.save()
     assert compare_rounds(newer, older, user=None).changed_count == 0
+
+
+def test_a_clerk_of_no_organization_sees_empty_figures_not_an_error(client):
+    """A clerk whose last membership was removed still reads the round's report and comparison: nothing counted."""
+    older = random_round(1)
+    newer = SurveyRound.objects.create(reference_date=datetime.date(2030, 9, 30))
+    clerk = make_user(Role.CLERK, "大阪府")
+    clerk.memberships.all().delete()
+    assert survey_summary(older, clerk)["bases"] == 0
+    assert compare_rounds(newer, older, clerk).opened_count == 0
+    client.force_login(clerk)
+    for url in (f"/survey/{older.reference_date}/", f"/survey/{older.reference_date}/?compare={newer.reference_date}",
+                f"/survey/{older.reference_date}/list/"):
+        assert client.get(url).status_code == 200, url

@@ -30,14 +30,18 @@ _INT_SUFFIXES = ("名", "人")
 _NEGATIVE_SIGNS = ("-", "−", "–")
 
 
-# Characters no cell or form field keeps: C0 controls other than tab, line feed and carriage
-# return, and DEL. Word's soft line break (vertical tab) and the form feed become line breaks.
+# Characters no cell, form field or download keeps: C0 controls other than tab, line feed and carriage return,
+# DEL, and the noncharacters U+FFFE and U+FFFF (XML 1.0, and so xlsx, cannot hold them). Word's soft line break
+# (vertical tab) and the form feed become line breaks.
 _LINE_BREAK_CONTROLS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})
-_CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
+_CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1f\x7f\ufffe\uffff]")
+_UNWANTED_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 
 def clean_control_characters(text: str) -> str:
     """Text without control characters (which xlsx cannot hold and PostgreSQL refuses as NUL)."""
+    if _UNWANTED_RE.search(text) is None:  # the usual case, checked once
+        return text
     return _CONTROL_RE.sub("", text.translate(_LINE_BREAK_CONTROLS))
 
 

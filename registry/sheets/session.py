@@ -73,12 +73,6 @@ class ImportSession:
             self.record.save(update_fields=["survey_round"])
         return self.record
 
-    def check_round_accepts_import(self):
-        """A sheet goes into an open round (or opens one); a closed or published round is never rewritten."""
-        refusal = round_refusal(self.survey_date)
-        if refusal:
-            raise ValueError(refusal)
-
     @property
     def label(self):
         """The reason written on every change of this import, e.g. 「2019-09-30 調査の取込 #12」."""

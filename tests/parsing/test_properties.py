@@ -97,7 +97,7 @@ def test_counts_are_whole_numbers_or_a_value_error_that_says_why(value):
 @given(any_text)
 def test_control_characters_never_survive_cleaning(text):
     cleaned = clean_control_characters(text)
-    assert not any(ord(ch) < 32 and ch not in "\t\n\r" or ord(ch) == 127 for ch in cleaned)
+    assert not any(ord(ch) < 32 and ch not in "\t\n\r" or ord(ch) == 127 or ch in "\ufffe\uffff" for ch in cleaned)
 
 
 @pytest.mark.django_db
