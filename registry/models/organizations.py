@@ -103,6 +103,9 @@ class Organization(models.Model):
 
     @property
     def home_prefecture(self):
+        """The prefecture an organization belongs to (a prefecture is its own). The same rule read from rows:
+        ``registry.summary.home_prefecture`` (an SQL expression) and ``registry.exports_lists.home_prefecture_name``
+        (from ``values()``); tests/test_summary_counts.py and tests/test_downloads.py hold both to this one."""
         return self if self.kind == self.Kind.PREFECTURE else self.prefecture
 
 
