@@ -167,6 +167,7 @@ def test_every_error_names_row_and_column_quotes_the_file_and_nothing_is_written
         ["", "新しい会社", "企業", "", ""],
         ["99999", "幽霊商事", "企業", "", ""],
         ["x1", "番号違い", "", "", ""],
+        ["99999999999999999999", "桁違い", "", "", ""],  # beyond any id the database holds
     ]
     header = ["ID", "名称", "種別", "国・地域", "備考"]
     outcome = import_contractor_file(csv_cp932(rows, header), "c.csv")
@@ -176,6 +177,7 @@ def test_every_error_names_row_and_column_quotes_the_file_and_nothing_is_written
         "row 5, column 名称: 「新しい会社」 は 2 行目にもあります。委託先は一度だけ書いてください",
         "row 6, column ID: ID 99999 の委託先はありません",
         "row 7, column ID: 「x1」 は委託先の ID (整数) ではありません",
+        "row 8, column ID: 「99999999999999999999」 は委託先の ID (整数) ではありません",
     ]
     assert outcome.import_record is None and ImportRecord.objects.count() == 0
     assert set(Contractor.objects.values_list("name", "kind")) == {("株式会社ソウル代理", "company"),

@@ -259,11 +259,15 @@ class ContractorPlanner:
 
 
 def parse_id(cell):
-    """The id cell: None when blank, the number, or the cell's own text when it is not a whole number."""
+    """The id cell: None when blank, the number, or the cell's own text when it is not a whole number that an id
+    can be (a bigint: more digits go to the database as an error of the driver, not a message)."""
     text = normalize_cell(cell)
     if not text:
         return None
-    return int(text) if text.isascii() and text.isdigit() else text
+    return int(text) if text.isascii() and text.isdigit() and int(text) < MAX_ID else text
+
+
+MAX_ID = 2**63
 
 
 def copy_contractor(contractor):
