@@ -31,6 +31,14 @@ class ImportSession:
             self.encoding = self.encoding or getattr(dataset, "encoding", "")
             self.delimiter = self.delimiter or getattr(dataset, "delimiter", "")
 
+    def take_file(self, table, notices):
+        """The facts of the file as the reader read it (``reader.read_table``): its hash, encoding, delimiter and
+        the reader's notices."""
+        self.notices = list(notices)
+        self.sha256 = table.sha256
+        self.encoding = self.encoding or table.encoding
+        self.delimiter = self.delimiter or table.delimiter
+
     @property
     def user_name(self):
         return self.user.get_username() if self.user else "command"

@@ -314,10 +314,7 @@ class AgreementPlanner:
 
     def finish(self):
         outcome = self.outcome
-        outcome.new, outcome.updated = len(outcome.new_rows), len(outcome.updated_rows)
-        outcome.unchanged = len(outcome.unchanged_rows)
-        outcome.notices = list(self.session.notices)
-        outcome.errors.sort(key=lambda p: (p.row if isinstance(p.row, int) else 0))
+        outcome.tally(self.session.notices)
         if outcome.errors:
             self.plan.clear()
         return self.plan
@@ -349,10 +346,7 @@ def plan_agreement_rows(rows, session, present, labels, source_description="", p
 def plan_agreements(content, file_name, session, progress=None):
     """Read the file and plan its import (no writes at all, not even rolled-back ones)."""
     sheet = parse_agreement_table(read_table(content, file_name))
-    session.notices = list(sheet.notices)
-    session.sha256 = sheet.table.sha256
-    session.encoding = session.encoding or sheet.table.encoding
-    session.delimiter = session.delimiter or sheet.table.delimiter
+    session.take_file(sheet.table, sheet.notices)
     return plan_agreement_rows(sheet.rows, session, sheet.present, sheet.labels, sheet.table.description, progress)
 
 

@@ -375,10 +375,7 @@ class SurveyPlanner:
 
     def finish(self):
         outcome = self.outcome
-        outcome.new, outcome.updated = len(outcome.new_rows), len(outcome.updated_rows)
-        outcome.unchanged = len(outcome.unchanged_rows)
-        outcome.notices = list(self.session.notices)
-        outcome.errors.sort(key=lambda p: (p.row if isinstance(p.row, int) else 0))
+        outcome.tally(self.session.notices)
         if outcome.errors:
             outcome.missing = []
             self.plan.new_bases, self.plan.changed_bases, self.plan.verdicts = [], [], []
@@ -453,10 +450,7 @@ def sheet_rows(sheet):
 def plan_survey(content, file_name, session, progress=None):
     """Read the file and plan its import (no writes at all, not even rolled-back ones)."""
     sheet = parse_survey_table(read_table(content, file_name))
-    session.notices = list(sheet.notices)
-    session.sha256 = sheet.table.sha256
-    session.encoding = session.encoding or sheet.table.encoding
-    session.delimiter = session.delimiter or sheet.table.delimiter
+    session.take_file(sheet.table, sheet.notices)
     return plan_survey_rows(sheet_rows(sheet), session, sheet.reference_date, sheet.table.description, progress)
 
 
