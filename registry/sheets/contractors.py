@@ -20,7 +20,7 @@ from registry.models import Contractor, ImportRecord
 from registry.parsing.countries import UnknownCountry, require_country_code
 from registry.parsing.text import label_key, match_key, normalize_cell, plain_text
 from registry.sheets.adapter import PlannedImportResource
-from registry.sheets.engine import SheetPlan, apply_plan
+from registry.sheets.engine import SheetPlan, apply_plan, copy_record
 from registry.sheets.formats import SheetFormat
 from registry.sheets.outcome import ImportOutcome, Problem
 from registry.sheets.reader import ROW_COLUMN, SheetLayoutError, header_columns, headings, no_data_rows_error, read_table
@@ -185,7 +185,7 @@ class ContractorPlanner:
                 errors.append(("country", str(error)))
         if "notes" in self.present:
             values["notes"] = plain_text(row.get("notes"))
-        contractor = copy_contractor(original) if original is not None else Contractor(kind=guess_contractor_kind(name))
+        contractor = copy_record(original) if original is not None else Contractor(kind=guess_contractor_kind(name))
         for attribute, value in values.items():
             setattr(contractor, attribute, value)
         contractor.match_key = match_key(contractor.name)
@@ -268,13 +268,6 @@ def parse_id(cell):
 
 
 MAX_ID = 2**63
-
-
-def copy_contractor(contractor):
-    """An unsaved-looking copy to set the file's values on, keeping the original to compare."""
-    copy = Contractor(**{f.attname: getattr(contractor, f.attname) for f in Contractor._meta.concrete_fields})
-    copy._state.adding, copy._state.db = False, contractor._state.db
-    return copy
 
 
 # -- the two steps -------------------------------------------------------------------------------

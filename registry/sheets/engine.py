@@ -68,6 +68,13 @@ class SheetPlan:
     session: object
 
 
+def copy_record(record):
+    """An unsaved-looking copy of ``record`` to set the sheet's values on, keeping the original to compare."""
+    copy = type(record)(**{f.attname: getattr(record, f.attname) for f in record._meta.concrete_fields})
+    copy._state.adding, copy._state.db = False, record._state.db
+    return copy
+
+
 def plan_fingerprint(outcome):
     """A digest of everything a preview showed: the same file over the same data gives the same digest.
 

@@ -27,7 +27,7 @@ from registry.sheets.agreements.cells import (
 )
 from registry.sheets.agreements.layout import COLUMNS, LABELS, parse_agreement_table
 from registry.sheets.agreements.partners import NAME_ATTRIBUTES, PartnerIndex
-from registry.sheets.engine import SheetPlan, apply_plan, preview_job, run_import, written_counter
+from registry.sheets.engine import SheetPlan, apply_plan, copy_record, preview_job, run_import, written_counter
 from registry.sheets.outcome import ImportOutcome, Problem
 from registry.sheets.reader import read_table
 from registry.sheets.session import ImportSession
@@ -318,13 +318,6 @@ class AgreementPlanner:
         if outcome.errors:
             self.plan.clear()
         return self.plan
-
-
-def copy_record(record):
-    """An unsaved-looking copy of ``record`` to set the sheet's values on, keeping the original to compare."""
-    copy = type(record)(**{f.attname: getattr(record, f.attname) for f in record._meta.concrete_fields})
-    copy._state.adding, copy._state.db = False, record._state.db
-    return copy
 
 
 def new_renewal(agreement, entry):

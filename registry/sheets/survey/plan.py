@@ -17,7 +17,7 @@ from registry.history.diff import field_changes as diff_changes
 from registry.models import Base, BaseRoundRecord, BaseStatus, Contractor, JointOffice, ReviewState, SurveyRound
 from registry.parsing.text import match_key, parse_int_cell
 from registry.permissions import organization_ids_in_scope
-from registry.sheets.engine import SheetPlan, apply_plan, written_counter
+from registry.sheets.engine import SheetPlan, apply_plan, copy_record, written_counter
 from registry.sheets.outcome import Problem, SurveyOutcome
 from registry.rounds.progress import CLERK_WINS, SHEET_WINS, clerk_answers
 from registry.rounds.records import following_round, plan_records, record_bases
@@ -395,8 +395,7 @@ def parse_form_cell_quietly(text):
 
 def copy_base(base):
     """An unsaved-looking copy of ``base`` to set the sheet's values on, keeping the original to compare."""
-    copy = Base(**{f.attname: getattr(base, f.attname) for f in Base._meta.concrete_fields})
-    copy._state.adding, copy._state.db = False, base._state.db
+    copy = copy_record(base)
     for name in RELATED_FIELDS:
         related = getattr(base, name) if getattr(base, f"{name}_id") is not None else None
         if related is not None:
