@@ -294,6 +294,18 @@ def test_the_command_names_each_errors_location_once(db, tmp_path, capsys, key, 
     assert len(errors) == 1 and errors[0].startswith(printed), errors
 
 
+@pytest.mark.parametrize("key", ["5000-columns-text", "5000-columns-xlsx"])
+def test_too_many_columns_quotes_the_limit_not_a_count_the_reader_cut_short(db, tmp_path, capsys, key):
+    """An xlsx row is read only one column past the limit: the message says "more than", never "201 columns"."""
+    _command, file_name, build, _words = CORPUS[key]
+    path = tmp_path / file_name
+    path.write_bytes(build())
+    with pytest.raises(SystemExit):
+        call_command("import_survey", str(path), "--survey-date", "2019-09-30")
+    error = capsys.readouterr().err
+    assert "列が200列を超えています" in error and "201" not in error, error
+
+
 def test_control_characters_in_cells_are_cleaned_on_import(db):
     rows = [sheets.base_row(number="1", name="制御文字事務所", remarks="一行目\x0b二行目\x1b", activities="支援\x07")]
     outcome = import_survey_file(survey_tsv(rows), "sheet.tsv", datetime.date(2019, 9, 30))

@@ -90,10 +90,9 @@ class SheetLimits:
         """The row's cells as the importers see them: text cleaned, within the column and length limits."""
         while cells and (cells[-1] is None or cells[-1] == ""):
             cells.pop()
-        if len(cells) > self.columns:
-            raise SheetReadError(_("Row %(row)s has %(count)s columns; a sheet may have at most %(limit)s.")
-                                 % {"row": number, "count": f"{len(cells):,}", "limit": self.columns},
-                                 located=True)
+        if len(cells) > self.columns:  # xlsx rows are read one column past the limit, so "more than"
+            raise SheetReadError(_("Row %(row)s has more than %(limit)s columns; a sheet may have at most %(limit)s.")
+                                 % {"row": number, "limit": self.columns}, located=True)
         cleaned = []
         for column, cell in enumerate(cells, 1):
             if isinstance(cell, str):

@@ -77,7 +77,8 @@ class PartnerIndex:
         found = {id(partner): partner for key in row_keys(names) for partner in self.by_key.get((country, key), ())}
         matches = sorted(found.values(), key=lambda partner: self.order[id(partner)])
         if len(matches) > 1:
-            listed = "、".join(f"{partner} (#{partner.pk})" for partner in matches)
+            listed = "、".join(f"{partner} (#{partner.pk})" if partner.pk is not None else str(partner)
+                              for partner in matches)  # a partner an earlier row of the file adds has no number
             raise ValueProblem(_("the names match several partners (%(partners)s): correct the names so they "
                                  "match one") % {"partners": listed})
         return matches[0] if matches else None

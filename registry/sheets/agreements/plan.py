@@ -165,7 +165,7 @@ class AgreementPlanner:
         by_name = self.organizations.find(tie_row.org_name)
         if by_code is not None and by_code != by_name:
             raise ValueProblem(_("「%(name)s」 is not the organization with code %(code)s (%(other)s)")
-                               % {"name": tie_row.org_name, "code": by_code.code, "other": by_code.name})
+                               % {"name": tie_row.org_name, "code": tie_row.org_code, "other": by_code.name})
         return by_name
 
     def resolve_partner(self, state):
