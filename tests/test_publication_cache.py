@@ -182,3 +182,37 @@ def test_a_write_no_signal_reports_is_noticed_by_the_history(round_2017, client,
     assert "履歴だけが知る名前" not in client.get(f"/public/countries/{country}/").content.decode()
     monkeypatch.setattr(publishing, "CHECK_SECONDS", -1)
     assert "履歴だけが知る名前" in client.get(f"/public/countries/{country}/").content.decode()
+
+
+def reads_round_records(queries):
+    return any('FROM "registry_baseroundrecord"' in query["sql"] for query in queries)
+
+
+def test_a_rounds_open_data_is_kept_across_other_publications_and_follows_the_live_tables(round_2017, client):
+    """bases.csv of 2017 is not built again when 2018 is published, but is when what it shows of the tables as
+    they stand changes: a contractor's name, a base's number."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from registry.opendata.package import round_files
+
+    url = f"/opendata/{DAY}/bases.csv"
+    first = client.get(url).content
+    publish(open_next_round())
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(url).content
+    assert again == first and not reads_round_records(queries.captured_queries)
+
+    record = reported_records(SurveyRound.objects.get(reference_date=DAY)).filter(
+        contractor__isnull=False).select_related("contractor", "base").order_by("pk").first()
+    with change_context(reason="名称の変更"):
+        record.contractor.name = "改称した委託先"
+        record.contractor.save()
+    renamed = client.get(url).content.decode()
+    assert "改称した委託先" in renamed
+    with change_context(reason="番号の変更"):
+        record.base.number = 977
+        record.base.save()
+    renumbered = client.get(url).content.decode()
+    assert ",977," in renumbered and ",977," not in renamed
+    assert renumbered == round_files(SurveyRound.objects.get(reference_date=DAY))["bases.csv"]
