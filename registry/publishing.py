@@ -68,8 +68,11 @@ def published_records(survey_round):
 #   * within CHECK_SECONDS by the history itself, for a write no signal reports (each process compares the last
 #     history entry of every public table with the one the stamp was made from).
 # What depends on one round's figures is kept under ``figures_key`` instead, across publications of other rounds;
-# what also shows the tables as they stand (the open data files) adds ``Publication.live`` to its key, which
-# changes only with those tables (their history) or a base's public fields (a token renewed by the signals).
+# what also shows the tables as they stand (a round's open data files, summary, overview: ``Publication.round_key``)
+# adds ``Publication.live``, which changes only with those tables (their history) or a base's public fields (a
+# token renewed by the signals).
+# After the commit of every renewal, the tasks worker builds what a first visitor would wait for
+# (registry/publishing_tasks.py).
 
 LIVE_MODELS = (SurveyRound, Organization, Contractor, Place, Agreement, Partner)
 # What public pages read of a base itself (a round's figures have the rest): who owns it, its number, and the
@@ -96,6 +99,16 @@ class Publication:
     def cached(self, build, *parts, timeout=TIMEOUT):
         """``build()`` once per state of the published data and ``parts`` (what else the result depends on)."""
         return cache.get_or_set(self.key(*parts), build, timeout)
+
+    def round_key(self, survey_round, *parts):
+        """The key of what shows one published round's figures and the live tables as they stand: publishing or
+        correcting another round does not build it again."""
+        published = next(r for r in self.rounds if r.pk == survey_round.pk)  # with its figures' stamp
+        return figures_key(*parts, self.live, published.reference_date, rounds=[published])
+
+    def round_cached(self, build, survey_round, *parts, timeout=TIMEOUT):
+        """``build()`` once per state of ``survey_round``'s figures (from ``rounds``) and of the live tables."""
+        return cache.get_or_set(self.round_key(survey_round, *parts), build, timeout)
 
     def round(self, reference_date):
         return next((r for r in self.rounds if r.reference_date == reference_date), None)
@@ -199,6 +212,13 @@ def renew_publication(live=False):
     keys = [state_key(), *([live_token_key()] if live else [])]
     cache.delete_many(keys)
     transaction.on_commit(lambda: cache.delete_many(keys))
+    transaction.on_commit(_enqueue_build, robust=True)  # a worker that cannot be reached fails nothing
+
+
+def _enqueue_build():
+    from registry.publishing_tasks import enqueue_build  # it builds with the pages' code, which imports this
+
+    enqueue_build()
 
 
 @receiver(pre_save, sender=Base, dispatch_uid="publishing_base_fields")

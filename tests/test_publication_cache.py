@@ -216,3 +216,44 @@ def test_a_rounds_open_data_is_kept_across_other_publications_and_follows_the_li
     renumbered = client.get(url).content.decode()
     assert ",977," in renumbered and ",977," not in renamed
     assert renumbered == round_files(SurveyRound.objects.get(reference_date=DAY))["bases.csv"]
+
+
+def test_after_a_publication_the_worker_builds_what_the_public_reads_first(
+        round_2017, client, django_capture_on_commit_callbacks):
+    """Publishing enqueues one background build; once the real worker ran it, a visitor's first request of the
+    open data, the summaries, the home page and the trends reads no round figures, and gets what a request
+    would have built."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django_tasks_db.models import DBTaskResult
+
+    from registry.opendata.package import round_files
+    from tests.test_import_jobs import run_db_worker
+
+    survey_round = open_next_round(new_base_of="270008")
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(survey_round)
+    builds = DBTaskResult.objects.filter(task_path="registry.publishing_tasks.build_published")
+    assert builds.count() == 1
+    run_db_worker()
+    assert builds.get().status == "SUCCESSFUL"
+
+    rounds = publication().rounds
+    urls = ["/public/", "/public/trends/"]
+    for each in rounds:
+        urls += [f"/opendata/{each.reference_date}/bases.csv", f"/opendata/{each.reference_date}/organizations.csv",
+                 f"/api/v1/rounds/{each.reference_date}/summary/"]
+    answers = {}
+    for url in urls:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200 and not reads_round_records(queries.captured_queries), url
+        answers[url] = response.content
+    assert "新設のソウル事務所" in answers[f"/opendata/{NEXT}/bases.csv"].decode()
+    for each in rounds:
+        built = round_files(each)
+        for name in ("bases.csv", "organizations.csv"):
+            assert answers[f"/opendata/{each.reference_date}/{name}"] == built[name].encode("utf-8")
+        summary = client.get(f"/api/v1/rounds/{each.reference_date}/summary/").json()
+        assert {key: summary[key] for key in ("bases", "staff")} == {
+            key: survey_summary(each)[key] for key in ("bases", "staff")}

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.views.decorators.http import condition, require_GET
 
 from registry.opendata.package import datapackage, dcat_catalog, round_files
-from registry.publishing import TIMEOUT, figures_key, publication
+from registry.publishing import TIMEOUT, publication
 
 
 def last_modified(request, *args, **kwargs):
@@ -21,19 +21,14 @@ def round_or_404(request, reference_date):
     return survey_round
 
 
-def round_file_key(state, survey_round, name):
-    """A round's file is kept while the round's figures and the live tables stand (``Publication.live``):
-    publishing or correcting another round does not build it again."""
-    return figures_key("opendata", state.live, survey_round.reference_date, name, rounds=[survey_round])
-
-
 def round_file(state, survey_round, name):
-    """A round's file as bytes, or None: the round's files are written together and kept one entry each."""
-    body = cache.get(round_file_key(state, survey_round, name))
+    """A round's file as bytes, or None: the round's files are written together and kept one entry each, while
+    the round's figures and the live tables stand (``Publication.round_key``)."""
+    body = cache.get(state.round_key(survey_round, "opendata", name))
     if body is None:
         files = {file_name: text.encode("utf-8") for file_name, text in round_files(survey_round).items()}
-        cache.set_many({round_file_key(state, survey_round, file_name): data for file_name, data in files.items()},
-                       TIMEOUT)
+        cache.set_many({state.round_key(survey_round, "opendata", file_name): data
+                        for file_name, data in files.items()}, TIMEOUT)
         body = files.get(name)
     return body
 
