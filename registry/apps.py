@@ -12,6 +12,7 @@ class RegistryConfig(AppConfig):
         from . import history  # noqa: F401  (connects the history signal handlers)
         from . import publishing  # noqa: F401  (a change of a base's public fields renews what is cached)
         from . import roles  # noqa: F401  (keeps role groups in sync, logs role changes)
+        from . import summary  # noqa: F401  (a change of a round's records renews its cached counts)
         from .rounds import records  # noqa: F401  (an open round's records follow every save of a base)
 
         from django.apps import apps

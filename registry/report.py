@@ -14,7 +14,8 @@ from registry.charts import bar_chart_svg
 from registry.models import Base, BaseRoundRecord, OperatingForm, Organization
 from registry.parsing.eras import format_fiscal_year, short_era_code
 from registry.rounds.records import FIGURE_FIELDS
-from registry.summary import UNKNOWN, RoundCounts, reported_records, summarize
+from registry.stamps import query_key
+from registry.summary import FIGURES, UNKNOWN, reported_records, round_counts, summarize
 
 
 @dataclass
@@ -70,7 +71,7 @@ def year_chart_label(year):
 
 
 def survey_report(survey_round, user):
-    counts = RoundCounts.of(reported_records(survey_round, user))
+    counts = round_counts(reported_records(survey_round, user))
     summary = summarize(counts)
     years = by_established_year(counts)
     return {
@@ -151,10 +152,9 @@ def compared_pairs(old, new):
     columns = [BaseRoundRecord._meta.get_field(name).column for name in fields]
     old_sql, old_params = old.order_by().values_list(*fields).query.sql_with_params()
     new_sql, new_params = new.order_by().values_list(*fields).query.sql_with_params()
-    differs = " OR ".join(
-        f"o.{c} <> n.{c} OR (o.{c} IS NULL AND n.{c} IS NOT NULL) OR (o.{c} IS NOT NULL AND n.{c} IS NULL)"
-        for c in map(quote, columns[2:])
-    )
+    distinct = "IS NOT" if connection.vendor == "sqlite" else "IS DISTINCT FROM"  # NULL equals only NULL
+    differs = "({}) {} ({})".format(", ".join(f"o.{c}" for c in map(quote, columns[2:])), distinct,
+                                    ", ".join(f"n.{c}" for c in map(quote, columns[2:])))
     names = ", ".join(quote(column) for column in columns)
     base, organization = Base._meta, Organization._meta
     code, number = quote(organization.get_field("code").column), quote(base.get_field("number").column)
@@ -199,7 +199,7 @@ def compare_rounds(survey_round, other_round, user, summary=None):
     older, newer = sorted((survey_round, other_round), key=lambda r: r.reference_date)
     old, new = reported_records(older, user), reported_records(newer, user)
     summaries = {survey_round: summary} if summary is not None else {}
-    pairs = compared_pairs(old, new)
+    pairs = FIGURES.cached(lambda: compared_pairs(old, new), "compared-pairs", LISTED, query_key(old), query_key(new))
     wanted = {pk for _count, listed in pairs.values() for pair in listed for pk in pair if pk is not None}
     records = BaseRoundRecord.objects.select_related("base__organization").in_bulk(wanted)
     listed = {kind: [(records.get(old_id), records.get(new_id)) for old_id, new_id in items]

@@ -9,7 +9,11 @@ Everything is counted by the database (aggregates and grouped counts), so a roun
 few grouped queries, not 70,000 model instances. A record's weight (how many times the survey counts it)
 is its number of country codes, computed in SQL from the stored ``"CN,KR"`` text (commas + 1; a record without
 a country counts once, as unknown). Only the few distinct country and city cells are split in Python.
+
+The counts of a set of records are kept in the cache (``round_counts``) until a round record, a base or an
+organization is written (``FIGURES``, see registry/stamps.py): a report is counted once per change, not per view.
 """
+import functools
 from collections import Counter
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -17,11 +21,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Case, Count, F, IntegerField, Sum, Value, When
 from django.db.models.functions import Length, Replace
 
-from registry.models import BaseRoundRecord, Organization, ReviewState
+from registry.models import Base, BaseRoundRecord, Organization, ReviewState
 from registry.models.bases import BaseStatus
 from registry.parsing.text import split_multi
+from registry.stamps import ChangeStamp, query_key
 
 UNKNOWN = "??"
+# What a round's counts are read from: its records, their bases (organization) and organizations (kind, prefecture).
+FIGURES = ChangeStamp("figures", (BaseRoundRecord, Base, Organization)).watch()
 
 
 def reported(records):
@@ -90,7 +97,7 @@ class RoundCounts:
     def cities(self):
         names = set()
         for cell in {cities for _countries, cities, _n in self.places}:
-            names.update(split_multi(cell))
+            names.update(city_names(cell))
         return names
 
     def forms(self):
@@ -116,6 +123,17 @@ class RoundCounts:
         return sum(row[key] for row in self.organizations.values())
 
 
+def round_counts(records):
+    """``RoundCounts.of(records)``, counted once per state of the records (see ``FIGURES``)."""
+    return FIGURES.cached(lambda: RoundCounts.of(records), "round-counts", query_key(records.order_by()))
+
+
+@functools.lru_cache(maxsize=50_000)
+def city_names(cell):
+    """The city names of a city cell (the same cells recur in every round and report)."""
+    return tuple(split_multi(cell))
+
+
 def country_codes(stored):
     return [code for code in stored.split(",") if code] or [UNKNOWN]
 
@@ -129,7 +147,7 @@ def one_decimal(numerator, denominator):
 def summarize(counts):
     """The survey's summary from a round's counts (``RoundCounts``) or a queryset of round records."""
     if not isinstance(counts, RoundCounts):
-        counts = RoundCounts.of(counts)
+        counts = round_counts(counts)
     countries, forms = counts.countries(), counts.forms()
     bases = sum(countries.values())
     dispatched, local = counts.staff("dispatched"), counts.staff("local")

@@ -28,6 +28,16 @@ def organization():
 
 
 @pytest.fixture
+def english_messages(client):
+    """Messages asserted in their English source form, whichever translations exist (pages and code)."""
+    from django.utils import translation
+
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
 def superuser(db, django_user_model):
     return django_user_model.objects.create_superuser("root", "root@example.jp", "correct-horse-battery")
 

@@ -6,7 +6,6 @@ import pytest
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import translation
 
 from registry.models import Agreement, ImportRecord, Partner
 from registry.parsing.dates import Precision
@@ -17,16 +16,8 @@ from tests.agreement_sheets import LAYOUT, as_text, tie_row
 from tests.factories import make_base
 from tests.roles import make_user
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_messages")]
 CHANGELIST = "admin:registry_agreement_changelist"
-
-
-@pytest.fixture(autouse=True)
-def english_messages(client):
-    """Messages are asserted in their English source form, whichever translations exist."""
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    with translation.override("en"):
-        yield
 
 
 def upload(client, content, name="ties.tsv"):

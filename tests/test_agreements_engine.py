@@ -4,29 +4,18 @@ import pytest
 from django.contrib.messages import get_messages
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
 
 from registry.history import Source, change_context
 from registry.models import Agreement, AgreementRenewal, ImportRecord, Partner
 from registry.sheets.agreements.plan import import_agreement_file, plan_agreements
 from registry.sheets.session import ImportSession
 from tests.agreement_sheets import as_text, tie_row
+from tests.import_checks import history_left, writes_in
 from tests.test_agreements_admin import confirm, upload
 
-pytestmark = pytest.mark.django_db
-WRITES = ("INSERT", "UPDATE", "DELETE")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_messages")]
 RENEWED = "2005-10-29~2008-10-28; 2008-10-29~2011-10-28"
 
-
-@pytest.fixture(autouse=True)
-def english_messages(client):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    with translation.override("en"):
-        yield
-
-
-def writes_in(queries):
-    return [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(WRITES) and "django_session" not in q["sql"]]
 
 
 def load_first_list():
@@ -117,16 +106,10 @@ def state_of_the_registry(import_record):
     state, groups = {}, set()
     for model in (Partner, Agreement, AgreementRenewal):
         state[model.__name__] = sorted(repr(fields_of(r, model)) for r in model.objects.all())
-        entries = []
-        for entry in model.history.filter(import_record=import_record):
-            groups.add(entry.change_group)
-            instance = entry.instance
-            entries.append(repr((
-                entry.history_type, fields_of(instance, model) if entry.history_type != "-" else instance.valid_until,
-                entry.history_user_id, entry.history_change_reason.replace(f"#{import_record.pk}", "#N"),
-                entry.actor_name, entry.change_source,
-            )))
-        state[f"{model.__name__} history"] = sorted(entries)
+        history = [(entry.history_type, entry) for entry in model.history.filter(import_record=import_record)]
+        state[f"{model.__name__} history"], left = history_left(history, import_record, lambda entry: (
+            fields_of(entry.instance, model) if entry.history_type != "-" else entry.instance.valid_until))
+        groups |= left
     state["one group"] = len(groups) == 1 and None not in groups
     state["counts"] = import_record.counts
     return state

@@ -3,7 +3,6 @@ import datetime
 
 import pytest
 from django.core.management import call_command
-from django.utils import translation
 
 from registry.history import Source
 from registry.models import Agreement, AgreementRenewal, ImportRecord, Partner
@@ -14,16 +13,9 @@ from tests.agreement_sheets import LAYOUT, as_text, as_xlsx, tie_row
 from tests.conftest import ROOT
 from tests.roles import make_user
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_messages")]
 FIXTURE = ROOT / "fixtures" / "partnership_agreements.tsv"
 FIRST_ROW = 4  # title, blank line, header
-
-
-@pytest.fixture(autouse=True)
-def english_messages():
-    """Messages are asserted in their English source form, whichever translations exist."""
-    with translation.override("en"):
-        yield
 
 
 def run(content, file_name="ties.tsv", **options):

@@ -12,15 +12,10 @@ from registry.history import Source, change_context
 from registry.models import Contractor, ImportRecord
 from registry.sheets.contractors import import_contractor_file, plan_contractors
 from registry.sheets.session import ImportSession
+from tests.import_checks import writes_in
 
 pytestmark = pytest.mark.django_db
-WRITES = ("INSERT", "UPDATE", "DELETE")
 HEADER = ["id", "name", "kind", "country", "notes"]
-
-
-def writes_in(queries):
-    return [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(WRITES)
-            and "django_session" not in q["sql"]]
 
 
 def csv_cp932(rows, header=HEADER):

@@ -15,18 +15,12 @@ from registry.sheets.survey.importing import import_survey_file
 from registry.rounds.records import record_bases
 from registry.sheets.survey.plan import plan_survey
 from tests.conftest import SURVEY_2017
+from tests.import_checks import history_left, writes_in
 from tests.sheets import as_text, base_row
 from tests.test_survey_admin import confirm, upload
 
 pytestmark = pytest.mark.django_db
 FIRST, SECOND = datetime.date(2018, 9, 30), datetime.date(2019, 9, 30)
-WRITES = ("INSERT", "UPDATE", "DELETE")
-
-
-def writes_in(queries):
-    return [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(WRITES)]
-
-
 def first_round():
     rows = [base_row(), base_row(number="4", name="閉じる拠点"), base_row(number="5", name="変わらない拠点"),
             base_row(org="札幌市", org_no="1", number="1", name="札幌の拠点", contractor="既存の会社",
@@ -114,7 +108,6 @@ def state_of_the_registry(import_record):
     groups = set()
     for model in (Base, BaseRoundRecord, Contractor, JointOffice):
         state[model.__name__] = sorted(repr((fields(r, model), related(r))) for r in model.objects.all())
-        entries = []
         history = model.history.filter(import_record=import_record).order_by("history_date", "history_id")
         history = [(entry.history_type, entry) for entry in history]
         if model is BaseRoundRecord:  # one-by-one saves also let the round follow each base first: compare how
@@ -123,14 +116,9 @@ def state_of_the_registry(import_record):
             for history_type, entry in history:
                 began.setdefault(entry.id, history_type)
             history = [(began[entry.id], entry) for entry in {entry.id: entry for _type, entry in history}.values()]
-        for history_type, entry in history:
-            groups.add(entry.change_group)
-            entries.append(repr((
-                history_type, fields(entry.instance, model), related(entry.instance),
-                entry.history_user_id, entry.history_change_reason.replace(f"#{import_record.pk}", "#N"),
-                entry.actor_name, entry.change_source,
-            )))
-        state[f"{model.__name__} history"] = sorted(entries)
+        state[f"{model.__name__} history"], left = history_left(
+            history, import_record, lambda entry: (fields(entry.instance, model), related(entry.instance)))
+        groups |= left
     state["one group"] = len(groups) == 1 and None not in groups
     state["counts"] = import_record.counts
     return state
