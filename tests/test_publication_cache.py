@@ -238,7 +238,15 @@ def test_after_a_publication_the_worker_builds_what_the_public_reads_first(
     run_db_worker()
     assert builds.get().status == "SUCCESSFUL"
 
-    rounds = publication().rounds
+    from django.core.cache import cache
+    from django.core.cache.utils import make_template_fragment_key
+
+    state = publication()
+    for path in ("/public/", "/public/trends/"):  # the pages' content is rendered, in both languages
+        for language in ("ja", "en"):
+            key = make_template_fragment_key("portal_page", [state.key("portal", path, language)])
+            assert cache.get(key) is not None, (path, language)
+    rounds = state.rounds
     urls = ["/public/", "/public/trends/"]
     for each in rounds:
         urls += [f"/opendata/{each.reference_date}/bases.csv", f"/opendata/{each.reference_date}/organizations.csv",
@@ -250,6 +258,7 @@ def test_after_a_publication_the_worker_builds_what_the_public_reads_first(
         assert response.status_code == 200 and not reads_round_records(queries.captured_queries), url
         answers[url] = response.content
     assert "新設のソウル事務所" in answers[f"/opendata/{NEXT}/bases.csv"].decode()
+    assert f"{NEXT}" in answers["/public/"].decode() and f"{NEXT}" in answers["/public/trends/"].decode()
     for each in rounds:
         built = round_files(each)
         for name in ("bases.csv", "organizations.csv"):
