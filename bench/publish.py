@@ -5,8 +5,11 @@ governments, N bases, rounds 2017-09-30 and 2019-09-30), then adds published rou
 ``--rounds`` of them (see ``add_rounds`` for their shape) and publishes 2017 and 2019. Each public URL is
 requested through Django's test client (DEBUG off, the configured cache backend): once with an empty cache
 (cold, with its query count), once after the publication's stamp is renewed (as publishing a round or a
-correction renews it), then repeatedly (warm: p50/p95 in ms, queries per request). Prints JSON (also
-bench/results/publish[-quick].json) that names the dataset's bases and rounds and the URLs missing the target.
+correction renews it), then repeatedly (warm: p50/p95 in ms, queries per request). Then, once for all URLs,
+the stamp is renewed again and the background build a publication enqueues (registry/publishing_tasks.py) is run
+in-process, timed, and every URL is requested once (built: what the first visitor after a publication waits for
+once the worker has run). Prints JSON (also bench/results/publish[-quick].json) that names the dataset's bases
+and rounds and the URLs missing the target.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/publish.py [--quick]
     CACHE_URL=redis://127.0.0.1:6379/1 DATABASE_URL=… .venv/bin/python bench/publish.py   # the Redis backend
@@ -162,6 +165,40 @@ def measure(repeat, only=None):
     return rows
 
 
+def measure_after_build(only=None):
+    """Renew the stamp as a publication does, run the build it enqueues in-process, then request each URL once.
+
+    Two builds: the first finds only what the per-URL measurements left kept (it writes most rounds' open data),
+    the second what a publication finds on a running server (each round's own figures kept). Returns
+    ({label: seconds}, {page: (ms, queries)}).
+    """
+    from django.test import Client
+    from django_tasks_db.models import DBTaskResult
+
+    from registry.publishing import renew_publication
+    from registry.publishing_tasks import build_published
+
+    client = Client(HTTP_HOST="localhost")
+    client.get("/api/v1/rounds/")  # a test client loads its middleware on its first request; a server has
+    builds = {}
+    for label in ("first_build_s", "build_after_renewal_s"):
+        renew_publication()
+        started = time.perf_counter()
+        build_published.call()
+        builds[label] = round(time.perf_counter() - started, 1)
+        print(f"background build ({label}): {builds[label]:.1f} s", file=sys.stderr)
+    # The renewals above (and measure()'s) enqueued builds no worker of this bench runs.
+    DBTaskResult.objects.filter(task_path=build_published.module_path, status="READY").delete()
+    first = {}
+    for name, url in public_urls():
+        if only and only not in name:
+            continue
+        ms, _status, _size, queries = request(client, url)
+        first[name] = (round(ms, 1), queries)
+        print(f"{name:28} after the background build {ms:8.1f} ms q {queries:3d}", file=sys.stderr)
+    return builds, first
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="5,000 bases, 6 rounds and 3 timed requests (CI)")
@@ -199,6 +236,9 @@ def main():
 
     load_before = os.getloadavg()
     results = measure(repeat, args.only)
+    builds, after_build = measure_after_build(args.only)
+    for row in results:
+        row["built_ms"], row["built_queries"] = after_build[row["page"]]
     report = {
         "load_average_1_5_15_min": {"before": [round(x, 2) for x in load_before],
                                      "after": [round(x, 2) for x in os.getloadavg()]},
@@ -213,7 +253,11 @@ def main():
         "target_p95_ms": TARGET_MS,
         "note": "cold: the first request with an empty cache; renewed: the first request after the publication's"
                 " stamp was renewed (as a publication or a correction does; each round's own figures are still"
-                " kept); warm: the timed requests that follow (queries: of one warm request)",
+                " kept); warm: the timed requests that follow (queries: of one warm request); built: the first"
+                " request after a renewal once the background build it enqueues has run (in-process);"
+                " background_build: how long that build took, first with only what the per-URL measurements left"
+                " in the cache, then after a renewal",
+        "background_build": builds,
         "pages": results,
         "missed": [row["page"] for row in results if not row["meets_target"]],
     }

@@ -218,7 +218,8 @@ MEDIA_ROOT = BASE_DIR / "var" / "media"
 # Long files are previewed and applied by a background task (registry/sheets/jobs.py): a file with more rows
 # than this; smaller files stay in the request. The tasks run on django-tasks' database backend, whose worker
 # (manage.py db_worker) bin/serve starts beside the web server; TASKS_BACKEND=rq runs them on RQ and Redis
-# (REDIS_URL, worker: manage.py rqworker --job-class django_tasks_rq.Job).
+# (REDIS_URL, worker: manage.py rqworker --job-class django_tasks_rq.Job). The same queue builds what is
+# published after each publication or correction (registry/publishing_tasks.py).
 IMPORT_BACKGROUND_ROWS = env_int("IMPORT_BACKGROUND_ROWS", 3000)
 IMPORT_TASKS_QUEUE = os.environ.get("IMPORT_TASKS_QUEUE", "default")
 RQ_QUEUES = {IMPORT_TASKS_QUEUE: {"URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")}}

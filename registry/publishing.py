@@ -67,6 +67,12 @@ def published_records(survey_round):
 #     what the public sees — not by the edits of an open round's figures, which are not public;
 #   * within CHECK_SECONDS by the history itself, for a write no signal reports (each process compares the last
 #     history entry of every public table with the one the stamp was made from).
+# What depends on one round's figures is kept under ``figures_key`` instead, across publications of other rounds;
+# what also shows the tables as they stand (a round's open data files, summary, overview: ``Publication.round_key``)
+# adds ``Publication.live``, which changes only with those tables (their history) or a base's public fields (a
+# token renewed by the signals).
+# After the commit of every renewal, the tasks worker builds what a first visitor would wait for
+# (registry/publishing_tasks.py).
 
 LIVE_MODELS = (SurveyRound, Organization, Contractor, Place, Agreement, Partner)
 # What public pages read of a base itself (a round's figures have the rest): who owns it, its number, and the
@@ -84,6 +90,7 @@ class Publication:
     stamp: str  # new whenever anything public changes
     last_modified: object  # datetime of the last change of anything public, or None
     history: str = ""  # the last history entry of every public table when the stamp was made
+    live: str = ""  # new whenever the live tables or a base's public fields change (not with rounds or figures)
 
     def key(self, *parts):
         text = "|".join(str(part) for part in (CACHE_FORMAT, self.stamp, *parts))
@@ -92,6 +99,16 @@ class Publication:
     def cached(self, build, *parts, timeout=TIMEOUT):
         """``build()`` once per state of the published data and ``parts`` (what else the result depends on)."""
         return cache.get_or_set(self.key(*parts), build, timeout)
+
+    def round_key(self, survey_round, *parts):
+        """The key of what shows one published round's figures and the live tables as they stand: publishing or
+        correcting another round does not build it again."""
+        published = next(r for r in self.rounds if r.pk == survey_round.pk)  # with its figures' stamp
+        return figures_key(*parts, self.live, published.reference_date, rounds=[published])
+
+    def round_cached(self, build, survey_round, *parts, timeout=TIMEOUT):
+        """``build()`` once per state of ``survey_round``'s figures (from ``rounds``) and of the live tables."""
+        return cache.get_or_set(self.round_key(survey_round, *parts), build, timeout)
 
     def round(self, reference_date):
         return next((r for r in self.rounds if r.reference_date == reference_date), None)
@@ -133,8 +150,9 @@ def _as_datetime(value):
 
 
 def _history_state():
-    """(rounds, text, last modified): the published rounds, the last history entry of every public table and of
-    each published round's figures (a query per table, each an index probe per table or round)."""
+    """(rounds, text, live text, last modified): the published rounds, the last history entry of every public
+    table and of each published round's figures, the part of it about the live tables but the rounds (a query
+    per table, each an index probe per table or round)."""
     figures = BaseRoundRecord.history.filter(survey_round_id=OuterRef("pk")).order_by("-history_date", "-history_id")
     rounds = tuple(published_rounds().annotate(
         figures_id=Subquery(figures.values("history_id")[:1]),
@@ -142,10 +160,11 @@ def _history_state():
     ))
     latest = [model.history.aggregate(id=Max("history_id"), date=Max("history_date")) for model in LIVE_MODELS]
     parts = [f"{r.pk}:{r.reference_date}:{r.published_at}:{figures_stamp(r)}" for r in rounds]
-    parts += [f"{row['id']}@{row['date']}" for row in latest]
+    tables = [f"{model.__name__}:{row['id']}@{row['date']}" for model, row in zip(LIVE_MODELS, latest)]
     dates = [*(row["date"] for row in latest), *(r.figures_date for r in rounds), *(r.published_at for r in rounds)]
     dates = [_as_datetime(d) for d in dates if d is not None]
-    return rounds, "/".join(parts), max(dates) if dates else None
+    live = "/".join(part for model, part in zip(LIVE_MODELS, tables) if model is not SurveyRound)
+    return rounds, "/".join(parts + tables), live, max(dates) if dates else None
 
 
 _checked = {"at": 0.0}
@@ -156,6 +175,18 @@ def state_key():
     return f"publication:state:{connection.vendor}:{connection.settings_dict['NAME']}"
 
 
+def live_token_key():
+    """Where the token of the bases' public fields lives (beside ``state_key``)."""
+    return f"publication:live:{connection.vendor}:{connection.settings_dict['NAME']}"
+
+
+def _live_stamp(live_history):
+    key = live_token_key()
+    cache.add(key, uuid.uuid4().hex, None)
+    token = cache.get(key) or ""
+    return hashlib.sha256(f"{live_history}|{token}".encode()).hexdigest()
+
+
 def publication(request=None):
     """The published rounds and the stamp of everything public: one cache read (and, every CHECK_SECONDS per
     process or after a change, two queries). Computed once per request."""
@@ -164,22 +195,30 @@ def publication(request=None):
     state = cache.get(state_key())
     now = time.monotonic()
     if state is None or now - _checked["at"] > CHECK_SECONDS:
-        rounds, history, last_modified = _history_state()
+        rounds, history, live, last_modified = _history_state()
         _checked["at"] = now
         if state is None or state.history != history:
-            state = Publication(rounds, uuid.uuid4().hex, last_modified, history)
+            state = Publication(rounds, uuid.uuid4().hex, last_modified, history, _live_stamp(live))
             cache.set(state_key(), state, None)
     if request is not None:
         request._publication = state
     return state
 
 
-def renew_publication():
+def renew_publication(live=False):
     """Something public changed: a new stamp now (this transaction's reads) and after the commit (so no request
-    that read the old rows keeps its result under the new stamp)."""
-    key = state_key()
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+    that read the old rows keeps its result under the new stamp). ``live``: what the live tables' history does
+    not show changed too (a base's public fields, new code): ``Publication.live`` is renewed as well."""
+    keys = [state_key(), *([live_token_key()] if live else [])]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
+    transaction.on_commit(_enqueue_build, robust=True)  # a worker that cannot be reached fails nothing
+
+
+def _enqueue_build():
+    from registry.publishing_tasks import enqueue_build  # it builds with the pages' code, which imports this
+
+    enqueue_build()
 
 
 @receiver(pre_save, sender=Base, dispatch_uid="publishing_base_fields")
@@ -188,7 +227,7 @@ def _base_saving(sender, instance, raw=False, **kwargs):
         return
     stored = Base.objects.filter(pk=instance.pk).values(*BASE_FIELDS).first()
     if stored is not None and any(stored[name] != getattr(instance, name) for name in BASE_FIELDS):
-        renew_publication()
+        renew_publication(live=True)
 
 
 def _public_change(sender, **kwargs):
@@ -212,7 +251,7 @@ def _written_in_bulk(sender, records, fields, **kwargs):
         renew_publication()
     elif sender is Base and {name.removesuffix("_id") for name in BASE_FIELDS} & {
             name.removesuffix("_id") for name in fields}:
-        renew_publication()
+        renew_publication(live=True)
     elif sender is BaseRoundRecord and SurveyRound.objects.filter(
             pk__in={record.survey_round_id for record in records}).frozen().exists():
         renew_publication()

@@ -182,3 +182,87 @@ def test_a_write_no_signal_reports_is_noticed_by_the_history(round_2017, client,
     assert "履歴だけが知る名前" not in client.get(f"/public/countries/{country}/").content.decode()
     monkeypatch.setattr(publishing, "CHECK_SECONDS", -1)
     assert "履歴だけが知る名前" in client.get(f"/public/countries/{country}/").content.decode()
+
+
+def reads_round_records(queries):
+    return any('FROM "registry_baseroundrecord"' in query["sql"] for query in queries)
+
+
+def test_a_rounds_open_data_is_kept_across_other_publications_and_follows_the_live_tables(round_2017, client):
+    """bases.csv of 2017 is not built again when 2018 is published, but is when what it shows of the tables as
+    they stand changes: a contractor's name, a base's number."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from registry.opendata.package import round_files
+
+    url = f"/opendata/{DAY}/bases.csv"
+    first = client.get(url).content
+    publish(open_next_round())
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(url).content
+    assert again == first and not reads_round_records(queries.captured_queries)
+
+    record = reported_records(SurveyRound.objects.get(reference_date=DAY)).filter(
+        contractor__isnull=False).select_related("contractor", "base").order_by("pk").first()
+    with change_context(reason="名称の変更"):
+        record.contractor.name = "改称した委託先"
+        record.contractor.save()
+    renamed = client.get(url).content.decode()
+    assert "改称した委託先" in renamed
+    with change_context(reason="番号の変更"):
+        record.base.number = 977
+        record.base.save()
+    renumbered = client.get(url).content.decode()
+    assert ",977," in renumbered and ",977," not in renamed
+    assert renumbered == round_files(SurveyRound.objects.get(reference_date=DAY))["bases.csv"]
+
+
+def test_after_a_publication_the_worker_builds_what_the_public_reads_first(
+        round_2017, client, django_capture_on_commit_callbacks):
+    """Publishing enqueues one background build; once the real worker ran it, a visitor's first request of the
+    open data, the summaries, the home page and the trends reads no round figures, and gets what a request
+    would have built."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django_tasks_db.models import DBTaskResult
+
+    from registry.opendata.package import round_files
+    from tests.test_import_jobs import run_db_worker
+
+    survey_round = open_next_round(new_base_of="270008")
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(survey_round)
+    builds = DBTaskResult.objects.filter(task_path="registry.publishing_tasks.build_published")
+    assert builds.count() == 1
+    run_db_worker()
+    assert builds.get().status == "SUCCESSFUL"
+
+    from django.core.cache import cache
+    from django.core.cache.utils import make_template_fragment_key
+
+    state = publication()
+    for path in ("/public/", "/public/trends/"):  # the pages' content is rendered, in both languages
+        for language in ("ja", "en"):
+            key = make_template_fragment_key("portal_page", [state.key("portal", path, language)])
+            assert cache.get(key) is not None, (path, language)
+    rounds = state.rounds
+    urls = ["/public/", "/public/trends/"]
+    for each in rounds:
+        urls += [f"/opendata/{each.reference_date}/bases.csv", f"/opendata/{each.reference_date}/organizations.csv",
+                 f"/api/v1/rounds/{each.reference_date}/summary/"]
+    answers = {}
+    for url in urls:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200 and not reads_round_records(queries.captured_queries), url
+        answers[url] = response.content
+    assert "新設のソウル事務所" in answers[f"/opendata/{NEXT}/bases.csv"].decode()
+    assert f"{NEXT}" in answers["/public/"].decode() and f"{NEXT}" in answers["/public/trends/"].decode()
+    for each in rounds:
+        built = round_files(each)
+        for name in ("bases.csv", "organizations.csv"):
+            assert answers[f"/opendata/{each.reference_date}/{name}"] == built[name].encode("utf-8")
+        summary = client.get(f"/api/v1/rounds/{each.reference_date}/summary/").json()
+        assert {key: summary[key] for key in ("bases", "staff")} == {
+            key: survey_summary(each)[key] for key in ("bases", "staff")}

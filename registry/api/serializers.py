@@ -84,7 +84,7 @@ class BaseRecordSerializer(ScopedSerializer):
         return record.base.organization_id
 
     def get_base_id(self, record) -> str:
-        return base_id(record.base)
+        return base_id(record.base.organization.code, record.base_id)
 
     def get_country_names(self, record) -> list[str]:
         return [str(all_countries.name(str(code))) for code in record.countries]

@@ -32,6 +32,11 @@ from registry.publishing import publication, published_rounds
 from registry.summary import survey_summary
 
 
+def public_summary(state, survey_round):
+    """A published round's summary as anyone reads it, kept while its figures and the live tables stand."""
+    return state.round_cached(lambda: survey_summary(survey_round), survey_round, "summary")
+
+
 class Pages(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
@@ -118,8 +123,7 @@ class RoundViewSet(ReadOnlyViewSet):
         """
         survey_round = self.get_object()
         if survey_round.pk in self.get_serializer_context()["published"]:
-            data = publication(request._request).cached(lambda: survey_summary(survey_round), "summary",
-                                                        survey_round.pk)
+            data = public_summary(publication(request._request), survey_round)
             scope = "public"
         else:
             data, scope = survey_summary(survey_round, request.user), "own"

@@ -5,6 +5,8 @@ import io
 import json
 from pathlib import Path
 
+from django.utils import translation
+
 from registry.downloads import cell_value
 from registry.opendata.tables import TABLES, table_items
 from registry.publishing import ATTRIBUTION, LICENCE, published_rounds
@@ -27,15 +29,15 @@ def table_csv(table, items):
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(table.header)
-    for item in items:
-        writer.writerow([csv_value(value) for value in table.row(item)])
+    writer.writerows(table.rows(items, csv_value))
     return out.getvalue()
 
 
 def round_files(survey_round):
-    """{file name: text} of every table of a round."""
-    items = table_items(survey_round)
-    return {table.path: table_csv(table, items[table.name]) for table in TABLES}
+    """{file name: text} of every table of a round, in Japanese (country names) whoever asks first."""
+    with translation.override("ja"):
+        items = table_items(survey_round)
+        return {table.path: table_csv(table, items[table.name]) for table in TABLES}
 
 
 def package_name(survey_round):

@@ -10,10 +10,10 @@ from typing import Callable
 
 from django_countries import countries as all_countries
 
-from registry.models import Agreement, OperatingForm, Organization
+from registry.models import Agreement, BaseRoundRecord, OperatingForm, Organization
 from registry.parsing.dates import format_partial_date_iso
-from registry.parsing.text import split_multi
 from registry.publishing import portable_text, published_records
+from registry.summary import city_names
 
 CITY_JOIN = ";"
 LG_CODE = {"pattern": "^[0-9]{6}$"}
@@ -55,12 +55,23 @@ class Table:
     def header(self):
         return [column.name for column in self.columns]
 
-    def row(self, item):
-        values = []
-        for column in self.columns:
-            value = column.value(item)
-            values.append(portable_text(value) if isinstance(value, str) else value)
-        return values
+    def rows(self, items, cell=lambda value: value):
+        """Each item's values, text made portable, each passed through ``cell``: a text repeated over thousands
+        of rows (names, labels) is converted once."""
+        texts = {}
+        values = [column.value for column in self.columns]
+        for item in items:
+            row = []
+            for value_of in values:
+                value = value_of(item)
+                if isinstance(value, str):
+                    text = texts.get(value)
+                    if text is None:
+                        text = texts[value] = cell(portable_text(value))
+                    row.append(text)
+                else:
+                    row.append(cell(value))
+            yield row
 
     def schema(self):
         schema = {"fields": [column.schema() for column in self.columns], "primaryKey": self.primary_key,
@@ -74,9 +85,9 @@ def country_name(code):
     return str(all_countries.name(code)) if code else ""
 
 
-def base_id(base):
+def base_id(organization_code, base_pk):
     """A base's public ID: its organization code and its registry number, never given to another base."""
-    return f"{base.organization.code}-B{base.pk:06d}"
+    return f"{organization_code}-B{base_pk:06d}"
 
 
 def agreement_id(agreement):
@@ -115,37 +126,37 @@ BASES = Table(
     foreign_keys=[{"fields": ["全国地方公共団体コード"],
                    "reference": {"resource": "organizations", "fields": ["全国地方公共団体コード"]}}],
     columns=[
-        Column("調査基準日", "date", "Reference date of the round", lambda r: r.record.survey_round.reference_date,
+        Column("調査基準日", "date", "Reference date of the round", lambda r: r["survey_round__reference_date"],
                constraints={"required": True}),
-        Column("全国地方公共団体コード", "string", "Local government code", lambda r: r.organization.code,
+        Column("全国地方公共団体コード", "string", "Local government code", lambda r: r["base__organization__code"],
                constraints={"required": True, **LG_CODE}),
-        Column("地方公共団体名", "string", "Local government", lambda r: r.organization.name,
+        Column("地方公共団体名", "string", "Local government", lambda r: r["base__organization__name"],
                constraints={"required": True}),
-        Column("拠点ID", "string", "Base ID", lambda r: base_id(r.record.base),
+        Column("拠点ID", "string", "Base ID", lambda r: base_id(r["base__organization__code"], r["base_id"]),
                description="Stable across rounds and never reused for another base.",
                constraints={"required": True, "pattern": "^[0-9]{6}-B[0-9]{6,}$"}),
-        Column("拠点番号", "integer", "Number in the survey", lambda r: r.record.base.number,
+        Column("拠点番号", "integer", "Number in the survey", lambda r: r["base__number"],
                constraints={"required": True, "minimum": 1}),
-        Column("拠点名", "string", "Base name", lambda r: r.record.name),
-        Column("国・地域コード", "string", "Country/region (ISO 3166-1 alpha-2)", lambda r: r.country,
+        Column("拠点名", "string", "Base name", lambda r: r["name"]),
+        Column("国・地域コード", "string", "Country/region (ISO 3166-1 alpha-2)", lambda r: r["country"],
                constraints={"required": True, "pattern": "^[A-Z]{2}$"}),
-        Column("国・地域名", "string", "Country/region", lambda r: country_name(r.country),
+        Column("国・地域名", "string", "Country/region", lambda r: r["country_name"],
                constraints={"required": True}),
-        Column("都市", "string", "Cities", lambda r: CITY_JOIN.join(split_multi(r.record.cities)),
+        Column("都市", "string", "Cities", lambda r: r["city_list"],
                description="Cities as the round reported them, separated by ';' when several."),
-        Column("拠点形態コード", "string", "Form (a-d)", lambda r: r.record.form,
+        Column("拠点形態コード", "string", "Form (a-d)", lambda r: r["form"],
                constraints={"required": True, "enum": ["a", "b", "c", "d"]}),
-        Column("拠点形態", "string", "Form", lambda r: FORM_LABELS_JA[r.record.form], constraints={"required": True}),
-        Column("委託先・派遣先", "string", "Contractor or host body",
-               lambda r: r.record.contractor.name if r.record.contractor else ""),
-        Column("設置年度", "integer", "Fiscal year established", lambda r: r.record.established_fy,
+        Column("拠点形態", "string", "Form", lambda r: FORM_LABELS_JA[r["form"]], constraints={"required": True}),
+        Column("委託先・派遣先", "string", "Contractor or host body", lambda r: r["contractor__name"] or ""),
+        Column("設置年度", "integer", "Fiscal year established", lambda r: r["established_fy"],
                constraints={"minimum": 1868, "maximum": 2200}),
-        Column("派遣職員数", "integer", "Staff dispatched", lambda r: r.record.staff_dispatched,
+        Column("派遣職員数", "integer", "Staff dispatched", lambda r: r["staff_dispatched"],
                description="Per base: a base in several countries repeats it on each row; count it once per 拠点ID.",
                constraints={"required": True, "minimum": 0}),
-        Column("現地職員数", "integer", "Staff hired locally", lambda r: r.record.staff_local,
+        Column("現地職員数", "integer", "Staff hired locally", lambda r: r["staff_local"],
                description="Per base, as 派遣職員数.", constraints={"required": True, "minimum": 0}),
-        Column("職員数合計", "integer", "Staff in total", lambda r: r.record.staff_total,
+        Column("職員数合計", "integer", "Staff in total",
+               lambda r: BaseRoundRecord.total_of(r["staff_dispatched"], r["staff_local"]),
                description="Per base, as 派遣職員数.", constraints={"required": True, "minimum": 0}),
     ],
 )
@@ -192,22 +203,32 @@ AGREEMENTS = Table(
 TABLES = (BASES, AGREEMENTS, ORGANIZATIONS)
 
 
-@dataclass
-class BaseRow:
-    """One base in one country/region, as a round reported it."""
-
-    record: object
-    country: str
-
-    @property
-    def organization(self):
-        return self.record.base.organization
+# What a row of bases.csv reads of a round's record, with values(): no model instances for 70,000 rows.
+BASE_VALUES = ("survey_round__reference_date", "base__organization__code", "base__organization__name", "base_id",
+               "base__number", "name", "countries", "cities", "form", "contractor__name", "established_fy",
+               "staff_dispatched", "staff_local")
 
 
 def base_rows(survey_round):
-    for record in published_records(survey_round):
-        for code in [str(code) for code in record.countries]:
-            yield BaseRow(record, code)
+    """One row per base and country/region the round reported (a dict of ``BASE_VALUES`` with ``country``,
+    ``country_name`` and ``city_list``), in the published records' order.
+
+    Stored countries and cities repeat across thousands of records: each distinct text is read once.
+    """
+    countries_field = BaseRoundRecord._meta.get_field("countries")
+    codes_of = {}
+    names = {}
+    for row in published_records(survey_round).values(*BASE_VALUES).iterator(chunk_size=5000):
+        stored = row["countries"]
+        codes = codes_of.get(stored)
+        if codes is None:  # as the model field reads it: unique codes, sorted
+            codes = codes_of[stored] = countries_field.get_clean_value(stored) or []
+        city_list = CITY_JOIN.join(city_names(row["cities"]))
+        for code in codes:
+            name = names.get(code)
+            if name is None:
+                name = names[code] = country_name(code)
+            yield {**row, "country": code, "country_name": name, "city_list": city_list}
 
 
 def public_agreements():
@@ -219,6 +240,6 @@ def table_items(survey_round):
     """Each table's items for one round; organizations are those the other two tables name."""
     bases = list(base_rows(survey_round))
     agreements = list(public_agreements())
-    codes = {row.organization.code for row in bases} | {a.organization.code for a in agreements}
+    codes = {row["base__organization__code"] for row in bases} | {a.organization.code for a in agreements}
     organizations = Organization.objects.filter(code__in=codes).select_related("prefecture").order_by("code")
     return {BASES.name: bases, AGREEMENTS.name: agreements, ORGANIZATIONS.name: list(organizations)}

@@ -21,14 +21,14 @@ def round_or_404(request, reference_date):
     return survey_round
 
 
-def round_file(request, survey_round, name):
-    """A round's file as bytes, or None: the round's files are written together and kept one entry each."""
-    state = publication(request)
-    body = cache.get(state.key("opendata", survey_round.pk, name))
+def round_file(state, survey_round, name):
+    """A round's file as bytes, or None: the round's files are written together and kept one entry each, while
+    the round's figures and the live tables stand (``Publication.round_key``)."""
+    body = cache.get(state.round_key(survey_round, "opendata", name))
     if body is None:
         files = {file_name: text.encode("utf-8") for file_name, text in round_files(survey_round).items()}
-        cache.set_many({state.key("opendata", survey_round.pk, file_name): data for file_name, data in files.items()},
-                       TIMEOUT)
+        cache.set_many({state.round_key(survey_round, "opendata", file_name): data
+                        for file_name, data in files.items()}, TIMEOUT)
         body = files.get(name)
     return body
 
@@ -38,7 +38,7 @@ def round_file(request, survey_round, name):
 def table_file(request, reference_date, table):
     survey_round = round_or_404(request, reference_date)
     name = f"{table}.csv"
-    body = round_file(request, survey_round, name)
+    body = round_file(publication(request), survey_round, name)
     if body is None:
         raise Http404("no such table")
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")

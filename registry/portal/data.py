@@ -65,12 +65,13 @@ class Overview:
 
 
 def round_overview(publication, survey_round):
-    """A published round's summary, bases per country and city points (three grouped queries and the places)."""
+    """A published round's summary, bases per country and city points (three grouped queries and the places),
+    kept while the round's figures and the live tables (places among them) stand."""
     def build():
         counts = RoundCounts.of(reported_records(survey_round))
         return Overview(summarize(counts), counts.countries(), city_points(counts.places))
 
-    return publication.cached(build, "portal:overview", survey_round.pk)
+    return publication.round_cached(build, survey_round, "portal:overview")
 
 
 def published_reported_records(publication):

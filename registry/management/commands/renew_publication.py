@@ -8,4 +8,4 @@ class Command(BaseCommand):
     help = "Renew the stamp of the published data: public pages and API answers are built again."
 
     def handle(self, *args, **options):
-        renew_publication()
+        renew_publication(live=True)
