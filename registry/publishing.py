@@ -7,7 +7,6 @@ import datetime
 import functools
 import hashlib
 import re
-import time
 import unicodedata
 import uuid
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from registry.models import (
     Place,
     SurveyRound,
 )
+from registry.stamps import TIMEOUT, ChangeStamp
 from registry.summary import reported_records
 
 LICENCE = {
@@ -78,10 +78,8 @@ LIVE_MODELS = (SurveyRound, Organization, Contractor, Place, Agreement, Partner)
 # What public pages read of a base itself (a round's figures have the rest): who owns it, its number, and the
 # host agency and joint office the filters look at.
 BASE_FIELDS = ("organization_id", "number", "host_agency_id", "joint_office_id")
-CHECK_SECONDS = 10
 # Bumped when what is cached changes shape, so a deployment never reads entries an older version wrote.
 CACHE_FORMAT = 2
-TIMEOUT = 24 * 60 * 60
 
 
 @dataclass(frozen=True)
@@ -150,9 +148,10 @@ def _as_datetime(value):
 
 
 def _history_state():
-    """(rounds, text, live text, last modified): the published rounds, the last history entry of every public
-    table and of each published round's figures, the part of it about the live tables but the rounds (a query
-    per table, each an index probe per table or round)."""
+    """(text, (rounds, live stamp, last modified)): the last history entry of every public table and of each
+    published round's figures; the published rounds, the stamp of the live tables (their part of the history and
+    the token of the bases' public fields) and the last change (a query per table, each an index probe per table
+    or round)."""
     figures = BaseRoundRecord.history.filter(survey_round_id=OuterRef("pk")).order_by("-history_date", "-history_id")
     rounds = tuple(published_rounds().annotate(
         figures_id=Subquery(figures.values("history_id")[:1]),
@@ -164,15 +163,10 @@ def _history_state():
     dates = [*(row["date"] for row in latest), *(r.figures_date for r in rounds), *(r.published_at for r in rounds)]
     dates = [_as_datetime(d) for d in dates if d is not None]
     live = "/".join(part for model, part in zip(LIVE_MODELS, tables) if model is not SurveyRound)
-    return rounds, "/".join(parts + tables), live, max(dates) if dates else None
+    return "/".join(parts + tables), (rounds, _live_stamp(live), max(dates) if dates else None)
 
 
-_checked = {"at": 0.0}
-
-
-def state_key():
-    """Where the state lives in the shared cache: one per database (tests, a copy, another server never mix)."""
-    return f"publication:state:{connection.vendor}:{connection.settings_dict['NAME']}"
+PUBLIC = ChangeStamp("publication", read=_history_state)
 
 
 def live_token_key():
@@ -188,30 +182,24 @@ def _live_stamp(live_history):
 
 
 def publication(request=None):
-    """The published rounds and the stamp of everything public: one cache read (and, every CHECK_SECONDS per
-    process or after a change, two queries). Computed once per request."""
+    """The published rounds and the stamp of everything public (``PUBLIC``, registry/stamps.py): one cache read
+    (and, every CHECK_SECONDS per process or after a change, a query per public table). Computed once per
+    request."""
     if request is not None and hasattr(request, "_publication"):
         return request._publication
-    state = cache.get(state_key())
-    now = time.monotonic()
-    if state is None or now - _checked["at"] > CHECK_SECONDS:
-        rounds, history, live, last_modified = _history_state()
-        _checked["at"] = now
-        if state is None or state.history != history:
-            state = Publication(rounds, uuid.uuid4().hex, last_modified, history, _live_stamp(live))
-            cache.set(state_key(), state, None)
+    state = PUBLIC.state()
+    rounds, live, last_modified = state.facts
+    found = Publication(rounds, state.token, last_modified, state.history, live)
     if request is not None:
-        request._publication = state
-    return state
+        request._publication = found
+    return found
 
 
 def renew_publication(live=False):
-    """Something public changed: a new stamp now (this transaction's reads) and after the commit (so no request
-    that read the old rows keeps its result under the new stamp). ``live``: what the live tables' history does
-    not show changed too (a base's public fields, new code): ``Publication.live`` is renewed as well."""
-    keys = [state_key(), *([live_token_key()] if live else [])]
-    cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys))
+    """Something public changed: a new stamp now and after the commit (``ChangeStamp.renew``). ``live``: what the
+    live tables' history does not show changed too (a base's public fields, new code): ``Publication.live`` is
+    renewed as well."""
+    PUBLIC.renew(*([live_token_key()] if live else []))
     transaction.on_commit(_enqueue_build, robust=True)  # a worker that cannot be reached fails nothing
 
 

@@ -1,7 +1,7 @@
 """Change stamps: a token in the shared cache that is renewed whenever certain tables are written.
 
-What is built from those tables (a round's counts, a comparison of two rounds) is cached under the token, so it
-is built again after a change. The token is renewed
+What is built from those tables (a round's counts, a comparison of two rounds, what the public sees:
+registry/publishing.py) is cached under the token, so it is built again after a change. The token is renewed
   * at once and again after the commit by the writes signals report (saves, deletes, ``written_in_bulk``), so no
     request that read the rows before the commit keeps its result under the new token;
   * within ``CHECK_SECONDS`` by the history itself, for a write no signal reports: each process compares the
@@ -31,14 +31,17 @@ TIMEOUT = 24 * 60 * 60
 class StampState:
     token: str
     history: str  # the last history entry of every watched table when the token was made
+    facts: object = None  # what ``read`` found beside the history (e.g. the published rounds)
 
 
 class ChangeStamp:
-    """The stamp of the tables of ``models`` (each with simple-history)."""
+    """The stamp of the tables of ``models`` (each with simple-history), or of what ``read()`` returns as
+    (history text, facts): the last history entries that must not move, and what else was read with them."""
 
-    def __init__(self, name, models):
+    def __init__(self, name, models=(), read=None):
         self.name = name
         self.models = tuple(models)
+        self.read = read or self.history
         self.checked_at = 0.0
 
     def state_key(self):
@@ -48,19 +51,22 @@ class ChangeStamp:
     def history(self):
         """The last history entry of each watched table (an index probe each)."""
         rows = [model.history.aggregate(id=Max("history_id"), date=Max("history_date")) for model in self.models]
-        return "/".join(f"{row['id']}@{row['date']}" for row in rows)
+        return "/".join(f"{row['id']}@{row['date']}" for row in rows), None
 
-    def token(self):
-        """The current token: one cache read (and, every CHECK_SECONDS per process, a query per table)."""
+    def state(self):
+        """The current state: one cache read (and, every CHECK_SECONDS per process, ``read()``)."""
         state = cache.get(self.state_key())
         now = time.monotonic()
         if state is None or now - self.checked_at > CHECK_SECONDS:
-            history = self.history()
+            history, facts = self.read()
             self.checked_at = now
             if state is None or state.history != history:
-                state = StampState(uuid.uuid4().hex, history)
+                state = StampState(uuid.uuid4().hex, history, facts)
                 cache.set(self.state_key(), state, None)
-        return state.token
+        return state
+
+    def token(self):
+        return self.state().token
 
     def watch(self):
         """Renew the token on every save, delete and bulk write of the watched models."""
@@ -77,10 +83,12 @@ class ChangeStamp:
         if sender in self.models:
             self.renew()
 
-    def renew(self):
-        key = self.state_key()
-        cache.delete(key)
-        transaction.on_commit(lambda: cache.delete(key))
+    def renew(self, *also):
+        """A new token now (this transaction's reads) and after the commit (so no request that read the old rows
+        keeps its result under the new token); ``also``: other cache keys that go with it."""
+        keys = [self.state_key(), *also]
+        cache.delete_many(keys)
+        transaction.on_commit(lambda: cache.delete_many(keys))
 
     def cached(self, build, *parts, timeout=TIMEOUT):
         """``build()`` once per state of the watched tables and ``parts`` (what else the result depends on)."""

@@ -12,7 +12,7 @@ from django.utils.http import parse_http_date
 from simple_history.utils import bulk_update_with_history
 
 from registry.history import change_context
-from registry import publishing
+from registry import stamps
 from registry.models import Agreement, Base, BaseRoundRecord, Organization, Partner, SurveyRound
 from registry.portal.data import countries_by_round, openings_by_round, organization_history
 from registry.publishing import publication
@@ -174,13 +174,13 @@ def test_a_write_no_signal_reports_is_noticed_by_the_history(round_2017, client,
     each process compares the history with the stamp's every CHECK_SECONDS (here at once)."""
     agreement = Agreement.objects.filter(organization__code="270008").select_related("partner").first()
     country = str(agreement.partner.country)
-    monkeypatch.setattr(publishing, "CHECK_SECONDS", 3600)
+    monkeypatch.setattr(stamps, "CHECK_SECONDS", 3600)
     client.get(f"/public/countries/{country}/")
     partner = agreement.partner
     partner.name_ja = "履歴だけが知る名前"
     bulk_update_with_history([partner], Partner, ["name_ja"])
     assert "履歴だけが知る名前" not in client.get(f"/public/countries/{country}/").content.decode()
-    monkeypatch.setattr(publishing, "CHECK_SECONDS", -1)
+    monkeypatch.setattr(stamps, "CHECK_SECONDS", -1)
     assert "履歴だけが知る名前" in client.get(f"/public/countries/{country}/").content.decode()
 
 
