@@ -67,6 +67,15 @@ def test_anonymous_callers_read_the_published_round_without_private_fields(db, d
     assert contracted["count"] > 0 and {row["form"] for row in contracted["results"]} == {"c"}
 
 
+def test_each_language_gets_its_own_country_names_from_the_cache(db, data):
+    """Anonymous answers are kept, but an English caller after a Japanese one still reads English names."""
+    url = "/api/v1/bases/?countries=VN&organization=270008"
+    japanese = Client(HTTP_ACCEPT_LANGUAGE="ja").get(url).json()["results"][0]["country_names"]
+    english = Client(HTTP_ACCEPT_LANGUAGE="en").get(url).json()["results"][0]["country_names"]
+    assert "ベトナム" in japanese and "Vietnam" in english, (japanese, english)
+    assert Client(HTTP_ACCEPT_LANGUAGE="ja").get(url).json()["results"][0]["country_names"] == japanese
+
+
 def test_round_summary_is_the_survey_summary(db, data, client):
     body = client.get("/api/v1/rounds/2017-09-30/summary/").json()
     expected = survey_summary(SurveyRound.objects.get(reference_date=DAY))

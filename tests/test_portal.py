@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.db import transaction
+from django.test import Client
 
 from registry.geo.geocode import geocode_all
 from registry.models import BaseRoundRecord
@@ -87,3 +88,7 @@ def test_the_portal_speaks_english_on_request(db, data, client):
     assert "Trends across rounds" in page and 'lang="en"' in page
     client.cookies["django_language"] = "ja"
     assert "推移" in text(client.get("/public/trends/"))
+    english_csv = Client(HTTP_ACCEPT_LANGUAGE="en").get("/public/trends/bases-by-country.csv")
+    japanese_csv = Client(HTTP_ACCEPT_LANGUAGE="ja").get("/public/trends/bases-by-country.csv")
+    assert "China" in b"".join(english_csv.streaming_content).decode("utf-8-sig")
+    assert "中国" in b"".join(japanese_csv.streaming_content).decode("utf-8-sig")

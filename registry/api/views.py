@@ -2,6 +2,7 @@
 from django.conf import settings
 from django.http import Http404
 from django.utils.http import http_date
+from django.utils.translation import get_language
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
@@ -85,11 +86,12 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
 
     def public_answer(self, build):
         """What an anonymous caller gets (only published data, the same for everyone) is kept per state of the
-        published data and per URL (its links name the host); a signed-in caller's answer is built each time."""
+        published data, per URL (its links name the host) and per language (country names follow the caller's
+        Accept-Language); a signed-in caller's answer is built each time."""
         if is_active_user(self.request.user):
             return Response(build())
         state = publication(self.request._request)
-        return Response(state.cached(build, "api", self.request.build_absolute_uri()))
+        return Response(state.cached(build, "api", self.request.build_absolute_uri(), get_language()))
 
     def list(self, request, *args, **kwargs):
         return self.public_answer(lambda: super(ReadOnlyViewSet, self).list(request, *args, **kwargs).data)

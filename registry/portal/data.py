@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count, Sum
+from django.utils.translation import get_language
 from django_countries import countries as all_countries
 
 from registry.geo.worldmap import Point
@@ -204,4 +205,4 @@ def trends(publication):
             "undated_ties": undated,
         }
 
-    return publication.cached(build, "portal:trends")
+    return publication.cached(build, "portal:trends", get_language())  # country names in the page's language
