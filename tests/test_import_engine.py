@@ -1,6 +1,7 @@
 """The import engine: a preview writes nothing, queries do not grow with rows, the bulk apply equals one-by-one
 edits, errors quote only the file, one import at a time, and the admin's confirm applies what was previewed."""
 import datetime
+import threading
 
 import pytest
 from django.db import connection, transaction
@@ -9,7 +10,7 @@ from django.urls import reverse
 
 from registry.history import Source, change_context
 from registry.models import Base, BaseRoundRecord, Contractor, ImportLock, ImportRecord, JointOffice, SurveyRound
-from registry.sheets.engine import ImportBusy
+from registry.sheets.engine import ImportBusy, Progress
 from registry.sheets.session import ImportSession
 from registry.sheets.survey.importing import import_survey_file
 from registry.rounds.records import record_bases
@@ -205,6 +206,48 @@ def test_a_second_import_while_one_runs_is_told_import_in_progress_and_writes_no
     with pytest.raises(ImportBusy, match="取込中です.*coordinator"):
         import_survey_file(as_text([base_row()]), "a.tsv", SECOND)
     assert Base.objects.count() == 0 and ImportRecord.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_apply_plans_under_the_lock_so_no_other_import_writes_in_between():
+    """While an apply is still planning, a second import (another thread, its own connection) is told 取込中です;
+    previews still run (they write nothing)."""
+    seen = []
+
+    class WatchPlanning(Progress):
+        def phase(self, name):
+            def progress(done, total):
+                if name == "planning" and not seen:
+                    seen.append(run_in_thread(lambda: import_survey_file(as_text([base_row(name="割込み")]),
+                                                                           "b.tsv", SECOND)))
+                    seen.append(run_in_thread(lambda: import_survey_file(as_text([base_row(name="割込み")]),
+                                                                           "b.tsv", SECOND, dry_run=True).new))
+            return progress
+
+    outcome = import_survey_file(as_text([base_row()]), "a.tsv", SECOND, progress=WatchPlanning())
+    assert outcome.new == 1 and not outcome.errors
+    assert isinstance(seen[0], ImportBusy) and seen[1] == 1, seen
+    assert list(Base.objects.values_list("name", flat=True)) != ["割込み"] and Base.objects.count() == 1
+
+
+def run_in_thread(call):
+    """``call()``'s result (or the exception it raised) from another thread, with its own database connection."""
+    from django.db import connections
+
+    result = []
+
+    def target():
+        try:
+            result.append(call())
+        except Exception as error:  # noqa: BLE001 - handed back to the test
+            result.append(error)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(60)
+    return result[0]
 
 
 def test_a_lock_left_by_a_dead_process_is_taken_over_after_an_hour():

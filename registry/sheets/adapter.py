@@ -3,7 +3,7 @@ applies (``registry/sheets/engine.py``), and the result is told back in the term
 from import_export import resources
 from import_export.results import Error, Result, RowResult
 
-from registry.sheets.engine import OUTDATED, ImportBusy, PreviewOutdated
+from registry.sheets.engine import ImportBusy, PreviewOutdated, apply_previewed, import_lock
 from registry.sheets.outcome import Problem
 
 
@@ -29,16 +29,18 @@ class PlannedImportResource(resources.ModelResource):
     def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None,
                     collect_failed_rows=False, rollback_on_validation_errors=False, **kwargs):
         self.session.take(dataset, kwargs.get("user"), kwargs.get("file_name"))
-        self.plan = self.plan_dataset(dataset)
-        outcome = self.plan.outcome
-        if not dry_run:
-            try:
-                if self.expected is not None and self.expected[0] != self.session.sha256:
-                    raise PreviewOutdated(OUTDATED)
-                self.apply(self.plan, self.expected[1] if self.expected else None)
-            except (ImportBusy, PreviewOutdated) as refusal:
-                outcome.errors.append(Problem("-", "-", str(refusal)))
-        return engine_result(outcome, self.session)
+        if dry_run:
+            self.plan = self.plan_dataset(dataset)
+            return engine_result(self.plan.outcome, self.session)
+        try:
+            with import_lock(self.session.user_name):  # no other import writes between this plan and its apply
+                self.plan = self.plan_dataset(dataset)
+                apply_previewed(self.apply, self.plan, self.expected)
+        except (ImportBusy, PreviewOutdated) as refusal:
+            if self.plan is None:  # another import holds the lock: the page still shows what the file holds
+                self.plan = self.plan_dataset(dataset)
+            self.plan.outcome.errors.append(Problem("-", "-", str(refusal)))
+        return engine_result(self.plan.outcome, self.session)
 
 
 def engine_result(outcome, session):

@@ -7,6 +7,7 @@ route / import record / change group as a one-by-one save would.
 """
 import datetime
 import hashlib
+import threading
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -33,17 +34,37 @@ class PreviewOutdated(Exception):
 
 
 class import_lock:  # noqa: N801 - used as a context manager
-    """One import at a time: a second one is told 「取込中です」 (import in progress) instead of failing half way."""
+    """One import at a time: a second one is told 「取込中です」 (import in progress) instead of failing half way.
+
+    Taken around an apply's planning and writing together, so what the plan read cannot be changed by another
+    import before it is written; taking it again inside (``apply_plan``) is a no-op for the holder's thread.
+    """
+
+    held = threading.local()
 
     def __init__(self, user_name=""):
         self.user_name = user_name
 
     def __enter__(self):
+        depth = getattr(self.held, "depth", 0)
+        if depth:
+            self.held.depth = depth + 1
+            return self
+        self.acquire()
+        self.held.depth = 1
+        return self
+
+    def __exit__(self, *exc):
+        self.held.depth -= 1
+        if not self.held.depth:
+            ImportLock.objects.filter(name=ImportLock.NAME).delete()
+
+    def acquire(self):
         for _attempt in range(2):
             try:
                 with transaction.atomic():
                     ImportLock.objects.create(name=ImportLock.NAME, user_name=self.user_name)
-                return self
+                return
             except IntegrityError:
                 held = ImportLock.objects.filter(name=ImportLock.NAME).first()
                 if held is not None and held.acquired_at > timezone.now() - STALE_LOCK:
@@ -53,9 +74,6 @@ class import_lock:  # noqa: N801 - used as a context manager
                     ) from None
                 ImportLock.objects.filter(name=ImportLock.NAME, acquired_at__lte=timezone.now() - STALE_LOCK).delete()
         raise ImportBusy(_("Import in progress. Try again when it has finished."))
-
-    def __exit__(self, *exc):
-        ImportLock.objects.filter(name=ImportLock.NAME).delete()
         return False
 
 
@@ -132,12 +150,19 @@ def run_import(session, plan_file, apply, content, *, dry_run=False, expected=No
     ``Progress``.
     """
     progress = progress or Progress()
-    plan = plan_file(content, session.file_name, session, progress.phase("planning"))
     if dry_run:
-        return plan.outcome
-    if expected is not None and expected[0] != session.sha256:
+        return plan_file(content, session.file_name, session, progress.phase("planning")).outcome
+    with import_lock(session.user_name):  # no other import writes between this plan and its apply
+        plan = plan_file(content, session.file_name, session, progress.phase("planning"))
+        return apply_previewed(apply, plan, expected, progress.phase("writing"))
+
+
+def apply_previewed(apply, plan, expected, *args):
+    """``apply(plan, plan digest, *args)`` if the file is the one previewed; ``expected``: the preview's
+    (file hash, plan digest), or None when nothing was previewed (the command line without --confirm)."""
+    if expected is not None and expected[0] != plan.session.sha256:
         raise PreviewOutdated(OUTDATED)
-    return apply(plan, expected[1] if expected else None, progress.phase("writing"))
+    return apply(plan, expected[1] if expected else None, *args)
 
 
 def preview_job(session, plan_file, content, progress):
