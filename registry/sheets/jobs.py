@@ -24,6 +24,7 @@ from registry.sheets.reader import SheetLayoutError, SheetReadError, estimate_ro
 KINDS = {
     "survey": "registry.sheets.survey.importing",
     "agreements": "registry.sheets.agreements.plan",
+    "contractors": "registry.sheets.contractors",
 }
 
 PHASES = {
