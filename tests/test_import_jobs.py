@@ -1,5 +1,6 @@
 """Long files run as background tasks: the admin enqueues a job, a real worker runs it, the page polls its
 progress; the outcome and the history are those of the synchronous path. Small files stay in the request."""
+import json
 import signal
 import uuid
 
@@ -17,6 +18,7 @@ from registry.sheets.jobs import JobProgress, runs_in_background
 from registry.sheets.reader import estimate_rows
 from tests.roles import client_for, make_user
 from tests.sheets import as_text, as_xlsx, base_row
+from tests.test_rounds import year  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -81,6 +83,16 @@ def snapshot(record):
     return bases, rounds, sorted(history), len(groups)
 
 
+def stored_outcome(job):
+    """The job's outcome as the database holds it: JSON text (never a pickle), read without the model field."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT outcome FROM registry_importjob WHERE id = %s", [job.pk.hex if
+                       connection.vendor == "sqlite" else job.pk])
+        raw = cursor.fetchone()[0]
+    assert isinstance(raw, str), type(raw)
+    return json.loads(raw)
+
+
 def follow(client, response):
     assert response.status_code == 302
     return client.get(response["Location"])
@@ -121,6 +133,7 @@ def test_long_file_is_previewed_and_applied_by_the_worker_as_the_request_would(c
     job.refresh_from_db()
     assert job.state == "done" and job.total == 30 and job.done == 30  # one progress step per row planned
     assert not Base.objects.exists()  # a preview writes nothing
+    assert stored_outcome(job)["type"] == "survey" and len(stored_outcome(job)["new_rows"]) == 30
     preview = client.get(started["Location"])
     page = preview.content.decode()
     assert "confirm_form" in preview.context
@@ -280,3 +293,70 @@ def test_the_command_draws_a_progress_bar_on_a_terminal_only(tmp_path, coordinat
     plain = io.StringIO()
     call_command("import_survey", str(sheet), "--survey-date", "2019-09-30", "--dry-run", stdout=plain)
     assert "[" not in plain.getvalue() and "\r" not in plain.getvalue() and "new=0" in plain.getvalue()
+
+
+# -- a job's outcome is stored as plain JSON data, and reads back as the same preview and result -------------
+
+def rendered(outcome):
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override("ja"):
+        return render_to_string("admin/registry/import_outcome.html", {"outcome": outcome, "record_label": "拠点"})
+
+
+def assert_stored_as_shown(outcome):
+    from registry.sheets.outcome import outcome_from_data
+
+    data = outcome.as_data()
+    assert json.loads(json.dumps(data)) == data  # plain JSON: numbers, text, lists
+    back = outcome_from_data(data)
+    assert type(back) is type(outcome)
+    assert rendered(back) == rendered(outcome)
+    assert (back.counts, back.would_change, back.report_lines()) == (
+        outcome.counts, outcome.would_change, outcome.report_lines())
+    assert back.import_record == outcome.import_record
+    return rendered(back)
+
+
+def test_every_part_of_a_preview_and_a_result_survives_the_json_outcome(year, superuser, organization):
+    from registry.history import Source, change_context
+    from registry.models import Contractor
+    from registry.permissions import Role
+    from registry.rounds import lifecycle
+    from registry.sheets.contractors import import_contractor_file
+    from registry.sheets.survey.importing import import_survey_file
+    from tests.test_contractors_import import csv_cp932
+    from tests.test_rounds import THIS_YEAR
+
+    clerk = make_user(Role.CLERK, year.osaka, username="osaka_clerk")
+    with change_context(user=clerk, source=Source.ADMIN):
+        year.bases[0].staff_local = 6
+        year.bases[0].save()
+    lifecycle.confirm_unchanged(year.this, [year.bases[1]], clerk)
+    rows = [base_row(number="1", form="a", year="", dept="", total="11", dispatched="2", local="9"),
+            base_row(number="3", name="釜山事務所", country="韓国", city="釜山", form="a", year="", dept="",
+                     total="2", dispatched="1", local="1")]
+    preview = import_survey_file(as_text(rows), "r.tsv", THIS_YEAR, user=superuser, dry_run=True)
+    assert preview.conflicts and preview.updated_rows and preview.new_rows and preview.missing
+    assert preview.warnings and preview.round_writes and not preview.errors
+    page = assert_stored_as_shown(preview)
+    for shown in ("大阪府 #1 上海事務所", "変更あり", "釜山事務所", "韓国 釜山 / 形態 a / 職員 2", "ソウル事務所"):
+        assert shown in page
+
+    undecided = import_survey_file(as_text(rows), "r.tsv", THIS_YEAR, user=superuser)
+    assert undecided.errors and "row 6, column -" in assert_stored_as_shown(undecided)
+
+    applied = import_survey_file(as_text(rows), "r.tsv", THIS_YEAR, user=superuser, conflicts="sheet")
+    assert applied.import_record is not None and not applied.errors
+    assert_stored_as_shown(applied)
+
+    broken = [base_row(number="1", total="x", dispatched="2", local="9")]
+    assert "row 6, column ⑧職員数" in assert_stored_as_shown(
+        import_survey_file(as_text(broken), "r.tsv", THIS_YEAR, dry_run=True))
+
+    Contractor.objects.create(name="株式会社ソウル代理", kind="company", country="KR")
+    contractors = import_contractor_file(csv_cp932([["", "株式会社ソウル代理", "公的機関", "韓国", "代理店"],
+                                                    ["", "上海商務諮詢有限公司", "企業", "中国", ""]]), "c.csv",
+                                         dry_run=True)
+    assert "<del>企業</del>" in assert_stored_as_shown(contractors)

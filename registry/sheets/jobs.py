@@ -7,7 +7,6 @@ check it is the previewed plan, write). Each kind is a module with ``preview_upl
 the synchronous path; ``progress`` is an ``engine.Progress`` whose callbacks the planners and appliers call.
 """
 import importlib
-import pickle
 import time
 
 from django.conf import settings
@@ -18,6 +17,7 @@ from django_tasks import task
 
 from registry.models import ImportJob
 from registry.sheets.engine import ImportBusy, PreviewOutdated, Progress, plan_fingerprint
+from registry.sheets.outcome import outcome_from_data
 from registry.sheets.reader import SheetLayoutError, SheetReadError, estimate_rows
 
 # sheet kind → the module with its two steps
@@ -122,7 +122,7 @@ def run_step(job, progress):
     else:
         outcome = kind.apply_upload(job, content, progress)
         storage.remove()  # as the admin's confirm step does: an applied upload is not kept
-    job.outcome = pickle.dumps(outcome)
+    job.outcome = outcome.as_data()
     job.state = ImportJob.State.DONE
     job.phase, job.done = "done", job.total
     job.save(update_fields=["outcome", "result", "state", "phase", "done", "updated_at"])
@@ -134,5 +134,5 @@ def fail(job, message):
 
 
 def job_outcome(job):
-    """What the job found, as the worker stored it (pickled by our own code, never from a user's input)."""
-    return pickle.loads(job.outcome) if job.outcome is not None else None  # noqa: S301
+    """What the job found, as the worker stored it (JSON data, ``ImportOutcome.as_data``)."""
+    return outcome_from_data(job.outcome)

@@ -18,7 +18,7 @@ from registry.models import Base, BaseRoundRecord, BaseStatus, Contractor, Joint
 from registry.parsing.text import match_key, parse_int_cell
 from registry.permissions import organization_ids_in_scope
 from registry.sheets.engine import SheetPlan, apply_plan, written_counter
-from registry.sheets.outcome import Problem, SurveyOutcome
+from registry.sheets.outcome import NewRow, Problem, SurveyOutcome
 from registry.rounds.progress import CLERK_WINS, SHEET_WINS, clerk_answers
 from registry.rounds.records import following_round, plan_records, record_bases
 from registry.sheets.reader import ROW_COLUMN, read_table
@@ -54,18 +54,6 @@ COLUMN_OF = {
 }
 RELATED_FIELDS = ("organization", "contractor", "host_agency", "joint_office")
 COUNTRY_CODES = frozenset(str(code) for code, _name in Base._meta.get_field("countries").choices)
-
-
-class NewRow(tuple):
-    """(file row, label) of a new base, with its key facts (country, form, staff) for the preview."""
-
-    def __new__(cls, row, label, facts=""):
-        item = super().__new__(cls, (row, label))
-        item.facts = facts
-        return item
-
-    def __reduce__(self):  # kept with its facts when a background preview is stored (sheets/jobs.py)
-        return (NewRow, (self[0], self[1], self.facts))
 
 
 @dataclass
