@@ -1,5 +1,7 @@
 """Long files run as background tasks: the admin enqueues a job, a real worker runs it, the page polls its
 progress; the outcome and the history are those of the synchronous path. Small files stay in the request."""
+import datetime
+import io
 import json
 import signal
 import uuid
@@ -360,3 +362,62 @@ def test_every_part_of_a_preview_and_a_result_survives_the_json_outcome(year, su
                                                     ["", "上海商務諮詢有限公司", "企業", "中国", ""]]), "c.csv",
                                          dry_run=True)
     assert "<del>企業</del>" in assert_stored_as_shown(contractors)
+
+
+# -- old jobs are pruned; a job a stopped worker left is told as failed --------------------------------------
+
+def aged(job, **age):
+    """Backdate a job's last change (``update`` leaves auto_now alone)."""
+    from django.utils import timezone
+
+    ImportJob.objects.filter(pk=job.pk).update(updated_at=timezone.now() - datetime.timedelta(**age))
+    return job
+
+
+def make_job(user, state, **age):
+    job = ImportJob.objects.create(kind="survey", step="plan", user=user, file_name="long.tsv", upload_name="x",
+                                   state=state, options={"language": "ja"})
+    return aged(job, **age)
+
+
+def test_old_finished_jobs_are_deleted_and_stale_unfinished_ones_fail(coordinator):
+    old_done, old_failed = make_job(coordinator, "done", days=8), make_job(coordinator, "failed", days=8)
+    recent_done, recent_failed = make_job(coordinator, "done", days=6), make_job(coordinator, "failed", days=6)
+    running, stale_running = make_job(coordinator, "running", minutes=5), make_job(coordinator, "running", hours=2)
+    queued, stale_queued = make_job(coordinator, "queued", minutes=5), make_job(coordinator, "queued", hours=2)
+    out = io.StringIO()
+    call_command("prune_import_jobs", stdout=out)
+    assert out.getvalue().strip() == "deleted 2 finished import jobs; marked 2 stale import jobs failed"
+    states = dict(ImportJob.objects.values_list("pk", "state"))
+    assert states == {recent_done.pk: "done", recent_failed.pk: "failed", running.pk: "running",
+                      stale_running.pk: "failed", queued.pk: "queued", stale_queued.pk: "failed"}
+    assert old_done.pk not in states and old_failed.pk not in states
+    stale_running.refresh_from_db()
+    assert stale_running.error == ("取込が完了しませんでした。バックグラウンドのワーカーが止まったか、起動していません。"
+                                   "何も取り込まれていません。もう一度やり直してください。")
+    with override_settings(IMPORT_JOB_RETENTION_DAYS=5):
+        call_command("prune_import_jobs", stdout=io.StringIO())
+    # the jobs just failed are kept as long as any finished job, for their user to read why
+    assert set(ImportJob.objects.values_list("pk", flat=True)) == {running.pk, queued.pk, stale_running.pk,
+                                                                  stale_queued.pk}
+    call_command("prune_import_jobs", "--days", "0", stdout=io.StringIO())
+    assert set(ImportJob.objects.values_list("pk", flat=True)) == {running.pk, queued.pk}
+
+
+@override_settings(IMPORT_BACKGROUND_ROWS=20)
+def test_starting_a_job_prunes_and_a_job_failed_as_stale_is_not_run_later(coordinator):
+    client = client_for(coordinator)
+    old = make_job(coordinator, "done", days=30)
+    started = upload(client, long_sheet(30))
+    job = ImportJob.objects.get()  # the old one went when this one started
+    assert job.pk != old.pk and job.state == "queued"
+    aged(job, hours=2)  # the worker never took it
+    upload(client, long_sheet(30))  # the next job's start marks it failed
+    job.refresh_from_db()
+    assert job.state == "failed" and "ワーカー" in job.error
+    page = follow(client, client.get(started["Location"]))
+    assert job.error in page.content.decode()
+    run_db_worker()  # the worker starts at last: the failed job stays failed, the new one runs
+    job.refresh_from_db()
+    assert job.state == "failed" and ImportJob.objects.exclude(pk=job.pk).get().state == "done"
+    assert not Base.objects.exists()

@@ -6,17 +6,18 @@ check it is the previewed plan, write). Each kind is a module with ``preview_upl
 → (outcome, file hash) and ``apply_upload(job, content, progress)`` → outcome, running on the same engine as
 the synchronous path; ``progress`` is an ``engine.Progress`` whose callbacks the planners and appliers call.
 """
+import datetime
 import importlib
 import time
 
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext, gettext_lazy
 from django_tasks import task
 
 from registry.models import ImportJob
-from registry.sheets.engine import ImportBusy, PreviewOutdated, Progress, plan_fingerprint
+from registry.sheets.engine import STALE_LOCK, ImportBusy, PreviewOutdated, Progress, plan_fingerprint
 from registry.sheets.outcome import outcome_from_data
 from registry.sheets.reader import SheetLayoutError, SheetReadError, estimate_rows
 
@@ -36,6 +37,10 @@ PHASES = {
 }
 # Errors that explain themselves to the user; anything else is reported as an unexpected failure.
 EXPLAINED = (SheetReadError, SheetLayoutError, ImportBusy, PreviewOutdated)
+# An unfinished job not heard from for this long was left by a worker that stopped (or never started), as a
+# lock that old was left by an import that died.
+STALE_JOB = STALE_LOCK
+UNFINISHED = (ImportJob.State.QUEUED, ImportJob.State.RUNNING)
 
 
 def runs_in_background(content):
@@ -53,11 +58,32 @@ def start_job(*, kind, step, user, file_name, upload_name, options):
     """Create the job and enqueue its task; the page then polls the job."""
     if kind not in KINDS:
         raise ValueError(f"no background import for {kind!r}")
+    prune_jobs()
     options = {**options, "language": translation.get_language() or settings.LANGUAGE_CODE}
     job = ImportJob.objects.create(kind=kind, step=step, user=user, file_name=file_name, upload_name=upload_name,
                                    options=options, phase="queued")
     run_import_job.using(queue_name=settings.IMPORT_TASKS_QUEUE).enqueue(str(job.pk))
     return job
+
+
+def prune_jobs(retention_days=None):
+    """Delete finished and failed jobs older than IMPORT_JOB_RETENTION_DAYS (``retention_days``), and mark
+    failed the unfinished jobs not heard from for STALE_JOB (their import wrote nothing: it applies in one
+    transaction). Returns (deleted, marked failed)."""
+    now = timezone.now()
+    days = settings.IMPORT_JOB_RETENTION_DAYS if retention_days is None else retention_days
+    deleted, _by_model = ImportJob.objects.filter(
+        state__in=(ImportJob.State.DONE, ImportJob.State.FAILED), updated_at__lt=now - datetime.timedelta(days=days),
+    ).delete()
+    failed = 0
+    for job in ImportJob.objects.filter(state__in=UNFINISHED, updated_at__lt=now - STALE_JOB):
+        with translation.override(job.options.get("language") or settings.LANGUAGE_CODE):
+            message = gettext("The import did not finish: the background worker stopped or never started. "
+                              "Nothing was imported. Try again.")
+        # only if still stale: a worker that reported since keeps its job
+        failed += ImportJob.objects.filter(pk=job.pk, state__in=UNFINISHED, updated_at__lt=now - STALE_JOB).update(
+            state=ImportJob.State.FAILED, error=message, updated_at=now)
+    return deleted, failed
 
 
 class JobProgress(Progress):
