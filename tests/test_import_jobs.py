@@ -421,3 +421,14 @@ def test_starting_a_job_prunes_and_a_job_failed_as_stale_is_not_run_later(coordi
     job.refresh_from_db()
     assert job.state == "failed" and ImportJob.objects.exclude(pk=job.pk).get().state == "done"
     assert not Base.objects.exists()
+
+
+def test_a_stored_preview_that_only_writes_the_round_still_offers_the_import(coordinator):
+    """The same sheet for the next round changes no base, but opens the round and records its lines."""
+    from registry.sheets.survey.importing import import_survey_file
+
+    import_survey_file(long_sheet(6), "l.tsv", datetime.date(2019, 9, 30), user=coordinator)
+    next_round = import_survey_file(long_sheet(6), "l.tsv", datetime.date(2020, 9, 30), dry_run=True)
+    assert next_round.unchanged == 6 and not (next_round.new or next_round.updated or next_round.missing)
+    assert next_round.round_writes and next_round.would_change
+    assert_stored_as_shown(next_round)

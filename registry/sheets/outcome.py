@@ -151,6 +151,10 @@ class SurveyOutcome(ImportOutcome):
         return {**{k: v for k, v in counts.items() if k != "errors"}, "missing": len(self.missing),
                 "errors": counts["errors"]}
 
+    @property
+    def would_change(self):
+        return bool(super().would_change or self.missing or self.round_writes or self.created_contractors)
+
     data_type = "survey"
 
     def as_data(self):
@@ -181,7 +185,3 @@ def outcome_from_data(data):
     if data is None:
         return None
     return {kind.data_type: kind for kind in (ImportOutcome, SurveyOutcome)}[data["type"]].from_data(data)
-
-    @property
-    def would_change(self):
-        return bool(super().would_change or self.missing or self.round_writes or self.created_contractors)
