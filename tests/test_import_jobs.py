@@ -432,3 +432,71 @@ def test_a_stored_preview_that_only_writes_the_round_still_offers_the_import(coo
     assert next_round.unchanged == 6 and not (next_round.new or next_round.updated or next_round.missing)
     assert next_round.round_writes and next_round.would_change
     assert_stored_as_shown(next_round)
+
+
+# -- the progress of an apply is seen while its transaction is open --------------------------------------
+
+@pytest.mark.django_db(transaction=True)
+def test_the_progress_of_an_apply_is_seen_outside_its_transaction_while_it_writes(admin_client):
+    """The apply step runs in a thread of its own (its own database connection, one transaction) and stops once,
+    between two bulk writes, until the test has looked from its connection — outside that transaction — at what
+    the page shows. Committed data (a transactional test): the tables are emptied afterwards."""
+    import threading
+
+    from registry.models import Contractor
+    from registry.sheets.jobs import JobProgress, run_step
+    from tests.test_contractors_import import confirm as confirm_list
+    from tests.test_contractors_import import long_list
+    from tests.test_contractors_import import upload as upload_list
+
+    existing = {"seoul": Contractor.objects.create(name="株式会社ソウル代理", kind="company", country="KR"),
+                "jetro": Contractor.objects.create(name="日本貿易振興機構", kind="public_body", notes="本部")}
+    with override_settings(IMPORT_BACKGROUND_ROWS=20):
+        upload_list(admin_client, long_list(existing))
+        run_db_worker()
+        preview = admin_client.get(reverse("admin:registry_contractor_import_job",
+                                           args=[ImportJob.objects.get().pk]))
+        confirm_list(admin_client, preview)
+    job = ImportJob.objects.get(step="apply")
+    progress_url = reverse("admin:registry_contractor_import_job_progress", args=[job.pk])
+    reached, resume, failures = threading.Event(), threading.Event(), []
+
+    class StopsOnceWhileWriting(JobProgress):
+        def write(self, name, done, total):
+            super().write(name, done, total)
+            if name == "writing" and 0 < done < total and not reached.is_set():
+                reached.set()
+                resume.wait(60)
+
+    def worker():
+        try:
+            running = ImportJob.objects.select_related("user").get(pk=job.pk)
+            running.state = ImportJob.State.RUNNING
+            running.save(update_fields=["state", "updated_at"])
+            run_step(running, StopsOnceWhileWriting(running, interval=0))
+        except BaseException as error:  # told to the test below
+            failures.append(error)
+        finally:
+            reached.set()
+            connection.close()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    try:
+        assert reached.wait(60) and not failures
+        # The apply's transaction is open: nothing it wrote is seen from here, not even the job's row...
+        assert Contractor.objects.count() == 2
+        assert ImportJob.objects.filter(pk=job.pk).values_list("phase", "done").get() == ("writing", 0)
+        # ...but the page shows how far it got.
+        shown = admin_client.get(progress_url).json()
+        assert shown == {"state": "running", "phase": "レジストリに書き込んでいます", "done": 28, "total": 29,
+                         "finished": False}
+        page = admin_client.get(reverse("admin:registry_contractor_import_job", args=[job.pk])).content.decode()
+        assert 'value="28" max="29"' in page
+    finally:
+        resume.set()
+        thread.join(60)
+    assert not failures
+    assert Contractor.objects.count() == 30
+    assert admin_client.get(progress_url).json() == {"state": "done", "phase": "完了", "done": 29, "total": 29,
+                                                     "finished": True}

@@ -11,6 +11,7 @@ import importlib
 import time
 
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext, gettext_lazy
@@ -87,7 +88,11 @@ def prune_jobs(retention_days=None):
 
 
 class JobProgress(Progress):
-    """Stores the progress on the job, at most once every ``interval`` seconds (and at each phase's end)."""
+    """Stores the progress on the job, at most once every ``interval`` seconds (and at each phase's end).
+
+    Each write also goes to the shared cache, where the page reads it first (``job_progress``): the apply step
+    writes in one transaction, and the job's row written inside it is seen by no one else before it commits.
+    """
 
     def __init__(self, job, interval=0.5):
         self.job = job
@@ -110,8 +115,23 @@ class JobProgress(Progress):
         if (job.phase, job.done, job.total) == (name, done, total):
             return
         job.phase, job.done, job.total = name, done, total
+        cache.set(progress_key(job.pk), [name, done, total], STALE_JOB.total_seconds())
         job.save(update_fields=["phase", "done", "total", "updated_at"])
         self.last_write = time.monotonic()
+
+
+def progress_key(job_id):
+    return f"registry:import-job-progress:{job_id}"
+
+
+def job_progress(job):
+    """(phase, done, total) as the page shows them: while the job runs, its worker's latest report from the
+    cache (seen even while the apply's transaction hides the job's row), else what the row holds."""
+    if not job.finished:
+        latest = cache.get(progress_key(job.pk))
+        if latest is not None:
+            return tuple(latest)
+    return job.phase, job.done, job.total
 
 
 @task(queue_name=settings.IMPORT_TASKS_QUEUE)
