@@ -12,6 +12,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext, gettext_lazy
@@ -77,13 +78,16 @@ def prune_jobs(retention_days=None):
         state__in=(ImportJob.State.DONE, ImportJob.State.FAILED), updated_at__lt=now - datetime.timedelta(days=days),
     ).delete()
     failed = 0
-    for job in ImportJob.objects.filter(state__in=UNFINISHED, updated_at__lt=now - STALE_JOB):
-        with translation.override(job.options.get("language") or settings.LANGUAGE_CODE):
-            message = gettext("The import did not finish: the background worker stopped or never started. "
-                              "Nothing was imported. Try again.")
-        # only if still stale: a worker that reported since keeps its job
-        failed += ImportJob.objects.filter(pk=job.pk, state__in=UNFINISHED, updated_at__lt=now - STALE_JOB).update(
-            state=ImportJob.State.FAILED, error=message, updated_at=now)
+    stale = {"state__in": UNFINISHED, "updated_at__lt": now - STALE_JOB}
+    for job_id in ImportJob.objects.filter(**stale).values_list("pk", flat=True):
+        with transaction.atomic():  # only if still stale once locked: a worker that reported since keeps its job
+            job = ImportJob.objects.select_for_update().filter(pk=job_id, **stale).first()
+            if job is None:
+                continue
+            with translation.override(job.options.get("language") or settings.LANGUAGE_CODE):
+                fail(job, gettext("The import did not finish: the background worker stopped or never started. "
+                                  "Nothing was imported. Try again."))
+            failed += 1
     return deleted, failed
 
 
