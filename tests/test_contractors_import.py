@@ -254,3 +254,21 @@ def test_a_long_list_is_previewed_and_applied_by_the_worker_as_the_request_would
     assert state(ImportRecord.objects.get()) == expected
     finished = follow(admin_client, admin_client.get(applying["Location"]))
     assert "新規 28" in finished.content.decode() and Contractor.objects.count() == 30
+
+
+def test_the_apply_reports_its_progress_a_batch_at_a_time(existing):
+    from registry.sheets.engine import Progress
+
+    class Recorded(Progress):
+        def __init__(self):
+            self.seen = []
+
+        def phase(self, name):
+            return lambda done, total: self.seen.append((name, done, total))
+
+    rows = list_rows(existing) + [["", f"会社{n}", "企業", "韓国", ""] for n in range(2499)]
+    progress = Recorded()
+    outcome = import_contractor_file(csv_cp932(rows), "c.csv", progress=progress)
+    assert (outcome.new, outcome.updated) == (2500, 1)
+    writing = [(done, total) for name, done, total in progress.seen if name == "writing"]
+    assert writing == [(0, 2501), (1000, 2501), (2000, 2501), (2500, 2501), (2501, 2501)]

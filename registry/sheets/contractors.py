@@ -295,10 +295,10 @@ def plan_contractors(content, file_name, session, progress=None):
 
 
 def write_contractor_plan(plan, progress=None):
-    """New contractors, then the changed ones; ``progress(done, total)`` counts the records, a bulk write at a time."""
+    """New contractors, then the changed ones; ``progress(done, total)`` counts the records, a batch at a time."""
     report = written_counter(progress, len(plan.new) + len(plan.changed))
-    report(write_in_bulk(Contractor, plan.new))
-    report(write_in_bulk(Contractor, updated=plan.changed, fields=[*plan.fields, "match_key"]))
+    write_in_bulk(Contractor, plan.new, report=report)
+    write_in_bulk(Contractor, updated=plan.changed, fields=[*plan.fields, "match_key"], report=report)
 
 
 def apply_contractor_plan(plan, expected_fingerprint=None, progress=None):

@@ -451,7 +451,7 @@ def plan_survey(content, file_name, session, progress=None):
 def apply_survey_plan(plan, expected_fingerprint=None, progress=None):
     """Write the plan in one transaction; refuses if it differs from the previewed one.
 
-    ``progress(done, total)``, if given, counts the records written, a bulk write at a time."""
+    ``progress(done, total)``, if given, counts the records written, a batch at a time."""
     return apply_plan(plan, write_survey_plan, expected_fingerprint, refuse=refuse_undecided, progress=progress)
 
 
@@ -468,19 +468,14 @@ def refuse_undecided(plan):
 
 
 def write_survey_plan(plan, progress=None):
-    steps = [len(plan.new_contractors), len(plan.new_joint_offices), len(plan.new_bases), len(plan.changed_bases),
-             len(plan.verdicts)]
-    report = written_counter(progress, sum(steps))
-    write_in_bulk(Contractor, plan.new_contractors)
-    report(steps[0])
-    write_in_bulk(JointOffice, plan.new_joint_offices)
-    report(steps[1])
-    write_in_bulk(Base, plan.new_bases)
-    report(steps[2])
-    write_in_bulk(Base, updated=plan.changed_bases, fields=WRITTEN_FIELDS)
-    report(steps[3])
+    report = written_counter(progress, sum(map(len, (
+        plan.new_contractors, plan.new_joint_offices, plan.new_bases, plan.changed_bases, plan.verdicts))))
+    write_in_bulk(Contractor, plan.new_contractors, report=report)
+    write_in_bulk(JointOffice, plan.new_joint_offices, report=report)
+    write_in_bulk(Base, plan.new_bases, report=report)
+    write_in_bulk(Base, updated=plan.changed_bases, fields=WRITTEN_FIELDS, report=report)
     follow_in_rounds(plan)
-    report(steps[4])
+    report(len(plan.verdicts))
 
 
 def follow_in_rounds(plan):
