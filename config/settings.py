@@ -222,6 +222,9 @@ MEDIA_ROOT = BASE_DIR / "var" / "media"
 # published after each publication or correction (registry/publishing_tasks.py).
 IMPORT_BACKGROUND_ROWS = env_int("IMPORT_BACKGROUND_ROWS", 3000)
 IMPORT_TASKS_QUEUE = os.environ.get("IMPORT_TASKS_QUEUE", "default")
+# Finished and failed import jobs are deleted after this many days (manage.py prune_import_jobs, and whenever a
+# new job starts); an unfinished job not heard from for an hour is marked failed (registry/sheets/jobs.py).
+IMPORT_JOB_RETENTION_DAYS = env_int("IMPORT_JOB_RETENTION_DAYS", 7)
 RQ_QUEUES = {IMPORT_TASKS_QUEUE: {"URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")}}
 if os.environ.get("TASKS_BACKEND", "db") == "rq":
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]

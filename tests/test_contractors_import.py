@@ -208,3 +208,69 @@ def test_the_admin_export_imports_back_as_nothing_to_change(admin_client, existi
     outcome = preview.context["result"].outcome
     assert (outcome.new, outcome.updated, outcome.unchanged, outcome.errors) == (0, 0, 2, [])
     assert preview.context.get("confirm_form") is None and "変更はありません" in preview.content.decode()
+
+
+# -- a long list runs as a background job, like the survey and the tie list ---------------------------------
+
+def long_list(existing, count=30):
+    return csv_cp932(list_rows(existing) + [["", f"会社{n}", "企業", "韓国", ""] for n in range(count - 3)])
+
+
+def test_a_long_list_is_previewed_and_applied_by_the_worker_as_the_request_would(admin_client, superuser, existing):
+    from django.test import override_settings
+
+    from registry.models import ImportJob
+    from tests.test_import_jobs import follow, run_db_worker
+
+    content = long_list(existing)
+    with transaction.atomic(), override_settings(IMPORT_BACKGROUND_ROWS=10_000):
+        sync_preview = upload(admin_client, content)
+        assert not ImportJob.objects.exists()
+        confirm(admin_client, sync_preview)
+        expected = state(ImportRecord.objects.get())
+        transaction.set_rollback(True)
+    assert Contractor.objects.count() == 2 and len(expected["history"]) == 29
+
+    with override_settings(IMPORT_BACKGROUND_ROWS=20):
+        started = upload(admin_client, content)
+        job = ImportJob.objects.get()
+        assert started["Location"] == reverse("admin:registry_contractor_import_job", args=[job.pk])
+        assert (job.kind, job.step, job.state, job.user) == ("contractors", "plan", "queued", superuser)
+        assert b"<progress" in admin_client.get(started["Location"]).content
+        run_db_worker()
+        job.refresh_from_db()
+        assert (job.state, job.done, job.total) == ("done", 30, 30)  # one progress step per row planned
+        assert Contractor.objects.count() == 2 and not ImportRecord.objects.exists()  # a preview writes nothing
+        preview = admin_client.get(started["Location"])
+        page = preview.content.decode()
+        assert "confirm_form" in preview.context
+        for shown in ("<del>企業</del>", "<ins>公的機関</ins>", "上海商務諮詢有限公司", "会社26"):
+            assert shown in page and shown in sync_preview.content.decode()
+        applying = confirm(admin_client, preview)
+        apply_job = ImportJob.objects.get(step="apply")
+        assert applying["Location"] == reverse("admin:registry_contractor_import_job", args=[apply_job.pk])
+        assert Contractor.objects.count() == 2
+        run_db_worker()
+    apply_job.refresh_from_db()
+    assert apply_job.state == "done" and apply_job.done == apply_job.total == 29  # 28 new, 1 changed
+    assert state(ImportRecord.objects.get()) == expected
+    finished = follow(admin_client, admin_client.get(applying["Location"]))
+    assert "新規 28" in finished.content.decode() and Contractor.objects.count() == 30
+
+
+def test_the_apply_reports_its_progress_a_batch_at_a_time(existing):
+    from registry.sheets.engine import Progress
+
+    class Recorded(Progress):
+        def __init__(self):
+            self.seen = []
+
+        def phase(self, name):
+            return lambda done, total: self.seen.append((name, done, total))
+
+    rows = list_rows(existing) + [["", f"会社{n}", "企業", "韓国", ""] for n in range(2499)]
+    progress = Recorded()
+    outcome = import_contractor_file(csv_cp932(rows), "c.csv", progress=progress)
+    assert (outcome.new, outcome.updated) == (2500, 1)
+    writing = [(done, total) for name, done, total in progress.seen if name == "writing"]
+    assert writing == [(0, 2501), (1000, 2501), (2000, 2501), (2500, 2501), (2501, 2501)]

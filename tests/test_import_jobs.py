@@ -1,5 +1,8 @@
 """Long files run as background tasks: the admin enqueues a job, a real worker runs it, the page polls its
 progress; the outcome and the history are those of the synchronous path. Small files stay in the request."""
+import datetime
+import io
+import json
 import signal
 import uuid
 
@@ -17,6 +20,7 @@ from registry.sheets.jobs import JobProgress, runs_in_background
 from registry.sheets.reader import estimate_rows
 from tests.roles import client_for, make_user
 from tests.sheets import as_text, as_xlsx, base_row
+from tests.test_rounds import year  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -81,6 +85,16 @@ def snapshot(record):
     return bases, rounds, sorted(history), len(groups)
 
 
+def stored_outcome(job):
+    """The job's outcome as the database holds it: JSON text (never a pickle), read without the model field."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT outcome FROM registry_importjob WHERE id = %s", [job.pk.hex if
+                       connection.vendor == "sqlite" else job.pk])
+        raw = cursor.fetchone()[0]
+    assert isinstance(raw, str), type(raw)
+    return json.loads(raw)
+
+
 def follow(client, response):
     assert response.status_code == 302
     return client.get(response["Location"])
@@ -121,6 +135,7 @@ def test_long_file_is_previewed_and_applied_by_the_worker_as_the_request_would(c
     job.refresh_from_db()
     assert job.state == "done" and job.total == 30 and job.done == 30  # one progress step per row planned
     assert not Base.objects.exists()  # a preview writes nothing
+    assert stored_outcome(job)["type"] == "survey" and len(stored_outcome(job)["new_rows"]) == 30
     preview = client.get(started["Location"])
     page = preview.content.decode()
     assert "confirm_form" in preview.context
@@ -280,3 +295,208 @@ def test_the_command_draws_a_progress_bar_on_a_terminal_only(tmp_path, coordinat
     plain = io.StringIO()
     call_command("import_survey", str(sheet), "--survey-date", "2019-09-30", "--dry-run", stdout=plain)
     assert "[" not in plain.getvalue() and "\r" not in plain.getvalue() and "new=0" in plain.getvalue()
+
+
+# -- a job's outcome is stored as plain JSON data, and reads back as the same preview and result -------------
+
+def rendered(outcome):
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override("ja"):
+        return render_to_string("admin/registry/import_outcome.html", {"outcome": outcome, "record_label": "拠点"})
+
+
+def assert_stored_as_shown(outcome):
+    from registry.sheets.outcome import outcome_from_data
+
+    data = outcome.as_data()
+    assert json.loads(json.dumps(data)) == data  # plain JSON: numbers, text, lists
+    back = outcome_from_data(data)
+    assert type(back) is type(outcome)
+    assert rendered(back) == rendered(outcome)
+    assert (back.counts, back.would_change, back.report_lines()) == (
+        outcome.counts, outcome.would_change, outcome.report_lines())
+    assert back.import_record == outcome.import_record
+    return rendered(back)
+
+
+def test_every_part_of_a_preview_and_a_result_survives_the_json_outcome(year, superuser, organization):
+    from registry.history import Source, change_context
+    from registry.models import Contractor
+    from registry.permissions import Role
+    from registry.rounds import lifecycle
+    from registry.sheets.contractors import import_contractor_file
+    from registry.sheets.survey.importing import import_survey_file
+    from tests.test_contractors_import import csv_cp932
+    from tests.test_rounds import THIS_YEAR
+
+    clerk = make_user(Role.CLERK, year.osaka, username="osaka_clerk")
+    with change_context(user=clerk, source=Source.ADMIN):
+        year.bases[0].staff_local = 6
+        year.bases[0].save()
+    lifecycle.confirm_unchanged(year.this, [year.bases[1]], clerk)
+    rows = [base_row(number="1", form="a", year="", dept="", total="11", dispatched="2", local="9"),
+            base_row(number="3", name="釜山事務所", country="韓国", city="釜山", form="a", year="", dept="",
+                     total="2", dispatched="1", local="1")]
+    preview = import_survey_file(as_text(rows), "r.tsv", THIS_YEAR, user=superuser, dry_run=True)
+    assert preview.conflicts and preview.updated_rows and preview.new_rows and preview.missing
+    assert preview.warnings and preview.round_writes and not preview.errors
+    page = assert_stored_as_shown(preview)
+    for shown in ("大阪府 #1 上海事務所", "変更あり", "釜山事務所", "韓国 釜山 / 形態 a / 職員 2", "ソウル事務所"):
+        assert shown in page
+
+    undecided = import_survey_file(as_text(rows), "r.tsv", THIS_YEAR, user=superuser)
+    assert undecided.errors and "row 6, column -" in assert_stored_as_shown(undecided)
+
+    applied = import_survey_file(as_text(rows), "r.tsv", THIS_YEAR, user=superuser, conflicts="sheet")
+    assert applied.import_record is not None and not applied.errors
+    assert_stored_as_shown(applied)
+
+    broken = [base_row(number="1", total="x", dispatched="2", local="9")]
+    assert "row 6, column ⑧職員数" in assert_stored_as_shown(
+        import_survey_file(as_text(broken), "r.tsv", THIS_YEAR, dry_run=True))
+
+    Contractor.objects.create(name="株式会社ソウル代理", kind="company", country="KR")
+    contractors = import_contractor_file(csv_cp932([["", "株式会社ソウル代理", "公的機関", "韓国", "代理店"],
+                                                    ["", "上海商務諮詢有限公司", "企業", "中国", ""]]), "c.csv",
+                                         dry_run=True)
+    assert "<del>企業</del>" in assert_stored_as_shown(contractors)
+
+
+# -- old jobs are pruned; a job a stopped worker left is told as failed --------------------------------------
+
+def aged(job, **age):
+    """Backdate a job's last change (``update`` leaves auto_now alone)."""
+    from django.utils import timezone
+
+    ImportJob.objects.filter(pk=job.pk).update(updated_at=timezone.now() - datetime.timedelta(**age))
+    return job
+
+
+def make_job(user, state, **age):
+    job = ImportJob.objects.create(kind="survey", step="plan", user=user, file_name="long.tsv", upload_name="x",
+                                   state=state, options={"language": "ja"})
+    return aged(job, **age)
+
+
+def test_old_finished_jobs_are_deleted_and_stale_unfinished_ones_fail(coordinator):
+    old_done, old_failed = make_job(coordinator, "done", days=8), make_job(coordinator, "failed", days=8)
+    recent_done, recent_failed = make_job(coordinator, "done", days=6), make_job(coordinator, "failed", days=6)
+    running, stale_running = make_job(coordinator, "running", minutes=5), make_job(coordinator, "running", hours=2)
+    queued, stale_queued = make_job(coordinator, "queued", minutes=5), make_job(coordinator, "queued", hours=2)
+    out = io.StringIO()
+    call_command("prune_import_jobs", stdout=out)
+    assert out.getvalue().strip() == "deleted 2 finished import jobs; marked 2 stale import jobs failed"
+    states = dict(ImportJob.objects.values_list("pk", "state"))
+    assert states == {recent_done.pk: "done", recent_failed.pk: "failed", running.pk: "running",
+                      stale_running.pk: "failed", queued.pk: "queued", stale_queued.pk: "failed"}
+    assert old_done.pk not in states and old_failed.pk not in states
+    stale_running.refresh_from_db()
+    assert stale_running.error == ("取込が完了しませんでした。バックグラウンドのワーカーが止まったか、起動していません。"
+                                   "何も取り込まれていません。もう一度やり直してください。")
+    with override_settings(IMPORT_JOB_RETENTION_DAYS=5):
+        call_command("prune_import_jobs", stdout=io.StringIO())
+    # the jobs just failed are kept as long as any finished job, for their user to read why
+    assert set(ImportJob.objects.values_list("pk", flat=True)) == {running.pk, queued.pk, stale_running.pk,
+                                                                  stale_queued.pk}
+    call_command("prune_import_jobs", "--days", "0", stdout=io.StringIO())
+    assert set(ImportJob.objects.values_list("pk", flat=True)) == {running.pk, queued.pk}
+
+
+@override_settings(IMPORT_BACKGROUND_ROWS=20)
+def test_starting_a_job_prunes_and_a_job_failed_as_stale_is_not_run_later(coordinator):
+    client = client_for(coordinator)
+    old = make_job(coordinator, "done", days=30)
+    started = upload(client, long_sheet(30))
+    job = ImportJob.objects.get()  # the old one went when this one started
+    assert job.pk != old.pk and job.state == "queued"
+    aged(job, hours=2)  # the worker never took it
+    upload(client, long_sheet(30))  # the next job's start marks it failed
+    job.refresh_from_db()
+    assert job.state == "failed" and "ワーカー" in job.error
+    page = follow(client, client.get(started["Location"]))
+    assert job.error in page.content.decode()
+    run_db_worker()  # the worker starts at last: the failed job stays failed, the new one runs
+    job.refresh_from_db()
+    assert job.state == "failed" and ImportJob.objects.exclude(pk=job.pk).get().state == "done"
+    assert not Base.objects.exists()
+
+
+def test_a_stored_preview_that_only_writes_the_round_still_offers_the_import(coordinator):
+    """The same sheet for the next round changes no base, but opens the round and records its lines."""
+    from registry.sheets.survey.importing import import_survey_file
+
+    import_survey_file(long_sheet(6), "l.tsv", datetime.date(2019, 9, 30), user=coordinator)
+    next_round = import_survey_file(long_sheet(6), "l.tsv", datetime.date(2020, 9, 30), dry_run=True)
+    assert next_round.unchanged == 6 and not (next_round.new or next_round.updated or next_round.missing)
+    assert next_round.round_writes and next_round.would_change
+    assert_stored_as_shown(next_round)
+
+
+# -- the progress of an apply is seen while its transaction is open --------------------------------------
+
+@pytest.mark.django_db(transaction=True)
+def test_the_progress_of_an_apply_is_seen_outside_its_transaction_while_it_writes(admin_client):
+    """The apply step runs in a thread of its own (its own database connection, one transaction) and stops once,
+    between two bulk writes, until the test has looked from its connection — outside that transaction — at what
+    the page shows. Committed data (a transactional test): the tables are emptied afterwards."""
+    import threading
+
+    from registry.models import Contractor
+    from registry.sheets.jobs import JobProgress, run_step
+    from tests.test_contractors_import import confirm as confirm_list
+    from tests.test_contractors_import import long_list
+    from tests.test_contractors_import import upload as upload_list
+
+    existing = {"seoul": Contractor.objects.create(name="株式会社ソウル代理", kind="company", country="KR"),
+                "jetro": Contractor.objects.create(name="日本貿易振興機構", kind="public_body", notes="本部")}
+    with override_settings(IMPORT_BACKGROUND_ROWS=20):
+        upload_list(admin_client, long_list(existing))
+        run_db_worker()
+        preview = admin_client.get(reverse("admin:registry_contractor_import_job",
+                                           args=[ImportJob.objects.get().pk]))
+        confirm_list(admin_client, preview)
+    job = ImportJob.objects.get(step="apply")
+    progress_url = reverse("admin:registry_contractor_import_job_progress", args=[job.pk])
+    reached, resume, failures = threading.Event(), threading.Event(), []
+
+    class StopsOnceWhileWriting(JobProgress):
+        def write(self, name, done, total):
+            super().write(name, done, total)
+            if name == "writing" and 0 < done < total and not reached.is_set():
+                reached.set()
+                resume.wait(60)
+
+    def worker():
+        try:
+            running = ImportJob.objects.select_related("user").get(pk=job.pk)
+            running.state = ImportJob.State.RUNNING
+            running.save(update_fields=["state", "updated_at"])
+            run_step(running, StopsOnceWhileWriting(running, interval=0))
+        except BaseException as error:  # told to the test below
+            failures.append(error)
+        finally:
+            reached.set()
+            connection.close()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    try:
+        assert reached.wait(60) and not failures
+        # The apply's transaction is open: nothing it wrote is seen from here, not even the job's row...
+        assert Contractor.objects.count() == 2
+        assert ImportJob.objects.filter(pk=job.pk).values_list("phase", "done").get() == ("writing", 0)
+        # ...but the page shows how far it got.
+        shown = admin_client.get(progress_url).json()
+        assert shown == {"state": "running", "phase": "レジストリに書き込んでいます", "done": 28, "total": 29,
+                         "finished": False}
+        page = admin_client.get(reverse("admin:registry_contractor_import_job", args=[job.pk])).content.decode()
+        assert 'value="28" max="29"' in page
+    finally:
+        resume.set()
+        thread.join(60)
+    assert not failures
+    assert Contractor.objects.count() == 30
+    assert admin_client.get(progress_url).json() == {"state": "done", "phase": "完了", "done": 29, "total": 29,
+                                                     "finished": True}

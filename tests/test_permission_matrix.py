@@ -117,6 +117,9 @@ def build_world():
         # A long survey file's preview the coordinator started (queued): only they follow it.
         "importjob": ImportJob.objects.create(kind="survey", step="plan", user=users["coord"], file_name="long.tsv",
                                               upload_name="long.tsv"),
+        # A long contractor list's preview the superuser started: only they follow it (only superusers import it).
+        "contractorjob": ImportJob.objects.create(kind="contractors", step="plan", user=users["root"],
+                                                  file_name="contractors.csv", upload_name="contractors.csv"),
         "user": users["osaka"],
         "group": Group.objects.get(name=Role.GROUP_NAMES[Role.CLERK]),
         "accessattempt": AccessAttempt.objects.create(get_data="", post_data="", failures_since_start=1,
@@ -424,6 +427,12 @@ MATRIX = {
     "admin:registry_contractor_import": [
         Case("L 403 403 403 403 200", lambda w: reverse("admin:registry_contractor_import"))
     ],
+    "admin:registry_contractor_import_job": [Case(
+        "L 404 404 404 404 200",
+        lambda w: reverse("admin:registry_contractor_import_job", args=[w.pk("contractorjob")]))],
+    "admin:registry_contractor_import_job_progress": [Case(
+        "403 404 404 404 404 200",
+        lambda w: reverse("admin:registry_contractor_import_job_progress", args=[w.pk("contractorjob")]))],
     "admin:registry_contractor_process_import": [
         Case("L 405 405 405 405 405", lambda w: reverse("admin:registry_contractor_process_import")),
         Case("L 403 403 403 403 200", lambda w: reverse("admin:registry_contractor_process_import"), method="post"),

@@ -20,6 +20,7 @@ class ContractorAdmin(SheetImportMixin, ScopedAdmin):
     import_kind = ImportRecord.Kind.CONTRACTORS
     layout_errors = (SheetLayoutError,)
     record_label = _("Contractor")
+    background_kind = "contractors"  # a long list is previewed and applied as a job (registry/sheets/jobs.py)
     list_display = ["name", "kind", "country", "base_count"]
     list_filter = ["kind", "country"]
     search_fields = ["name", "match_key"]

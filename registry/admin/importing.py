@@ -169,17 +169,19 @@ class SheetImportMixin(ImportExportMixin):
         if not (request.user.is_active and request.user.is_staff):
             return JsonResponse({"error": gettext("Sign in to follow this import.")}, status=403)
         job = self.users_job(request, job_id)
-        return JsonResponse({"state": job.state, "phase": str(jobs.PHASES.get(job.phase, "")), "done": job.done,
-                             "total": job.total, "finished": job.finished})
+        phase, done, total = jobs.job_progress(job)
+        return JsonResponse({"state": job.state, "phase": str(jobs.PHASES.get(phase, "")), "done": done,
+                             "total": total, "finished": job.finished})
 
     def import_job_view(self, request, job_id):
         """While the job runs, its progress; then the preview (plan) or the import's result (apply)."""
         job = self.users_job(request, job_id)
         opts = self.model._meta
         if not job.finished:
+            phase, done, total = jobs.job_progress(job)
             context = {**self.admin_site.each_context(request), "opts": opts, "job": job,
-                       "title": job.get_step_display(), "phase": jobs.PHASES.get(job.phase, ""),
-                       "progress_url": self.job_url(job, "import_job_progress")}
+                       "title": job.get_step_display(), "phase": jobs.PHASES.get(phase, ""), "done": done,
+                       "total": total, "progress_url": self.job_url(job, "import_job_progress")}
             request.current_app = self.admin_site.name
             return TemplateResponse(request, "admin/registry/import_job.html", context)
         if job.state == ImportJob.State.FAILED:

@@ -125,20 +125,28 @@ def bulk_history_options():
 written_in_bulk = Signal()
 
 
-def write_in_bulk(model, created=(), updated=(), fields=(), batch_size=1000):
+def write_in_bulk(model, created=(), updated=(), fields=(), batch_size=1000, report=None):
     """Insert ``created`` and update ``fields`` of ``updated`` in batches, each record with its history row naming
     the action in progress like a single save (who, when, why, route, import record, change group), written by
     simple-history's bulk API (``bulk_create_with_history``; ``bulk_update_with_history`` for the history of
     updates). Returns how many were written.
+
+    ``report(count)``, if given, is told each batch written (an import's progress bar); the batches are then
+    handed to simple-history one at a time, in the same queries.
     """
     options = bulk_history_options()
     created, updated = list(created), list(updated)
-    for start in range(0, len(created), SLICE):
-        bulk_create_with_history(created[start:start + SLICE], model, batch_size=batch_size, **options)
+    size = SLICE if report is None else min(SLICE, batch_size)
+    for start in range(0, len(created), size):
+        bulk_create_with_history(created[start:start + size], model, batch_size=batch_size, **options)
+        if report is not None:
+            report(len(created[start:start + size]))
     if created:
         written_in_bulk.send(sender=model, records=created, fields=[])
-    for start in range(0, len(updated), SLICE):
-        update_with_history(model, updated[start:start + SLICE], list(fields), batch_size, options)
+    for start in range(0, len(updated), size):
+        update_with_history(model, updated[start:start + size], list(fields), batch_size, options)
+        if report is not None:
+            report(len(updated[start:start + size]))
     if updated:
         written_in_bulk.send(sender=model, records=updated, fields=list(fields))
     return len(created) + len(updated)

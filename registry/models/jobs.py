@@ -35,8 +35,9 @@ class ImportJob(models.Model):
     done = models.PositiveIntegerField(_("done"), default=0)
     total = models.PositiveIntegerField(_("total"), default=0)
     error = models.TextField(_("error"), blank=True)
-    # What the preview found (the outcome the page shows, as the worker pickled it) and its digest.
-    outcome = models.BinaryField(_("outcome"), null=True, blank=True)
+    # What the step found, as JSON data: what the preview page or the result message shows
+    # (registry/sheets/outcome.py, ``ImportOutcome.as_data``); ``result`` holds the preview's file hash and digest.
+    outcome = models.JSONField(_("outcome"), null=True, blank=True)
     result = models.JSONField(_("result"), default=dict, blank=True)
     reported = models.BooleanField(_("reported"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

@@ -20,7 +20,7 @@ from registry.models import Contractor, ImportRecord
 from registry.parsing.countries import UnknownCountry, require_country_code
 from registry.parsing.text import label_key, match_key, normalize_cell, plain_text
 from registry.sheets.adapter import PlannedImportResource
-from registry.sheets.engine import SheetPlan, apply_plan, copy_record
+from registry.sheets.engine import SheetPlan, apply_plan, copy_record, preview_job, run_import, written_counter
 from registry.sheets.formats import SheetFormat
 from registry.sheets.outcome import ImportOutcome, Problem
 from registry.sheets.reader import ROW_COLUMN, SheetLayoutError, header_columns, headings, no_data_rows_error, read_table
@@ -47,7 +47,7 @@ class ContractorResource(PlannedImportResource):
         fields = ("id", "name", "kind", "country", "notes")
 
     def new_session(self):
-        return ImportSession(kind=ImportRecord.Kind.CONTRACTORS)
+        return contractor_session(None, "")
 
     def plan_dataset(self, dataset):
         return plan_contractor_rows(dataset.sheet_rows, dataset.sheet_labels, self.session,
@@ -150,12 +150,14 @@ class ContractorPlanner:
         self.by_id = {contractor.pk: contractor for contractor in found}
         self.by_key = {contractor.match_key: contractor for contractor in found}
 
-    def plan_rows(self, rows):
+    def plan_rows(self, rows, progress=None):
         self.load_indexes(rows)
         first_row_of_name, first_row_of_id = {}, {}
         self.row_of_record = {}  # contractor id → the row that updates it
-        for row in rows:
+        for done, row in enumerate(rows, 1):
             self.plan_row(row, first_row_of_name, first_row_of_id)
+            if progress is not None:
+                progress(done, len(rows))
 
     def plan_row(self, row, first_row_of_name, first_row_of_id):
         number, errors, values = row[ROW_COLUMN], [], {}
@@ -272,34 +274,53 @@ MAX_ID = 2**63
 
 # -- the two steps -------------------------------------------------------------------------------
 
-def plan_contractor_rows(rows, labels, session, source_description=""):
+def plan_contractor_rows(rows, labels, session, source_description="", progress=None):
     """Plan the import of parsed rows ({ROW_COLUMN: file row, column key: cell}; ``labels``: the file's heading
-    of each column it has). No writes."""
+    of each column it has). No writes. ``progress(done, total)``, if given, is called after each row."""
     planner = ContractorPlanner(session, labels)
     planner.outcome.source_description = source_description
-    planner.plan_rows(rows)
+    planner.plan_rows(rows, progress)
     return planner.finish()
 
 
-def plan_contractors(content, file_name, session):
+def plan_contractors(content, file_name, session, progress=None):
     """Read the file and plan its import (no writes at all, not even rolled-back ones)."""
     dataset = read_contractor_dataset(content, file_name)
     session.take(dataset)
-    return plan_contractor_rows(dataset.sheet_rows, dataset.sheet_labels, session, dataset.table_description)
+    return plan_contractor_rows(dataset.sheet_rows, dataset.sheet_labels, session, dataset.table_description,
+                                progress)
 
 
 def write_contractor_plan(plan, progress=None):
-    write_in_bulk(Contractor, plan.new)
-    write_in_bulk(Contractor, updated=plan.changed, fields=[*plan.fields, "match_key"])
+    """New contractors, then the changed ones; ``progress(done, total)`` counts the records, a batch at a time."""
+    report = written_counter(progress, len(plan.new) + len(plan.changed))
+    write_in_bulk(Contractor, plan.new, report=report)
+    write_in_bulk(Contractor, updated=plan.changed, fields=[*plan.fields, "match_key"], report=report)
 
 
-def apply_contractor_plan(plan, expected_fingerprint=None):
+def apply_contractor_plan(plan, expected_fingerprint=None, progress=None):
     """Write the plan in one transaction with bulk history; refuses if it differs from the previewed one."""
-    return apply_plan(plan, write_contractor_plan, expected_fingerprint)
+    return apply_plan(plan, write_contractor_plan, expected_fingerprint, progress=progress)
 
 
-def import_contractor_file(content, file_name, *, user=None, dry_run=False):
-    """Preview (dry_run: plan only) or apply one contractor list; returns the ImportOutcome."""
-    session = ImportSession(kind=ImportRecord.Kind.CONTRACTORS, user=user, file_name=file_name)
-    plan = plan_contractors(content, file_name, session)
-    return plan.outcome if dry_run else apply_contractor_plan(plan)
+def contractor_session(user, file_name):
+    return ImportSession(kind=ImportRecord.Kind.CONTRACTORS, user=user, file_name=file_name)
+
+
+def import_contractor_file(content, file_name, *, user=None, dry_run=False, expected=None, progress=None):
+    """Preview (dry_run: plan only) or apply one contractor list (``engine.run_import``); returns the ImportOutcome."""
+    return run_import(contractor_session(user, file_name), plan_contractors, apply_contractor_plan, content,
+                      dry_run=dry_run, expected=expected, progress=progress)
+
+
+# -- the background job's two steps (registry/sheets/jobs.py) -------------------------------------------
+
+def preview_upload(job, content, progress):
+    """Plan the uploaded list; returns the outcome the preview shows and the file's hash."""
+    return preview_job(contractor_session(job.user, job.file_name), plan_contractors, content, progress)
+
+
+def apply_upload(job, content, progress):
+    """Apply the uploaded list as previewed (the job's options hold the preview's file hash and digest)."""
+    return import_contractor_file(content, job.file_name, user=job.user, expected=job.options["expected"],
+                                  progress=progress)

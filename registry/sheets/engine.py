@@ -183,7 +183,7 @@ class Progress:
 
 
 def written_counter(progress, total):
-    """``report(count)`` after each bulk write: calls ``progress(done so far, total)`` (from 0 before any)."""
+    """``report(count)`` after each batch written: calls ``progress(done so far, total)`` (from 0 before any)."""
     done = 0
 
     def report(count):

@@ -6,24 +6,28 @@ check it is the previewed plan, write). Each kind is a module with ``preview_upl
 → (outcome, file hash) and ``apply_upload(job, content, progress)`` → outcome, running on the same engine as
 the synchronous path; ``progress`` is an ``engine.Progress`` whose callbacks the planners and appliers call.
 """
+import datetime
 import importlib
-import pickle
 import time
 
 from django.conf import settings
-from django.utils import translation
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext, gettext_lazy
 from django_tasks import task
 
 from registry.models import ImportJob
-from registry.sheets.engine import ImportBusy, PreviewOutdated, Progress, plan_fingerprint
+from registry.sheets.engine import STALE_LOCK, ImportBusy, PreviewOutdated, Progress, plan_fingerprint
+from registry.sheets.outcome import outcome_from_data
 from registry.sheets.reader import SheetLayoutError, SheetReadError, estimate_rows
 
 # sheet kind → the module with its two steps
 KINDS = {
     "survey": "registry.sheets.survey.importing",
     "agreements": "registry.sheets.agreements.plan",
+    "contractors": "registry.sheets.contractors",
 }
 
 PHASES = {
@@ -35,6 +39,10 @@ PHASES = {
 }
 # Errors that explain themselves to the user; anything else is reported as an unexpected failure.
 EXPLAINED = (SheetReadError, SheetLayoutError, ImportBusy, PreviewOutdated)
+# An unfinished job not heard from for this long was left by a worker that stopped (or never started), as a
+# lock that old was left by an import that died.
+STALE_JOB = STALE_LOCK
+UNFINISHED = (ImportJob.State.QUEUED, ImportJob.State.RUNNING)
 
 
 def runs_in_background(content):
@@ -52,6 +60,7 @@ def start_job(*, kind, step, user, file_name, upload_name, options):
     """Create the job and enqueue its task; the page then polls the job."""
     if kind not in KINDS:
         raise ValueError(f"no background import for {kind!r}")
+    prune_jobs()
     options = {**options, "language": translation.get_language() or settings.LANGUAGE_CODE}
     job = ImportJob.objects.create(kind=kind, step=step, user=user, file_name=file_name, upload_name=upload_name,
                                    options=options, phase="queued")
@@ -59,8 +68,35 @@ def start_job(*, kind, step, user, file_name, upload_name, options):
     return job
 
 
+def prune_jobs(retention_days=None):
+    """Delete finished and failed jobs older than IMPORT_JOB_RETENTION_DAYS (``retention_days``), and mark
+    failed the unfinished jobs not heard from for STALE_JOB (their import wrote nothing: it applies in one
+    transaction). Returns (deleted, marked failed)."""
+    now = timezone.now()
+    days = settings.IMPORT_JOB_RETENTION_DAYS if retention_days is None else retention_days
+    deleted, _by_model = ImportJob.objects.filter(
+        state__in=(ImportJob.State.DONE, ImportJob.State.FAILED), updated_at__lt=now - datetime.timedelta(days=days),
+    ).delete()
+    failed = 0
+    stale = {"state__in": UNFINISHED, "updated_at__lt": now - STALE_JOB}
+    for job_id in ImportJob.objects.filter(**stale).values_list("pk", flat=True):
+        with transaction.atomic():  # only if still stale once locked: a worker that reported since keeps its job
+            job = ImportJob.objects.select_for_update().filter(pk=job_id, **stale).first()
+            if job is None:
+                continue
+            with translation.override(job.options.get("language") or settings.LANGUAGE_CODE):
+                fail(job, gettext("The import did not finish: the background worker stopped or never started. "
+                                  "Nothing was imported. Try again."))
+            failed += 1
+    return deleted, failed
+
+
 class JobProgress(Progress):
-    """Stores the progress on the job, at most once every ``interval`` seconds (and at each phase's end)."""
+    """Stores the progress on the job, at most once every ``interval`` seconds (and at each phase's end).
+
+    Each write also goes to the shared cache, where the page reads it first (``job_progress``): the apply step
+    writes in one transaction, and the job's row written inside it is seen by no one else before it commits.
+    """
 
     def __init__(self, job, interval=0.5):
         self.job = job
@@ -83,8 +119,23 @@ class JobProgress(Progress):
         if (job.phase, job.done, job.total) == (name, done, total):
             return
         job.phase, job.done, job.total = name, done, total
+        cache.set(progress_key(job.pk), [name, done, total], STALE_JOB.total_seconds())
         job.save(update_fields=["phase", "done", "total", "updated_at"])
         self.last_write = time.monotonic()
+
+
+def progress_key(job_id):
+    return f"registry:import-job-progress:{job_id}"
+
+
+def job_progress(job):
+    """(phase, done, total) as the page shows them: while the job runs, its worker's latest report from the
+    cache (seen even while the apply's transaction hides the job's row), else what the row holds."""
+    if not job.finished:
+        latest = cache.get(progress_key(job.pk))
+        if latest is not None:
+            return tuple(latest)
+    return job.phase, job.done, job.total
 
 
 @task(queue_name=settings.IMPORT_TASKS_QUEUE)
@@ -121,7 +172,7 @@ def run_step(job, progress):
     else:
         outcome = kind.apply_upload(job, content, progress)
         storage.remove()  # as the admin's confirm step does: an applied upload is not kept
-    job.outcome = pickle.dumps(outcome)
+    job.outcome = outcome.as_data()
     job.state = ImportJob.State.DONE
     job.phase, job.done = "done", job.total
     job.save(update_fields=["outcome", "result", "state", "phase", "done", "updated_at"])
@@ -133,5 +184,5 @@ def fail(job, message):
 
 
 def job_outcome(job):
-    """What the job found, as the worker stored it (pickled by our own code, never from a user's input)."""
-    return pickle.loads(job.outcome) if job.outcome is not None else None  # noqa: S301
+    """What the job found, as the worker stored it (JSON data, ``ImportOutcome.as_data``)."""
+    return outcome_from_data(job.outcome)

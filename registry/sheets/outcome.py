@@ -1,4 +1,8 @@
-"""What an import found and did, in the terms a coordinator reads: new, updated, unchanged, missing, errors."""
+"""What an import found and did, in the terms a coordinator reads: new, updated, unchanged, missing, errors.
+
+A background job stores its outcome as plain JSON data (``as_data`` / ``outcome_from_data``): exactly what the
+preview page and the result message read, never the records themselves.
+"""
 from dataclasses import dataclass, field
 
 
@@ -10,6 +14,28 @@ class Problem:
 
     def __str__(self):
         return f"row {self.row}, column {self.column}: {self.message}"
+
+
+class NewRow(tuple):
+    """(file row, label) of a new record, with its key facts (e.g. a base's country, form, staff) for the preview."""
+
+    def __new__(cls, row, label, facts=""):
+        item = super().__new__(cls, (row, label))
+        item.facts = facts
+        return item
+
+
+def plain_row(row):
+    """A file row number as JSON keeps it: a number, or the text standing for no row (「-」)."""
+    return row if isinstance(row, int) else str(row)
+
+
+def plain_changes(changes):
+    return [[str(label), str(old), str(new)] for label, old, new in changes]
+
+
+def read_changes(data):
+    return [tuple(change) for change in data]
 
 
 @dataclass
@@ -57,6 +83,50 @@ class ImportOutcome:
         lines += [f"warning: {warning}" for warning in self.warnings + self.notices]
         return lines
 
+    # -- as a background job stores it (ImportJob.outcome) ------------------------------------------------
+
+    data_type = "import"
+
+    def as_data(self):
+        """The outcome as JSON data::
+
+            {"type": "import" | "survey", "source_description": str, "new": int, "updated": int, "unchanged": int,
+             "errors": [[row, column, message]], "warnings": [str], "notices": [str],
+             "new_rows": [[row, label, facts]], "updated_rows": [[row, label, [[field, before, after]]]],
+             "unchanged_rows": [[row, label]], "import_record": id or null}
+
+        where a row is the file's row number (or 「-」) and every other value is the text the page shows.
+        A survey adds its own parts (``SurveyOutcome.as_data``).
+        """
+        return {
+            "type": self.data_type, "source_description": str(self.source_description),
+            "new": self.new, "updated": self.updated, "unchanged": self.unchanged,
+            "errors": [[plain_row(p.row), str(p.column), str(p.message)] for p in self.errors],
+            "warnings": [str(warning) for warning in self.warnings],
+            "notices": [str(notice) for notice in self.notices],
+            "new_rows": [[plain_row(row[0]), str(row[1]), str(getattr(row, "facts", ""))] for row in self.new_rows],
+            "updated_rows": [[plain_row(row), str(label), plain_changes(changes)]
+                             for row, label, changes in self.updated_rows],
+            "unchanged_rows": [[plain_row(row), str(label)] for row, label in self.unchanged_rows],
+            "import_record": self.import_record.pk if self.import_record is not None else None,
+        }
+
+    @classmethod
+    def from_data(cls, data):
+        from registry.models import ImportRecord
+
+        record_id = data["import_record"]
+        return cls(
+            source_description=data["source_description"],
+            new=data["new"], updated=data["updated"], unchanged=data["unchanged"],
+            errors=[Problem(*problem) for problem in data["errors"]],
+            warnings=list(data["warnings"]), notices=list(data["notices"]),
+            new_rows=[NewRow(*row) for row in data["new_rows"]],
+            updated_rows=[(row, label, read_changes(changes)) for row, label, changes in data["updated_rows"]],
+            unchanged_rows=[tuple(row) for row in data["unchanged_rows"]],
+            import_record=ImportRecord.objects.filter(pk=record_id).first() if record_id is not None else None,
+        )
+
     def tally(self, notices=()):
         """A planner's last step: the counts of the rows listed, the reader's notices, the errors in row order."""
         self.new, self.updated = len(self.new_rows), len(self.updated_rows)
@@ -84,3 +154,34 @@ class SurveyOutcome(ImportOutcome):
     @property
     def would_change(self):
         return bool(super().would_change or self.missing or self.round_writes or self.created_contractors)
+
+    data_type = "survey"
+
+    def as_data(self):
+        """The import's data, and: "missing": [the base as the page names it], "created_contractors": [name],
+        "round_writes": [str], "conflicts": [[row, label, the clerk's answer, [[field, before, after]], winner]]."""
+        return {
+            **super().as_data(),
+            "missing": [str(base) for base in self.missing],
+            "created_contractors": [str(name) for name in self.created_contractors],
+            "round_writes": [str(write) for write in self.round_writes],
+            "conflicts": [[plain_row(row), str(label), str(answer), plain_changes(changes), str(winner)]
+                          for row, label, answer, changes, winner in self.conflicts],
+        }
+
+    @classmethod
+    def from_data(cls, data):
+        outcome = super().from_data(data)
+        outcome.missing = list(data["missing"])
+        outcome.created_contractors = list(data["created_contractors"])
+        outcome.round_writes = list(data["round_writes"])
+        outcome.conflicts = [(row, label, answer, read_changes(changes), winner)
+                             for row, label, answer, changes, winner in data["conflicts"]]
+        return outcome
+
+
+def outcome_from_data(data):
+    """The outcome ``as_data`` gave (None stays None)."""
+    if data is None:
+        return None
+    return {kind.data_type: kind for kind in (ImportOutcome, SurveyOutcome)}[data["type"]].from_data(data)

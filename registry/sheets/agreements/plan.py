@@ -345,20 +345,18 @@ def plan_agreements(content, file_name, session, progress=None):
 
 def write_agreement_plan(plan, progress=None):
     """Partners first (ties point at them), then ties, then renewals; one history row per record written.
-    ``progress(done, total)`` counts the records written, a bulk write at a time."""
-    steps = (
-        (plan.new_partners, lambda: write_in_bulk(Partner, plan.new_partners)),
-        (plan.changed_partners, lambda: write_in_bulk(Partner, updated=plan.changed_partners, fields=PARTNER_FIELDS)),
-        (plan.new_agreements, lambda: write_in_bulk(Agreement, plan.new_agreements)),
-        (plan.changed_agreements,
-         lambda: write_in_bulk(Agreement, updated=plan.changed_agreements, fields=AGREEMENT_FIELDS)),
-        (plan.old_renewals, lambda: [renewal.delete() for renewal in plan.old_renewals]),  # each with its entry
-        (plan.new_renewals, lambda: write_in_bulk(AgreementRenewal, plan.new_renewals)),
-    )
-    report = written_counter(progress, sum(len(records) for records, _write in steps))
-    for records, write in steps:
-        write()
-        report(len(records))
+    ``progress(done, total)`` counts the records written, a batch at a time."""
+    report = written_counter(progress, sum(map(len, (
+        plan.new_partners, plan.changed_partners, plan.new_agreements, plan.changed_agreements, plan.old_renewals,
+        plan.new_renewals))))
+    write_in_bulk(Partner, plan.new_partners, report=report)
+    write_in_bulk(Partner, updated=plan.changed_partners, fields=PARTNER_FIELDS, report=report)
+    write_in_bulk(Agreement, plan.new_agreements, report=report)
+    write_in_bulk(Agreement, updated=plan.changed_agreements, fields=AGREEMENT_FIELDS, report=report)
+    for renewal in plan.old_renewals:  # each deleted with its history entry
+        renewal.delete()
+    report(len(plan.old_renewals))
+    write_in_bulk(AgreementRenewal, plan.new_renewals, report=report)
 
 
 def apply_agreement_plan(plan, expected_fingerprint=None, progress=None):

@@ -18,7 +18,7 @@ from registry.models import Base, BaseRoundRecord, BaseStatus, Contractor, Joint
 from registry.parsing.text import match_key, parse_int_cell
 from registry.permissions import organization_ids_in_scope
 from registry.sheets.engine import SheetPlan, apply_plan, copy_record, written_counter
-from registry.sheets.outcome import Problem, SurveyOutcome
+from registry.sheets.outcome import NewRow, Problem, SurveyOutcome
 from registry.rounds.progress import CLERK_WINS, SHEET_WINS, clerk_answers
 from registry.rounds.records import following_round, plan_records, record_bases
 from registry.sheets.reader import ROW_COLUMN, read_table
@@ -54,18 +54,6 @@ COLUMN_OF = {
 }
 RELATED_FIELDS = ("organization", "contractor", "host_agency", "joint_office")
 COUNTRY_CODES = frozenset(str(code) for code, _name in Base._meta.get_field("countries").choices)
-
-
-class NewRow(tuple):
-    """(file row, label) of a new base, with its key facts (country, form, staff) for the preview."""
-
-    def __new__(cls, row, label, facts=""):
-        item = super().__new__(cls, (row, label))
-        item.facts = facts
-        return item
-
-    def __reduce__(self):  # kept with its facts when a background preview is stored (sheets/jobs.py)
-        return (NewRow, (self[0], self[1], self.facts))
 
 
 @dataclass
@@ -456,7 +444,7 @@ def plan_survey(content, file_name, session, progress=None):
 def apply_survey_plan(plan, expected_fingerprint=None, progress=None):
     """Write the plan in one transaction; refuses if it differs from the previewed one.
 
-    ``progress(done, total)``, if given, counts the records written, a bulk write at a time."""
+    ``progress(done, total)``, if given, counts the records written, a batch at a time."""
     return apply_plan(plan, write_survey_plan, expected_fingerprint, refuse=refuse_undecided, progress=progress)
 
 
@@ -473,19 +461,14 @@ def refuse_undecided(plan):
 
 
 def write_survey_plan(plan, progress=None):
-    steps = [len(plan.new_contractors), len(plan.new_joint_offices), len(plan.new_bases), len(plan.changed_bases),
-             len(plan.verdicts)]
-    report = written_counter(progress, sum(steps))
-    write_in_bulk(Contractor, plan.new_contractors)
-    report(steps[0])
-    write_in_bulk(JointOffice, plan.new_joint_offices)
-    report(steps[1])
-    write_in_bulk(Base, plan.new_bases)
-    report(steps[2])
-    write_in_bulk(Base, updated=plan.changed_bases, fields=WRITTEN_FIELDS)
-    report(steps[3])
+    report = written_counter(progress, sum(map(len, (
+        plan.new_contractors, plan.new_joint_offices, plan.new_bases, plan.changed_bases, plan.verdicts))))
+    write_in_bulk(Contractor, plan.new_contractors, report=report)
+    write_in_bulk(JointOffice, plan.new_joint_offices, report=report)
+    write_in_bulk(Base, plan.new_bases, report=report)
+    write_in_bulk(Base, updated=plan.changed_bases, fields=WRITTEN_FIELDS, report=report)
     follow_in_rounds(plan)
-    report(steps[4])
+    report(len(plan.verdicts))
 
 
 def follow_in_rounds(plan):
