@@ -15,6 +15,20 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("load_local_governments", stdout=open("/dev/null", "w"))
 
 
+@pytest.fixture(autouse=True)
+def reference_data_after_a_flush(request):
+    """A transactional test (``django_db(transaction=True)``) may start after another one emptied every table
+    (Django flushes after each): it gets the local governments back first."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        return
+    request.getfixturevalue("transactional_db")
+    from registry.models import Organization
+
+    if not Organization.objects.exists():
+        call_command("load_local_governments", stdout=open("/dev/null", "w"))
+
+
 @pytest.fixture
 def organization():
     from registry.models import Organization
