@@ -195,12 +195,14 @@ def publication(request=None):
     return found
 
 
-def renew_publication(live=False):
+def renew_publication(live=False, build=True):
     """Something public changed: a new stamp now and after the commit (``ChangeStamp.renew``). ``live``: what the
     live tables' history does not show changed too (a base's public fields, new code): ``Publication.live`` is
-    renewed as well."""
+    renewed as well. ``build``: enqueue the background build (not for rows a fixture or a restore loads, whose
+    own task rows are loaded with them)."""
     PUBLIC.renew(*([live_token_key()] if live else []))
-    transaction.on_commit(_enqueue_build, robust=True)  # a worker that cannot be reached fails nothing
+    if build:
+        transaction.on_commit(_enqueue_build, robust=True)  # a worker that cannot be reached fails nothing
 
 
 def _enqueue_build():
@@ -218,8 +220,8 @@ def _base_saving(sender, instance, raw=False, **kwargs):
         renew_publication(live=True)
 
 
-def _public_change(sender, **kwargs):
-    renew_publication()
+def _public_change(sender, raw=False, **kwargs):
+    renew_publication(build=not raw)
 
 
 for _model in LIVE_MODELS:
@@ -230,7 +232,7 @@ for _model in LIVE_MODELS:
 @receiver(post_save, sender=BaseRoundRecord, dispatch_uid="publishing_figures")
 def _figures_saved(sender, instance, raw=False, **kwargs):
     if raw or SurveyRound.objects.filter(pk=instance.survey_round_id).frozen().exists():
-        renew_publication()
+        renew_publication(build=not raw)
 
 
 @receiver(written_in_bulk, dispatch_uid="publishing_bulk")
