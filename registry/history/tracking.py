@@ -105,7 +105,7 @@ def context_columns(context, user):
         "change_source": context.source or Source.COMMAND,
     }
     if context.import_record is not None:
-        columns["import_record"] = context.import_record
+        columns["import_record_id"] = context.import_record.pk  # by id: no related-object check per history row
     return columns
 
 

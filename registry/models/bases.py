@@ -1,12 +1,12 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django_countries.fields import CountryField
 
 from registry.history import TrackedHistory
 from registry.parsing.eras import format_fiscal_year
 from registry.parsing.text import split_multi
 
+from .fields import CountriesField
 from .querysets import RestrictedQuerySet
 
 CITY_SEPARATOR = "、"
@@ -75,7 +75,7 @@ class Base(StaffFigures):
     )
     number = models.PositiveIntegerField(_("base number"))
     name = models.CharField(_("base name"), max_length=200, blank=True)
-    countries = CountryField(_("countries/regions"), multiple=True, blank=False)
+    countries = CountriesField(_("countries/regions"), blank=False)
     cities = models.CharField(
         _("cities"), max_length=300, blank=True, help_text=_("Several cities are separated by 、")
     )

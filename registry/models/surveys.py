@@ -2,11 +2,11 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_countries.fields import CountryField
 
 from registry.history import TrackedHistory
 
 from .bases import BaseStatus, OperatingForm, StaffFigures
+from .fields import CountriesField
 from .querysets import RestrictedQuerySet, SharedQuerySet
 
 
@@ -93,7 +93,7 @@ class BaseRoundRecord(StaffFigures):
         "registry.Base", verbose_name=_("overseas base"), on_delete=models.PROTECT, related_name="round_records"
     )
     name = models.CharField(_("base name"), max_length=200, blank=True)
-    countries = CountryField(_("countries/regions"), multiple=True, blank=True)
+    countries = CountriesField(_("countries/regions"), blank=True)
     cities = models.CharField(_("cities"), max_length=300, blank=True)
     form = models.CharField(_("form"), max_length=1, choices=OperatingForm.choices)
     contractor = models.ForeignKey(

@@ -77,6 +77,13 @@ def _stamp(record, activity=True):
         record.reviewed_by = _actor()
 
 
+def new_record(survey_round, base, state, stamp):
+    """A round record of ``base`` with the base's row copied, in ``state``, with ``stamp`` (who acted and when,
+    or nothing). One constructor call: an import builds thousands."""
+    return BaseRoundRecord(survey_round=survey_round, base=base, review_state=state,
+                           **{name: getattr(base, name) for name in COPIED_FIELDS}, **stamp)
+
+
 def record_bases(survey_round, bases, *, states=None, created_ids=(), activity=True, before_write=None):
     """Bring the round's records of these bases in line with the bases, in bulk; returns how many were written.
 
@@ -87,10 +94,12 @@ def record_bases(survey_round, bases, *, states=None, created_ids=(), activity=T
     """
     require_open(survey_round)
     bases = list(bases)
+    created = set(created_ids)
+    known = [base.pk for base in bases if base.pk not in created]  # a base just created has no record yet
     existing = {
         record.base_id: record
-        for record in BaseRoundRecord.objects.filter(survey_round=survey_round, base_id__in=[b.pk for b in bases])
-    }
+        for record in BaseRoundRecord.objects.filter(survey_round=survey_round, base_id__in=known)
+    } if known else {}
     to_create, to_update, fields = plan_records(survey_round, bases, existing, states=states,
                                                 created_ids=created_ids, activity=activity)
     if before_write is not None and (to_create or to_update):
@@ -109,17 +118,15 @@ def plan_records(survey_round, bases, existing, *, states=None, created_ids=(), 
     created_ids = set(created_ids)
     to_create, to_update = [], []
     fields = set(REVIEW_FIELDS)
+    stamp = {"reviewed_at": timezone.now(), "reviewed_by": _actor()} if activity else {}
     for base in bases:
         record = existing.get(base.pk) if base.pk is not None else None
         state = states.get(base.pk) if base.pk is not None else states.get(id(base))
         if record is None:
             if base.status != BaseStatus.ACTIVE and state is None:
                 continue
-            record = BaseRoundRecord(survey_round=survey_round, base=base)
-            copy_base(record, base)
-            record.review_state = state or (ReviewState.NEW if base.pk in created_ids else ReviewState.NOT_REVIEWED)
-            _stamp(record, activity and record.review_state != ReviewState.NOT_REVIEWED)
-            to_create.append(record)
+            state = state or (ReviewState.NEW if base.pk in created_ids else ReviewState.NOT_REVIEWED)
+            to_create.append(new_record(survey_round, base, state, stamp if state != ReviewState.NOT_REVIEWED else {}))
             continue
         changed = copy_base(record, base)
         fields.update(changed)
