@@ -17,6 +17,7 @@ The survey and agreement sheet writers (normal-mode workbooks with merged header
 for the same cleaning and neutralization.
 """
 import csv
+import operator
 import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
@@ -33,6 +34,7 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 FORMULA_STARTS = ("=", "+", "-", "@")
 CSV_CHUNK_ROWS = 500
 QUERY_CHUNK_ROWS = 2000
+MEMO_ENTRIES = 4096  # distinct values remembered per column (or per file's text cells) in one download
 
 
 @dataclass(frozen=True)
@@ -103,14 +105,47 @@ def country_names(countries):
     return _country_names(codes, get_language())
 
 
+def remembering(convert):
+    """``convert`` remembering its results for up to MEMO_ENTRIES inputs, for one download: most columns repeat
+    (organizations, countries, forms, years, contractors), so each distinct value is converted once."""
+    memo = {}
+
+    def converted(value):
+        result = memo.get(value, memo)
+        if result is memo:
+            result = convert(value)
+            if len(memo) < MEMO_ENTRIES:
+                memo[value] = result
+        return result
+
+    return converted
+
+
+def _reader(column, position):
+    """A column's value from a row of ``values_list(*lookups)`` (``position``: lookup → index), converted once
+    per distinct input."""
+    fields = column.fields
+    key_of = operator.itemgetter(*(position[field] for field in fields))  # one value, or a tuple of several
+    if len(fields) == 1:
+        convert = remembering(lambda value: column.value({fields[0]: value}))
+    else:
+        convert = remembering(lambda values: column.value(dict(zip(fields, values))))
+    return lambda row: convert(key_of(row))
+
+
 def rows_of(columns, objects):
-    if isinstance(objects, QuerySet):
-        if all(column.fields for column in columns):
-            lookups = list(dict.fromkeys(field for column in columns for field in column.fields))
-            objects = objects.values(*lookups)
-        objects = objects.iterator(chunk_size=QUERY_CHUNK_ROWS)
-    for obj in objects:
-        yield [column.value(obj) for column in columns]
+    if not isinstance(objects, QuerySet):
+        for obj in objects:
+            yield [column.value(obj) for column in columns]
+        return
+    if not all(column.fields for column in columns):
+        for obj in objects.iterator(chunk_size=QUERY_CHUNK_ROWS):
+            yield [column.value(obj) for column in columns]
+        return
+    lookups = list(dict.fromkeys(field for column in columns for field in column.fields))
+    readers = [_reader(column, {lookup: index for index, lookup in enumerate(lookups)}) for column in columns]
+    for values in objects.values_list(*lookups).iterator(chunk_size=QUERY_CHUNK_ROWS):
+        yield [read(values) for read in readers]
 
 
 class _Echo:
@@ -123,9 +158,10 @@ class _Echo:
 def csv_chunks(headers, rows):
     writer = csv.writer(_Echo(), lineterminator="\r\n")
     yield "\ufeff" + writer.writerow([csv_cell(header) for header in headers])
+    text_cell = remembering(csv_cell)
     chunk = []
     for row in rows:
-        chunk.append(writer.writerow([csv_cell(value) for value in row]))
+        chunk.append(writer.writerow([text_cell(value) if type(value) is str else csv_cell(value) for value in row]))
         if len(chunk) >= CSV_CHUNK_ROWS:
             yield "".join(chunk)
             chunk = []

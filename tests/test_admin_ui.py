@@ -50,6 +50,35 @@ def test_admin_country_filter_is_ordered_by_reading(admin_client, organization):
     assert order == [0, 1, 2, 3, 4]
 
 
+def test_admin_filters_offer_the_clerks_own_countries_and_years_and_follow_a_new_base(client, organization):
+    """The admin's country and fiscal-year filters list what the user's bases hold (kept between views, so a
+    new base must show at once), and filter by it."""
+    osaka = organization("大阪府")
+    make_base(osaka, number=1, countries=["CN"], established_fy=2002)
+    make_base(osaka, number=2, countries=["KR"], established_fy=None)
+    make_base(organization("札幌市"), number=1, countries=["US"], established_fy=1990)
+    client.force_login(make_user(Role.CLERK, osaka))
+    url = reverse("admin:registry_base_changelist")
+
+    def filter_links(page, title):
+        block = page.split(f"{title} で絞り込む", 1)[1].split("</ul>", 1)[0]
+        return re.findall(r'<a href="\?([^"]*)">([^<]+)</a>', block)
+
+    page = client.get(url).content.decode()
+    assert [label for _query, label in filter_links(page, "国・地域")] == ["全て", "韓国", "中国"]
+    assert filter_links(page, "設置年度")[1:] == [("established_fy=2002", "2002(平成14年度)"),
+                                               ("established_fy=unknown", "不明")]
+    make_base(osaka, number=3, countries=["TW"], established_fy=2019)
+    page = client.get(url).content.decode()
+    assert "台湾" in [label for _query, label in filter_links(page, "国・地域")]
+    assert ("established_fy=2019", "2019(令和元年度)") in filter_links(page, "設置年度")
+    listed = client.get(url + "?established_fy=2002").context["cl"].result_list
+    assert [base.number for base in listed] == [1]
+    assert [base.number for base in client.get(url + "?established_fy=unknown").context["cl"].result_list] == [2]
+    assert client.get(url + "?established_fy=1990").context["cl"].result_count == 0  # 札幌市's year: not theirs
+    assert client.get(url + "?established_fy=平成").status_code == 302  # the admin's "invalid filter" redirect
+
+
 def options_of(page, name):
     select = page.split(f'name="{name}"', 1)[1].split("</select>", 1)[0]
     return [label for value, label in re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select) if value]

@@ -139,6 +139,23 @@ def test_fifty_to_a_page_and_pages_keep_the_filter(admin_client, organization):
     assert len(second.context["object_list"]) == 5
 
 
+def test_pages_sorted_by_another_tables_column_hold_every_base_once_in_order(admin_client, organization):
+    """Pages are read keys first (registry/paging.py): page after page, the list is the whole sort, no base
+    twice or missing, ties broken by organization and number."""
+    contractors = [make_contractor(name) for name in ("株式会社C", "株式会社A", "株式会社B")]
+    for number in range(1, 71):
+        make_base(organization("大阪府" if number % 3 else "京都府"), number, form="c",
+                  contractor=contractors[number % 3])
+    seen = []
+    for page in (1, 2):
+        seen += admin_client.get(URL + f"?sort=contractor&page={page}").context["object_list"]
+    assert len(seen) == 70 and len({base.pk for base in seen}) == 70
+    key = [(base.contractor.name, base.organization.code, base.number) for base in seen]
+    assert key == sorted(key)
+    descending = admin_client.get(URL + "?sort=-contractor").context["object_list"]
+    assert [base.contractor.name for base in descending[:3]] == ["株式会社C"] * 3
+
+
 def test_clerk_sees_only_their_organizations_whatever_the_parameters(client, bases, organization):
     clerk = make_user(Role.CLERK, organization("福岡県"))
     client.force_login(clerk)

@@ -14,7 +14,7 @@ from registry.sheets.reader import SheetLayoutError
 
 from .forms import WebAddressFormMixin
 from .importing import SheetImportMixin
-from .scoping import ReasonForm, ScopedAdmin, ScopedInline
+from .scoping import ReasonForm, ScopedAdmin, ScopedInline, country_name
 
 
 class RenewalInline(ScopedInline, admin.TabularInline):
@@ -47,7 +47,7 @@ class PartnerAgreementInline(ScopedInline, admin.TabularInline):
 
 @admin.register(Partner)
 class PartnerAdmin(ScopedAdmin):
-    list_display = ["name_ja", "name_native", "name_en", "country", "region", "kind"]
+    list_display = ["name_ja", "name_native", "name_en", country_name, "region", "kind"]
     list_filter = ["kind", "country"]
     search_fields = ["name_ja", "name_native", "name_en", "region"]
     inlines = [PartnerAgreementInline]

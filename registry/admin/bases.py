@@ -1,9 +1,11 @@
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext_lazy as _
 
-from registry.country_order import codes_in, country_choices
-from registry.filters import base_text_search
+from registry.country_order import country_choices
+from registry.filters import base_country_codes, base_text_search, base_values
+from registry.parsing.eras import format_fiscal_year
 from registry.models import Base, BaseRoundRecord, Closure
 
 from .actions import mark_closed_today
@@ -20,8 +22,7 @@ class CountryFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         """The countries of the bases the user may see, ordered by reading (あいうえお)."""
-        return country_choices(codes_in(model_admin.get_queryset(request).order_by().values_list(
-            "countries", flat=True).distinct()))
+        return country_choices(base_country_codes(request))
 
     def queryset(self, request, queryset):
         if self.value():
@@ -40,6 +41,31 @@ class ClosureFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         return queryset.closure(self.value()) if self.value() else queryset
+
+
+class EstablishedYearFilter(admin.SimpleListFilter):
+    """The fiscal years of the bases the user may see (kept between views, as the countries are)."""
+
+    title = _("fiscal year established")
+    parameter_name = "established_fy"
+    UNKNOWN = "unknown"
+
+    def lookups(self, request, model_admin):
+        years = base_values(request, "established_fy")
+        choices = [(str(year), format_fiscal_year(year)) for year in sorted(year for year in years if year)]
+        if None in years:
+            choices.append((self.UNKNOWN, _("Unknown")))
+        return choices
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        if self.value() == self.UNKNOWN:
+            return queryset.filter(established_fy__isnull=True)
+        try:
+            return queryset.filter(established_fy=int(self.value()))
+        except ValueError as error:
+            raise IncorrectLookupParameters(error) from error
 
 
 class RoundRecordInline(ScopedInline, admin.TabularInline):
@@ -75,7 +101,7 @@ class BaseAdmin(SurveyImportExportMixin, ScopedAdmin):
         "staff_total",
         "status_badge",
     ]
-    list_filter = ["form", "status", ClosureFilter, CountryFilter, "organization__kind", "established_fy"]
+    list_filter = ["form", "status", ClosureFilter, CountryFilter, "organization__kind", EstablishedYearFilter]
     # Shown as the search box's help; the search itself is base_text_search (the list page's), term by term.
     search_fields = ["name", "cities", "organization__name", "contractor__name", "reason", "activities", "remarks"]
     list_select_related = ["organization", "organization__prefecture", "contractor"]

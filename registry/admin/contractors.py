@@ -9,7 +9,7 @@ from registry.sheets.contractors import ContractorResource, ContractorSheetForma
 from registry.sheets.reader import SheetLayoutError
 
 from .importing import SheetImportMixin
-from .scoping import ScopedAdmin
+from .scoping import ScopedAdmin, country_name
 
 
 @admin.register(Contractor)
@@ -21,7 +21,7 @@ class ContractorAdmin(SheetImportMixin, ScopedAdmin):
     layout_errors = (SheetLayoutError,)
     record_label = _("Contractor")
     background_kind = "contractors"  # a long list is previewed and applied as a job (registry/sheets/jobs.py)
-    list_display = ["name", "kind", "country", "base_count"]
+    list_display = ["name", "kind", country_name, "base_count"]
     list_filter = ["kind", "country"]
     search_fields = ["name", "match_key"]
     readonly_fields = ["match_key"]
@@ -40,7 +40,7 @@ class ContractorAdmin(SheetImportMixin, ScopedAdmin):
 
 @admin.register(JointOffice)
 class JointOfficeAdmin(ScopedAdmin):
-    list_display = ["name", "country", "city", "member_count"]
+    list_display = ["name", country_name, "city", "member_count"]
     search_fields = ["name", "city"]
     readonly_fields = ["match_key"]
 

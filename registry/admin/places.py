@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.models import Place
 
-from .scoping import ScopedAdmin
+from .scoping import ScopedAdmin, country_name
 
 
 class LocatedFilter(admin.SimpleListFilter):
@@ -25,7 +25,7 @@ class LocatedFilter(admin.SimpleListFilter):
 class PlaceAdmin(ScopedAdmin):
     """Places of bases' cities and partners; those GeoNames did not find are pinned here by hand."""
 
-    list_display = ["name", "country", "source", "geonames_name", "latitude", "longitude"]
+    list_display = ["name", country_name, "source", "geonames_name", "latitude", "longitude"]
     list_filter = [LocatedFilter, "source", "country"]
     search_fields = ["name", "geonames_name"]
     readonly_fields = ["country", "name", "geonames_id", "geonames_name", "source"]

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from registry.history import current_context, is_revertible, restore_version
+from registry.paging import KeysFirstPaginator
 from registry.parsing.text import clean_control_characters
 from registry.permissions import (
     can_revert,
@@ -30,6 +31,13 @@ from registry.permissions import (
 
 CHANGE_REASON_FIELD = "change_reason"
 VERSION_FIELD = "seen_version"
+
+
+@admin.display(description=_("country/region"), ordering="country")
+def country_name(obj):
+    """A list column for a ``CountryField``: the admin's own display of a field with choices builds the
+    field's 250 translated choices again for every row (most of a 50-row page's time)."""
+    return obj.country.name
 
 
 def latest_history_id(instance):
@@ -194,6 +202,7 @@ class ScopedAdmin(ScopedRows, SimpleHistoryAdmin):
     object_history_list_template = "registry/history/object_history_list.html"
     list_per_page = 50
     show_full_result_count = False
+    paginator = KeysFirstPaginator
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = list(super().get_fieldsets(request, obj))

@@ -11,6 +11,7 @@ from registry.exports_lists import AGREEMENT_COLUMNS, BASE_COLUMNS, CONTRACTOR_C
 from registry.filters import AgreementFilterSet, BaseFilterSet, ContractorFilterSet
 from registry.models import Agreement, Base, Contractor
 from registry.models.querysets import related_count
+from registry.paging import KeysFirstPaginator
 from registry.permissions import has_model_permission
 
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -24,6 +25,7 @@ class FilteredListView(StaffPageMixin, ListView):
     """A list narrowed to the user's scope, then by the FilterSet; ``?export=csv|xlsx`` downloads it."""
 
     paginate_by = 50
+    paginator_class = KeysFirstPaginator
     filterset_class = None
     export_columns = ()
     export_file_stem = "list"
