@@ -150,3 +150,31 @@ def test_base_export_rows_read_without_instances_say_what_the_records_say(admin_
         assert row["closed_on"] == (base.closed_on.isoformat() if base.closed_on else "")
     assert by_number["3"]["prefecture"] == "福岡県" and by_number["3"]["staff_total"] == "5"
     assert by_number["1"]["closed_on"] == "2019-03-31" and by_number["1"]["contractor"] == ""
+
+
+def test_xlsx_package_is_well_formed_with_a_frozen_header_typed_cells_and_awkward_text():
+    """The list xlsx is written by hand (registry.downloads.xlsx_file): every part must parse as XML, the sheet
+    must keep its title, its frozen header, numbers as numbers and any text (markup, quotes, leading spaces,
+    formulas, control characters) exactly as the record says."""
+    import zipfile
+    from xml.dom import minidom
+
+    from registry.downloads import download_response
+
+    awkward = ['<b>"株式会社&A"</b>', "  前後に空白  ", "=1+1", SOFT_BREAK, "", None, 12, 2.5, 0]
+    rows = [awkward, ["二行目"] + [None] * 8] + [[f"行{n}", n] for n in range(3, 30)]
+    headers = [f"列{n}" for n in range(1, 10)]
+    content = body(download_response("xlsx", headers, iter(rows), "bases", title='一覧/[2019]:*?"'))
+    with zipfile.ZipFile(io.BytesIO(content)) as package:
+        assert package.testzip() is None
+        for name in package.namelist():
+            minidom.parseString(package.read(name))  # raises on malformed XML
+    workbook = openpyxl.load_workbook(io.BytesIO(content))
+    sheet = workbook.active
+    assert sheet.title == '一覧__2019____"'  # characters Excel forbids in a sheet name become _
+    assert sheet.freeze_panes == "A2"
+    values = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert values[0] == headers
+    assert values[1] == ['<b>"株式会社&A"</b>', "  前後に空白  ", "=1+1", "一行目\n二行目", None, None, 12, 2.5, 0]
+    assert [cell.data_type for cell in sheet[2]][:4] == ["s"] * 4 and sheet.cell(2, 7).data_type == "n"
+    assert values[2][0] == "二行目" and values[-1][:2] == ["行29", 29] and len(values) == 30
