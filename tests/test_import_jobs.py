@@ -505,3 +505,26 @@ def test_the_progress_of_an_apply_is_seen_outside_its_transaction_while_it_write
     assert Contractor.objects.count() == 30
     assert admin_client.get(progress_url).json() == {"state": "done", "phase": "完了", "done": 29, "total": 29,
                                                      "finished": True}
+
+
+@override_settings(IMPORT_BACKGROUND_ROWS=20)
+def test_a_job_that_fails_after_its_apply_committed_says_the_file_was_imported(coordinator, monkeypatch):
+    """A fault injected after the commit (recording the outcome fails): the records stand, and the job must not
+    claim that nothing was imported."""
+    from registry.sheets.outcome import ImportOutcome
+
+    client = client_for(coordinator)
+    upload(client, long_sheet(30))
+    run_db_worker()
+    preview = client.get(reverse("admin:registry_base_import_job", args=[ImportJob.objects.get().pk]))
+    applying = confirm(client, preview)
+
+    def broken(self):
+        raise RuntimeError("recording the outcome failed")
+
+    monkeypatch.setattr(ImportOutcome, "as_data", broken)
+    run_db_worker()
+    job = ImportJob.objects.get(step="apply")
+    assert job.state == "failed" and Base.objects.count() == 30 and ImportRecord.objects.count() == 1
+    page = follow(client, client.get(applying["Location"])).content.decode()
+    assert "ファイルは取り込まれましたが" in page and "何も取り込まれませんでした" not in page

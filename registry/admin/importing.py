@@ -187,7 +187,8 @@ class SheetImportMixin(ImportExportMixin):
         if job.state == ImportJob.State.FAILED:
             messages.error(request, job.error)
             if job.step == ImportJob.Step.APPLY:
-                messages.error(request, gettext("Nothing was imported."))
+                if not jobs.applied_before_failing(job):
+                    messages.error(request, gettext("Nothing was imported."))
                 return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
             return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_import"))
         outcome = jobs.job_outcome(job)

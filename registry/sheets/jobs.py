@@ -154,7 +154,12 @@ def run_import_job(job_id):
         except EXPLAINED as error:
             fail(job, str(error))
         except Exception:
-            fail(job, gettext("The import stopped on an unexpected error: nothing was imported."))
+            if getattr(job, "applied", False):  # its transaction committed: the registry holds the import
+                job.result = {**(job.result or {}), "applied": True}
+                fail(job, gettext("The file was imported, but an unexpected error stopped its job before it "
+                                  "could show the result. The change log shows what was written."))
+            else:
+                fail(job, gettext("The import stopped on an unexpected error: nothing was imported."))
             raise
     return job.state
 
@@ -171,7 +176,11 @@ def run_step(job, progress):
         job.result = {"sha256": sha256, "fingerprint": plan_fingerprint(outcome)}
     else:
         outcome = kind.apply_upload(job, content, progress)
-        storage.remove()  # as the admin's confirm step does: an applied upload is not kept
+        job.applied = True  # committed: from here on, a failure must not say that nothing was imported
+        try:
+            storage.remove()  # as the admin's confirm step does: an applied upload is not kept
+        except OSError:
+            pass  # already gone: what was applied stands
     job.outcome = outcome.as_data()
     job.state = ImportJob.State.DONE
     job.phase, job.done = "done", job.total
@@ -180,7 +189,12 @@ def run_step(job, progress):
 
 def fail(job, message):
     job.state, job.error = ImportJob.State.FAILED, message
-    job.save(update_fields=["state", "error", "updated_at"])
+    job.save(update_fields=["state", "error", "result", "updated_at"])
+
+
+def applied_before_failing(job):
+    """A failed apply job whose import had committed (what failed came after it)."""
+    return bool((job.result or {}).get("applied"))
 
 
 def job_outcome(job):
