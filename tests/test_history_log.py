@@ -329,3 +329,45 @@ def test_the_summaries_of_a_page_cost_two_queries_whatever_the_record_types(supe
     assert sorted((history_id, index) for group, _date, history_id, index in newest if group == big) == sorted(
         (history_id, base_index) for history_id in Base.history.filter(change_group=big)
         .order_by("-history_date", "-history_id").values_list("history_id", flat=True)[:SHOWN_CHANGES])
+
+
+def test_actions_that_run_across_read_windows_are_listed_once_in_order(superuser, organization, monkeypatch):
+    """The change log reads the entries a window at a time (grouped in the database): with windows of three
+    entries, actions that span windows, and more actions after them, list exactly as one walk over every
+    entry, newest first, would list them — page after page."""
+    from registry.history.story import ActionLines
+
+    osaka = organization("大阪府")
+    with change_context(reason="一括登録", user=superuser):
+        bases = [make_base(osaka, number) for number in range(1, 6)]
+    for number, base in enumerate(bases[:3], start=1):
+        with change_context(reason=f"修正{number}", user=superuser):
+            base.remarks = f"備考{number}"
+            base.save()
+    with change_context(reason="二回目の一括", user=superuser):
+        for base in bases[:4]:
+            base.staff_local = 7
+            base.save()
+    base = bases[4]
+    base.department = "国際課"
+    base.save()  # outside any action: an entry of its own
+    only_bases = HistoryFilters(model=Base)  # the organizations' own loading is 1,788 more entries to walk
+    querysets = history_querysets(superuser, only_bases)
+    walked = sorted(((row.history_date, row.history_id, index, row.change_group)
+                     for index, queryset in enumerate(querysets) for row in queryset),
+                    key=lambda entry: (entry[0], entry[1]), reverse=True)
+    expected = []
+    for date, history_id, index, group in walked:
+        key = group if group is not None else (querysets[index].model, history_id)
+        if key not in [found for found, _date in expected]:
+            expected.append((key, date))
+    assert len(expected) == 6
+    monkeypatch.setattr(ActionLines, "LAST_CHUNK", 3)
+    for page_size in (1, 2, 4):
+        listed = []
+        for page in range(1, len(expected) + 1):
+            lines = ActionLines(history_querysets(superuser, only_bases), page_size, page)
+            # the actions up to the page and one more (which tells that a next page exists)
+            assert lines.keys() == expected[:page * page_size + 1]
+            listed += lines.keys()[(page - 1) * page_size:page * page_size]
+        assert listed == expected

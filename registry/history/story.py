@@ -107,13 +107,12 @@ class ActionLines:
             # Actions average a few entries: one read of 20 entries per wanted action usually suffices.
             found, offset, chunk = {}, 0, min(max(self.FIRST_CHUNK, self.wanted * 20), self.LAST_CHUNK)
             while len(found) < self.wanted:
-                rows = entry_rows(self.querysets, offset, chunk)
-                for date, history_id, group, model in rows:
-                    key = group if group is not None else (model, history_id)
+                actions, entries = action_rows(self.querysets, offset, chunk, self.wanted)
+                for key, date in actions:
                     found.setdefault(key, date)
                     if len(found) >= self.wanted:
                         break
-                if len(rows) < chunk:
+                if entries < chunk:
                     break
                 offset, chunk = offset + chunk, min(chunk * 2, self.LAST_CHUNK)
             self._keys = list(found.items())
@@ -226,9 +225,8 @@ def newest_real_changes(querysets, groups):
 
 
 def entry_rows(querysets, offset, limit):
-    """(date, history id, change group, history model) of entries newest first, across every table."""
-    if not querysets:
-        return []
+    """(date, history id, change group, record type index) of entries newest first, across every table (a
+    queryset of a UNION ALL, sliced)."""
     branches = []
     for index, queryset in enumerate(querysets):
         branch = queryset.annotate(record_type_index=Value(index, output_field=IntegerField())).values_list(
@@ -238,12 +236,45 @@ def entry_rows(querysets, offset, limit):
         else:
             branch = branch.order_by()
         branches.append(branch)
-    combined = branches[0] if len(branches) == 1 else branches[0].union(*branches[1:], all=True)
-    if len(branches) > 1:
-        combined = combined.order_by("-history_date", "-history_id")
-    models = [queryset.model for queryset in querysets]
-    return [(date, history_id, group, models[index])
-            for date, history_id, group, index in combined[offset:offset + limit]]
+    if len(branches) == 1:
+        return branches[0][offset:]
+    combined = branches[0].union(*branches[1:], all=True)
+    return combined.order_by("-history_date", "-history_id")[offset:offset + limit]
+
+
+def action_rows(querysets, offset, limit, actions):
+    """The first ``actions`` actions among the entries ``offset`` to ``offset + limit`` (newest first, across
+    every table), newest first, as (key, newest date), and how many entries that window held. Grouped in the
+    database: a window of 1,000 entries of one import is one row, not 1,000 to read (a key is the change group,
+    or the history model and id of an entry without one). An action may go on from the previous window, so ask
+    for as many actions as are wanted in all, not only for those still missing."""
+    if not querysets:
+        return [], 0
+    sql, params = entry_rows(querysets, offset, limit).query.sql_with_params()
+    alone = "CASE WHEN change_group IS NULL THEN {} END"
+    grouped = (
+        f"SELECT change_group, MIN(record_type_index), MAX(history_id), MAX(history_date), SUM(COUNT(*)) OVER () "
+        f"FROM ({sql}) entries GROUP BY change_group, {alone.format('record_type_index')}, {alone.format('history_id')} "
+        f"ORDER BY MAX(history_date) DESC, MAX(history_id) DESC LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(grouped, (*params, actions))
+        rows = cursor.fetchall()
+    date_field = querysets[0].model._meta.get_field("history_date")
+    found = [(as_uuid(group) if group is not None else (querysets[index].model, history_id),
+              stored_datetime(date_field, date)) for group, index, history_id, date, _window in rows]
+    return found, int(rows[0][4]) if rows else 0
+
+
+def as_uuid(value):
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+def stored_datetime(field, value):
+    """A datetime as a raw cursor returned it (SQLite: text), as the ORM would return it."""
+    for converter in connection.ops.get_db_converters(field.get_col(field.model._meta.db_table)):
+        value = converter(value, field.get_col(field.model._meta.db_table), connection)
+    return value
 
 
 def split_bookkeeping(entries):
