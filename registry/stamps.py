@@ -16,8 +16,8 @@ import uuid
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db import connection, transaction
 from django.core.exceptions import EmptyResultSet
+from django.db import connection, transaction
 from django.db.models import Max
 from django.db.models.signals import post_delete, post_save
 
