@@ -23,3 +23,10 @@ class CountriesField(CountryField):
             return super().pre_save(model_instance, add)
         codes = model_instance.__dict__[self.attname]  # cleaned codes: the descriptor cleans what is assigned
         return ",".join(codes) if codes else ""
+
+    def stored_value(self, instance):
+        """The codes ``instance`` holds, as assigning them to another record stores them: reading the attribute
+        builds a ``Country`` object per code (a bulk write copies each base's countries into three more rows)."""
+        if self.attname in instance.__dict__:
+            return instance.__dict__[self.attname]
+        return getattr(instance, self.attname)  # deferred: the library loads it

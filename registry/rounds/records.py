@@ -10,6 +10,8 @@ Rules, in one place:
 * many bases at once (opening a round, an import's apply step) go through ``record_bases``, which
   writes in bulk (``write_in_bulk``) so every record still gets its history entry.
 """
+from operator import attrgetter
+
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
@@ -81,7 +83,13 @@ def new_record(survey_round, base, state, stamp):
     """A round record of ``base`` with the base's row copied, in ``state``, with ``stamp`` (who acted and when,
     or nothing). One constructor call: an import builds thousands."""
     return BaseRoundRecord(survey_round=survey_round, base=base, review_state=state,
-                           **{name: getattr(base, name) for name in COPIED_FIELDS}, **stamp)
+                           **{name: read(base) for name, read in COPIED_READERS}, **stamp)
+
+
+# How each copied field is read off a base: what it stores when the field says how (the countries' codes, not
+# the ``Country`` objects reading the attribute builds), else the attribute.
+COPIED_READERS = tuple((name, getattr(Base._meta.get_field(name), "stored_value", None) or attrgetter(name))
+                       for name in COPIED_FIELDS)
 
 
 def record_bases(survey_round, bases, *, states=None, created_ids=(), activity=True, before_write=None):
