@@ -23,3 +23,19 @@ class CountriesField(CountryField):
             return super().pre_save(model_instance, add)
         codes = model_instance.__dict__[self.attname]  # cleaned codes: the descriptor cleans what is assigned
         return ",".join(codes) if codes else ""
+
+    def codes(self, instance):
+        """The codes ``instance`` holds, as they were cleaned when assigned (do not change the list).
+
+        Reading the attribute builds one ``Country`` object per code, each looking its code up again: an import
+        reads the countries of thousands of bases and records."""
+        if self.attname not in instance.__dict__:  # deferred: the library loads it
+            return [country.code for country in getattr(instance, self.attname)]
+        return instance.__dict__[self.attname]
+
+
+def stored_value(instance, field):
+    """``getattr(instance, field.attname)``, but for a ``CountriesField`` the codes held (``CountriesField.codes``)."""
+    if isinstance(field, CountriesField):
+        return field.codes(instance)
+    return getattr(instance, field.attname)
