@@ -24,9 +24,18 @@ class CountriesField(CountryField):
         codes = model_instance.__dict__[self.attname]  # cleaned codes: the descriptor cleans what is assigned
         return ",".join(codes) if codes else ""
 
-    def stored_value(self, instance):
-        """The codes ``instance`` holds, as assigning them to another record stores them: reading the attribute
-        builds a ``Country`` object per code (a bulk write copies each base's countries into three more rows)."""
-        if self.attname in instance.__dict__:
-            return instance.__dict__[self.attname]
-        return getattr(instance, self.attname)  # deferred: the library loads it
+    def codes(self, instance):
+        """The codes ``instance`` holds, as they were cleaned when assigned (do not change the list).
+
+        Reading the attribute builds one ``Country`` object per code, each looking its code up again: an import
+        reads the countries of thousands of bases and records."""
+        if self.attname not in instance.__dict__:  # deferred: the library loads it
+            return [country.code for country in getattr(instance, self.attname)]
+        return instance.__dict__[self.attname]
+
+
+def stored_value(instance, field):
+    """``getattr(instance, field.attname)``, but for a ``CountriesField`` the codes held (``CountriesField.codes``)."""
+    if isinstance(field, CountriesField):
+        return field.codes(instance)
+    return getattr(instance, field.attname)

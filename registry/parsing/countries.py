@@ -11,7 +11,9 @@ import functools
 import re
 import unicodedata
 
-from .text import normalize_cell, split_multi
+from django.core.exceptions import AppRegistryNotReady, ImproperlyConfigured
+
+from .text import normalize_cell, per_text, split_multi
 
 ALIASES = {
     "KR": ("韓国", "大韓民国", "Korea", "South Korea", "Republic of Korea"),
@@ -54,6 +56,7 @@ SHEET_LABELS = {
 CHINA_CITY_REGIONS = frozenset({"HK"})
 
 _IGNORED_IN_KEY = re.compile(r"[\s.・]")
+_TWO_LETTERS = re.compile(r"[A-Z]{2}")
 
 
 class UnknownCountry(ValueError):
@@ -64,6 +67,7 @@ class UnknownCountry(ValueError):
         super().__init__(f"国・地域名が分かりません: {name!r}")
 
 
+@per_text
 def _key(name: str) -> str:
     return _IGNORED_IN_KEY.sub("", unicodedata.normalize("NFKC", name)).casefold()
 
@@ -81,34 +85,38 @@ def _django_names() -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
-def _django_names_if_ready() -> tuple[tuple[str, str], ...]:
-    from django.core.exceptions import AppRegistryNotReady, ImproperlyConfigured
-
+def _django_ready() -> bool:
+    """Whether django-countries can be asked (names and codes read before Django is set up leave it out)."""
     try:
-        return _django_names()
+        _django_names()
     except (AppRegistryNotReady, ImproperlyConfigured):
-        return ()
+        return False
+    return True
 
 
 def known_names() -> tuple[tuple[str, str], ...]:
     """All (name, code) pairs; aliases come last so they take precedence."""
-    return _known_names(_django_names_if_ready())
+    return _known_names(_django_ready())
 
 
+# Keyed by whether Django is ready, not by the pairs themselves: a tuple of hundreds of pairs is hashed anew at
+# every call, and a sheet asks for every cell.
 @functools.cache
-def _known_names(django_pairs: tuple) -> tuple[tuple[str, str], ...]:
+def _known_names(with_django: bool) -> tuple[tuple[str, str], ...]:
+    django_pairs = _django_names() if with_django else ()
     pairs = [(unicodedata.normalize("NFKC", name), code) for name, code in django_pairs]
     pairs += [(name, code) for code, names in ALIASES.items() for name in names]
     return tuple(pairs)
 
 
 @functools.cache
-def _index(pairs: tuple) -> dict[str, str]:
-    return {_key(name): code for name, code in pairs}
+def _index(with_django: bool) -> dict[str, str]:
+    return {_key(name): code for name, code in _known_names(with_django)}
 
 
-def _is_known_code(code: str) -> bool:
-    return code in ALIASES or any(known == code for _, known in _django_names_if_ready())
+@functools.cache
+def _known_codes(with_django: bool) -> frozenset[str]:
+    return frozenset(ALIASES) | {code for _name, code in (_django_names() if with_django else ())}
 
 
 def country_code(name) -> str | None:
@@ -116,9 +124,10 @@ def country_code(name) -> str | None:
     text = normalize_cell(name)
     if not text:
         return None
-    if re.fullmatch(r"[A-Z]{2}", text) and _is_known_code(text):
+    ready = _django_ready()
+    if _TWO_LETTERS.fullmatch(text) and text in _known_codes(ready):
         return text
-    return _index(known_names()).get(_key(text))
+    return _index(ready).get(_key(text))
 
 
 def split_country_prefix(text: str) -> tuple[str, str] | None:
@@ -169,7 +178,6 @@ def _single_city_region(city_cell) -> str | None:
 
 def country_display_name(code: str, lang: str = "ja") -> str:
     """The django-countries name of a code in the given language."""
-    from django.core.exceptions import AppRegistryNotReady, ImproperlyConfigured
     from django.utils.translation import override
     from django_countries import countries
 

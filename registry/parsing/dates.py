@@ -8,7 +8,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from .eras import ERA_TOKEN_PATTERN, ERA_YEAR_PATTERN, EraError, to_gregorian
-from .text import normalize_cell
+from .text import normalize_cell, per_text
 
 
 class Precision(StrEnum):
@@ -56,6 +56,7 @@ _NUMERIC_RES = tuple(re.compile(p, re.IGNORECASE) for p in _NUMERIC_PATTERNS)
 _ENGLISH_RES = tuple(re.compile(p, re.IGNORECASE) for p in _ENGLISH_PATTERNS)
 
 
+@per_text
 def parse_partial_date(value) -> tuple[date | None, Precision]:
     """Return (date, precision); (None, UNKNOWN) for a blank cell."""
     if isinstance(value, datetime):

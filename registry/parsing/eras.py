@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from .text import normalize_cell
+from .text import normalize_cell, per_text
 
 FISCAL_YEAR_MIN = 1868
 FISCAL_YEAR_MAX = 2100
@@ -75,6 +75,7 @@ def to_gregorian(era_token: str, era_year: int | str, text=None) -> int:
     return era.offset + number
 
 
+@per_text
 def parse_fiscal_year(value) -> int | None:
     """Return the Gregorian fiscal year for a cell value, None if blank."""
     text = normalize_cell(value).replace(" ", "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
@@ -28,6 +29,30 @@ _SEPARATORS = frozenset("/、,;\n")
 _OPENING = {"(": ")", "[": "]", "「": "」"}
 _INT_SUFFIXES = ("名", "人")
 _NEGATIVE_SIGNS = ("-", "−", "–")
+_WHITESPACE_RE = re.compile(r"\s+")
+_THOUSANDS_RE = re.compile(r"\d{1,3}(,\d{3})+")
+
+# A sheet repeats the same short cells on thousands of rows (organizations, countries, cities, forms, counts,
+# fiscal years): the pure readers of a cell's text marked ``@per_text`` work out each distinct text once, keeping
+# the CACHED_TEXTS most recently read. Longer texts (free text, seldom repeated) are read every time, never kept.
+CACHED_TEXT_CHARS = 100
+CACHED_TEXTS = 16384
+
+
+def per_text(function):
+    """``function(value)`` worked out once per distinct short text (other values: on every call).
+
+    Only for pure functions of the value whose result is immutable; an error is raised again on every call."""
+    cached = functools.lru_cache(maxsize=CACHED_TEXTS)(function)
+
+    @functools.wraps(function)
+    def read(value):
+        if isinstance(value, str) and len(value) <= CACHED_TEXT_CHARS:
+            return cached(value)
+        return function(value)
+
+    read.cache_clear = cached.cache_clear
+    return read
 
 
 # Characters no cell, form field or download keeps: C0 controls other than tab, line feed and carriage return,
@@ -57,13 +82,20 @@ def normalize_cell(value) -> str:
     """Return a cell value as clean text ('' for empty or dash-only cells)."""
     if value is None:
         return ""
+    if isinstance(value, str):
+        return _normalized_text(value)
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, int):
         return str(value)
     if isinstance(value, (float, Decimal)):
         return _number_text(value)
-    text = unicodedata.normalize("NFKC", str(value))
+    return _normalized_text(str(value))
+
+
+@per_text
+def _normalized_text(value: str) -> str:
+    text = unicodedata.normalize("NFKC", value)
     text = " ".join(text.split())
     return "" if text in BLANK_MARKERS else text
 
@@ -76,11 +108,13 @@ def _number_text(number: float | Decimal) -> str:
     return str(number)  # fractions, infinity, and numbers too large to be counts or years
 
 
+@per_text
 def label_key(text) -> str:
     """A header label as compared: NFKC, no whitespace, upper case (「拠点 No」 = 「拠点ＮＯ」)."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text or ""))).upper()
+    return _WHITESPACE_RE.sub("", unicodedata.normalize("NFKC", str(text or ""))).upper()
 
 
+@per_text
 def match_key(name) -> str:
     """Return a key for comparing organisation names.
 
@@ -105,8 +139,13 @@ def split_multi(cell) -> list[str]:
     two Latin letters, so "Hong Kong" stays whole), and on ・ only when every
     part is made of CJK ideographs (上海・香港). Text in brackets is never split.
     """
+    return list(_split_items(cell))
+
+
+@per_text
+def _split_items(cell) -> tuple[str, ...]:
     if cell is None:
-        return []
+        return ()
     text = unicodedata.normalize("NFKC", str(cell)).strip()
     items: list[str] = []
     for chunk in split_outside_brackets(text, _is_separator):
@@ -114,7 +153,7 @@ def split_multi(cell) -> list[str]:
             item = item.strip()
             if item and item not in BLANK_MARKERS and item not in items:
                 items.append(item)
-    return items
+    return tuple(items)
 
 
 def split_outside_brackets(text: str, is_separator, brackets=None) -> list[str]:
@@ -165,6 +204,7 @@ def _is_ideographic(text: str) -> bool:
     )
 
 
+@per_text
 def parse_int_cell(value) -> int | None:
     """Read a non-negative whole number such as 3, '3名', '1.0' (None if blank)."""
     if isinstance(value, bool):
@@ -174,7 +214,7 @@ def parse_int_cell(value) -> int | None:
         return None
     for suffix in _INT_SUFFIXES:
         text = text.removesuffix(suffix)
-    if re.fullmatch(r"\d{1,3}(,\d{3})+", text):
+    if _THOUSANDS_RE.fullmatch(text):
         text = text.replace(",", "")
     if text.startswith(_NEGATIVE_SIGNS):
         raise ValueError(f"負の数は入力できません: {value!r}")

@@ -186,20 +186,20 @@ def round_effects(base_id):
     return effects
 
 
-def clerk_answers(survey_round):
+def clerk_answers(survey_round, records=None):
     """Records of the round that a person (not an import) has answered: base id → record.
 
-    An import that disagrees with one of these asks which side wins.
+    An import that disagrees with one of these asks which side wins. ``records``: the round's records already
+    loaded (an import's, of its organizations' bases), to answer for those bases only without loading them again.
     """
     from registry.history import Source
 
     if not survey_round.is_open:
         return {}
-    records = {
-        record.pk: record
-        for record in BaseRoundRecord.objects.filter(survey_round=survey_round).exclude(
+    if records is None:
+        records = BaseRoundRecord.objects.filter(survey_round=survey_round).exclude(
             review_state=ReviewState.NOT_REVIEWED)
-    }
+    records = {record.pk: record for record in records if record.review_state != ReviewState.NOT_REVIEWED}
     latest_source = {}
     entries = BaseRoundRecord.history.filter(id__in=list(records)).order_by("id", "-history_date", "-history_id")
     for record_id, source in entries.values_list("id", "change_source"):

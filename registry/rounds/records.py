@@ -10,7 +10,7 @@ Rules, in one place:
 * many bases at once (opening a round, an import's apply step) go through ``record_bases``, which
   writes in bulk (``write_in_bulk``) so every record still gets its history entry.
 """
-from operator import attrgetter
+from typing import NamedTuple
 
 from django.db.models.signals import post_save
 from django.dispatch import receiver
@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.history import current_context, write_in_bulk
 from registry.models import Base, BaseRoundRecord, BaseStatus, ReviewState, SurveyRound
+from registry.models.fields import stored_value
 
 # What the round reports for a base (its figures), compared between rounds.
 FIGURE_FIELDS = ("name", "countries", "cities", "form", "contractor_id", "established_fy",
@@ -44,19 +45,24 @@ def require_open(survey_round):
         )
 
 
+def copied_value(instance, name):
+    """The value of one of COPIED_FIELDS of a base or a record (the countries as the codes held)."""
+    return stored_value(instance, instance._meta.get_field(name))
+
+
 def copy_base(record, base):
     """Copy the base's row into the record; the names of the fields that differed."""
     changed = []
     for name in COPIED_FIELDS:
-        value = getattr(base, name)
-        if getattr(record, name) != value:
+        value = copied_value(base, name)
+        if copied_value(record, name) != value:
             setattr(record, name, value)
             changed.append(name.removesuffix("_id"))
     return changed
 
 
 def differs(record, other):
-    return any(getattr(record, name) != getattr(other, name) for name in COPIED_FIELDS)
+    return any(copied_value(record, name) != copied_value(other, name) for name in COPIED_FIELDS)
 
 
 def _actor():
@@ -83,13 +89,19 @@ def new_record(survey_round, base, state, stamp):
     """A round record of ``base`` with the base's row copied, in ``state``, with ``stamp`` (who acted and when,
     or nothing). One constructor call: an import builds thousands."""
     return BaseRoundRecord(survey_round=survey_round, base=base, review_state=state,
-                           **{name: read(base) for name, read in COPIED_READERS}, **stamp)
+                           **{name: copied_value(base, name) for name in COPIED_FIELDS}, **stamp)
 
 
-# How each copied field is read off a base: what it stores when the field says how (the countries' codes, not
-# the ``Country`` objects reading the attribute builds), else the attribute.
-COPIED_READERS = tuple((name, getattr(Base._meta.get_field(name), "stored_value", None) or attrgetter(name))
-                       for name in COPIED_FIELDS)
+class NewRecord(NamedTuple):
+    """A record ``plan_records`` would create, built only to be written (``build``): an import's preview names
+    thousands of them and builds none."""
+
+    base: Base
+    review_state: str
+    stamp: dict
+
+    def build(self, survey_round):
+        return new_record(survey_round, self.base, self.review_state, self.stamp)
 
 
 def record_bases(survey_round, bases, *, states=None, created_ids=(), activity=True, before_write=None):
@@ -112,15 +124,15 @@ def record_bases(survey_round, bases, *, states=None, created_ids=(), activity=T
                                                 created_ids=created_ids, activity=activity)
     if before_write is not None and (to_create or to_update):
         before_write()
-    return _write(to_create, to_update, fields)
+    return _write([planned.build(survey_round) for planned in to_create], to_update, fields)
 
 
 def plan_records(survey_round, bases, existing, *, states=None, created_ids=(), activity=True):
-    """The records ``record_bases`` would create and update (and the fields updated), given the round's
-    ``existing`` records by base id.
+    """The records ``record_bases`` would create (``NewRecord``s) and update (and the fields updated), given the
+    round's ``existing`` records by base id.
 
-    Writes nothing (an import's preview asks it what applying would do); the records it returns carry the
-    new values. ``states`` is keyed by base id, or by the base itself for bases not saved yet.
+    Writes nothing (an import's preview asks it what applying would do); the records to update carry the new
+    values. ``states`` is keyed by base id, or by the base itself for bases not saved yet.
     """
     states = states or {}
     created_ids = set(created_ids)
@@ -134,7 +146,7 @@ def plan_records(survey_round, bases, existing, *, states=None, created_ids=(), 
             if base.status != BaseStatus.ACTIVE and state is None:
                 continue
             state = state or (ReviewState.NEW if base.pk in created_ids else ReviewState.NOT_REVIEWED)
-            to_create.append(new_record(survey_round, base, state, stamp if state != ReviewState.NOT_REVIEWED else {}))
+            to_create.append(NewRecord(base, state, stamp if state != ReviewState.NOT_REVIEWED else {}))
             continue
         changed = copy_base(record, base)
         fields.update(changed)

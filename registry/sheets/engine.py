@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from registry.history import Source, change_context
 from registry.models import ImportLock
+from registry.models.fields import stored_value
 
 # A lock older than this was left by a process that died: the next import takes it over.
 STALE_LOCK = datetime.timedelta(hours=1)
@@ -88,7 +89,7 @@ class SheetPlan:
 
 def copy_record(record):
     """An unsaved-looking copy of ``record`` to set the sheet's values on, keeping the original to compare."""
-    copy = type(record)(**{f.attname: getattr(record, f.attname) for f in record._meta.concrete_fields})
+    copy = type(record)(*[stored_value(record, f) for f in record._meta.concrete_fields])  # in field order, as loaded
     copy._state.adding, copy._state.db = False, record._state.db
     return copy
 

@@ -5,7 +5,6 @@ has the same match key as one of the row's names; 上海市 from one organizatio
 another's are one partner once a sheet has given both names. Names the partner lacks are filled in;
 names it already has are kept (a different spelling is reported, not applied).
 """
-import functools
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -43,12 +42,8 @@ class PartnerPlan:
         self.partner.set_match_keys()
 
 
-# A list names each partner on many rows: its keys are worked out once.
-cached_match_key = functools.lru_cache(maxsize=65536)(match_key)
-
-
 def row_keys(names):
-    return {key for key in (cached_match_key(name) for name in names.values() if name) if key}
+    return {key for key in (match_key(name) for name in names.values() if name) if key}
 
 
 class PartnerIndex:

@@ -4,6 +4,7 @@ The result is one ``SurveyRow`` per base with its cells under canonical keys,
 still as text; typing and validation happen in the resource.
 """
 import datetime
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from registry.parsing.eras import EraError, to_gregorian
-from registry.parsing.text import label_key, normalize_cell, plain_text
+from registry.parsing.text import label_key, normalize_cell, per_text, plain_text
 
 from registry.sheets.reader import ROW_COLUMN, SheetLayoutError, SheetTable, no_data_rows_error
 
@@ -70,6 +71,7 @@ ANY_HEADER_WORD = re.compile("|".join(re.escape(word) for _column, words in HEAD
 SUBHEADER_RULES = [("staff_dispatched", "派遣"), ("staff_local", "現地"), ("staff_total", "計")]
 FORM_TEXT_START = re.compile(r"^(独自|機関|業務委託|委託|その他|国内)")
 SUMMARY_START = ("全体", "自治体数", "計平均", "※")
+URL_ONLY = re.compile(r"https?://\S+")
 TITLE_DATE = re.compile(
     r"(?:(?P<era>昭和|平成|令和|[SHR])(?P<era_year>元|\d{1,2})|(?P<year>\d{4}))年(?P<month>\d{1,2})月(?:(?P<day>\d{1,2})日|末)?"
 )
@@ -90,6 +92,7 @@ class SurveySheet:
     notices: list = field(default_factory=list)
 
 
+@per_text
 def header_key(label):
     key = label_key(label)
     if not ANY_HEADER_WORD.search(key):
@@ -104,8 +107,8 @@ def match_header(cells):
     """Map column index → canonical key when the row is the survey's header row."""
     mapping = {}
     for index, cell in enumerate(cells):
-        column = header_key(cell) if normalize_cell(cell) else None
-        if column and column not in mapping.values():
+        column = header_key(cell)  # None for most cells: then whether the cell is blank does not matter
+        if column and normalize_cell(cell) and column not in mapping.values():
             mapping[index] = column
     found = set(mapping.values())
     return mapping if set(REQUIRED_COLUMNS) <= found else None
@@ -128,7 +131,7 @@ def match_subheader(cells, mapping):
 
 
 def is_title(cells):
-    texts = [text for text in map(normalize_cell, cells) if text]
+    texts = list(itertools.islice(filter(None, map(normalize_cell, cells)), 2))  # a second text is enough to say no
     return len(texts) == 1 and texts[0].startswith(TITLE_TEXT)
 
 
@@ -198,7 +201,7 @@ def build_row(number, cells, mapping, header_width):
     for index, column in mapping.items():
         if index < len(cells):
             values[column] = clean_value(column, cells[index])
-    if not values["url"] and re.fullmatch(r"https?://\S+", values["activities"]):
+    if not values["url"] and URL_ONLY.fullmatch(values["activities"]):
         values["url"], values["activities"] = values["activities"], ""
         notes.append(_("a URL found in the activities column was moved to the URL column"))
     return SurveyRow(number=number, values=values, notes=notes)

@@ -5,16 +5,20 @@ Every lookup goes through indexes built with a constant number of queries, so a 
 the same handful of queries as a sheet of ten. Every error quotes only what the file says; a cell that
 cannot be read gives one error and no checks that depend on it.
 """
+import functools
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.utils.text import capfirst
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from registry.downloads import country_names
 from registry.history import write_in_bulk
-from registry.history.diff import RelatedObjects
+from registry.history.diff import RelatedObjects, diff_fields
 from registry.history.diff import field_changes as diff_changes
 from registry.models import Base, BaseRoundRecord, BaseStatus, Contractor, JointOffice, ReviewState, SurveyRound
+from registry.models.fields import stored_value
 from registry.parsing.text import match_key, parse_int_cell
 from registry.permissions import organization_ids_in_scope
 from registry.sheets.engine import SheetPlan, apply_plan, copy_record, written_counter
@@ -53,7 +57,13 @@ COLUMN_OF = {
     **{column: column for column, _label in COLUMNS},
 }
 RELATED_FIELDS = ("organization", "contractor", "host_agency", "joint_office")
-COUNTRY_CODES = frozenset(str(code) for code, _name in Base._meta.get_field("countries").choices)
+PENDING_RELATED = ("contractor", "host_agency", "joint_office")  # what an import may be about to create
+CITIES_LABEL = LABELS["cities"]
+COUNTRIES = Base._meta.get_field("countries")
+COUNTRY_CODES = frozenset(str(code) for code, _name in COUNTRIES.choices)
+# The fields of a base whose checks depend on the value alone (not relations, not the list of countries).
+VALUE_CHECKED_FIELDS = tuple(f.attname for f in Base._meta.concrete_fields
+                             if not f.is_relation and not f.primary_key and f is not COUNTRIES)
 
 
 @dataclass
@@ -92,20 +102,25 @@ class SurveyPlanner:
         self.allowed = organization_ids_in_scope(session.user, "change") if session.user else None
         self.pending_contractors = {}
         self.pending_offices = {}
+        self.passed_values = set()  # (field, value) that passed the field's checks on an earlier row
+        self.language = get_language()  # asked once: the preview is shown in one language
 
     # -- indexes (a constant number of queries) ------------------------------------------------
 
     def load_indexes(self, rows):
-        organization_ids = set()
+        organizations = {}
         for row in rows:
             try:
-                organization_ids.add(self.organizations.find(row["org_name"]).pk)
+                organization = self.organizations.find(row["org_name"])
             except ValueProblem:
-                pass
+                continue
+            organizations[organization.pk] = organization
+        organization_ids = set(organizations)
         self.bases = {}
         self.active_by_organization = {}
         for base in Base.objects.filter(organization_id__in=organization_ids).select_related(
-                "organization", "contractor", "host_agency", "joint_office"):
+                "contractor", "host_agency", "joint_office"):
+            base.organization = organizations[base.organization_id]  # the index's record, not a copy per base
             self.bases[(base.organization_id, base.number)] = base
             if base.status == BaseStatus.ACTIVE:
                 self.active_by_organization.setdefault(base.organization_id, []).append(base)
@@ -116,11 +131,11 @@ class SurveyPlanner:
         self.joint_offices = {o.match_key: o for o in JointOffice.objects.filter(
             match_key__in={match_key(name) for name in self.joint_office_names.values()})}
         survey_round = self.session.survey_round()
-        self.round_records = {}
-        self.clerk_answers = clerk_answers(survey_round) if survey_round is not None else {}
+        self.round_records, self.clerk_answers = {}, {}
         if survey_round is not None:
             self.round_records = {r.base_id: r for r in BaseRoundRecord.objects.filter(
                 survey_round=survey_round, base__organization_id__in=organization_ids)}
+            self.clerk_answers = clerk_answers(survey_round, self.round_records.values())
 
     # -- whole-sheet checks ----------------------------------------------------------------------
 
@@ -184,9 +199,10 @@ class SurveyPlanner:
     def plan_row(self, row):
         errors = {}
         values = {}
+        by_label = {CITIES_LABEL: row["cities"]}  # what the countries widget reads besides its cell
         for attribute, column, widget in CELL_FIELDS:
             try:
-                values[attribute] = widget.clean(row[column], row={LABELS["cities"]: row["cities"]})
+                values[attribute] = widget.clean(row[column], row=by_label)
             except ValueProblem as problem:
                 errors[attribute] = [str(problem)]
         organization = None
@@ -209,9 +225,12 @@ class SurveyPlanner:
         self.check_total(row, values, errors)
 
         original = self.bases.get((organization.pk, number)) if organization is not None else None
-        base = copy_base(original) if original is not None else Base(organization=organization, number=number)
-        for attribute, value in values.items():
-            if attribute != "number":
+        read = {attribute: value for attribute, value in values.items() if attribute != "number"}
+        if original is None:
+            base = Base(organization=organization, number=number, **read)
+        else:
+            base = copy_base(original)
+            for attribute, value in read.items():
                 setattr(base, attribute, value)
         if "contractor" not in errors:
             try:
@@ -276,7 +295,7 @@ class SurveyPlanner:
         key = match_key(name)
         office = self.joint_offices.get(key) or self.pending_offices.get(key)
         if office is None:
-            countries, cities = list(base.countries), base.city_list
+            countries, cities = COUNTRIES.codes(base), base.city_list
             office = JointOffice(name=name, match_key=key, country=countries[0] if countries else "",
                                  city=cities[0] if cities else "")
             self.pending_offices[key] = office
@@ -284,18 +303,25 @@ class SurveyPlanner:
         return office
 
     def validate(self, base, errors):
-        """The model's own field checks (lengths, choices), on the cells that were read."""
+        """The model's own field checks (lengths, choices), on the cells that were read. A sheet repeats most of
+        its cells: a value that passed its field's checks on an earlier row is not checked again."""
         exclude = {*errors, *RELATED_FIELDS, "number" if "number" in errors else ""}
         if "form" in errors:
             exclude |= {"form", "form_detail"}
-        if "countries" not in errors and all(str(code) in COUNTRY_CODES for code in base.countries):
+        if "countries" not in errors and all(code in COUNTRY_CODES for code in COUNTRIES.codes(base)):
             exclude.add("countries")  # read through the country index: only an unknown code needs the slow check
+        values = {name: getattr(base, name) for name in VALUE_CHECKED_FIELDS if name not in exclude}
+        passed = {name for name, value in values.items() if (name, value) in self.passed_values}
+        failed = ()
         try:
-            base.clean_fields(exclude=exclude)
+            base.clean_fields(exclude=exclude | passed)
             base.clean()
         except ValidationError as error:
+            failed = error.message_dict
             for key, messages in error.message_dict.items():
                 errors.setdefault(key, []).extend(messages)
+        self.passed_values.update((name, value) for name, value in values.items()
+                                  if name not in passed and name not in failed)
 
     def record_row(self, row, original, base):
         label = f"{base.organization.name} #{base.number} {base.name}".strip()
@@ -303,7 +329,7 @@ class SurveyPlanner:
         self.seen_organization_ids.add(base.organization_id)
         if original is None:
             self.plan.new_bases.append(base)
-            self.outcome.new_rows.append(NewRow(number, label, key_facts(base)))
+            self.outcome.new_rows.append(NewRow(number, label, key_facts(base, self.language)))
             review_state = ReviewState.NEW
         else:
             self.seen_base_ids.add(original.pk)
@@ -393,7 +419,13 @@ def copy_base(base):
 
 def field_changes(original, base):
     """[(label, old, new)] by the one diff module, naming related records from the rows already loaded;
-    a contractor or joint office the import is about to create counts as a change to its name."""
+    a contractor or joint office the import is about to create counts as a change to its name.
+
+    A base that holds the very values of every field the diff compares has no change, and is not compared
+    value by value (most rows of a sheet imported again)."""
+    pending = [name for name in PENDING_RELATED if getattr(base, name) is not None and getattr(base, name).pk is None]
+    if not pending and all(stored_value(original, f) == stored_value(base, f) for f in compared_fields()):
+        return []
     related = RelatedObjects()
     for name in RELATED_FIELDS:
         for record in (getattr(original, name) if getattr(original, f"{name}_id") else None, getattr(base, name)):
@@ -401,20 +433,30 @@ def field_changes(original, base):
                 related.found.setdefault(type(record), {})[record.pk] = record
     changes = [(change.label, change.old, change.new)
                for change in diff_changes(Base, original, base, {}, {}, related)]
-    for name in ("contractor", "host_agency", "joint_office"):
-        pending = getattr(base, name)
-        if pending is not None and pending.pk is None:
-            label = capfirst(str(Base._meta.get_field(name).verbose_name))
-            old = str(getattr(original, name) or "") if getattr(original, f"{name}_id") else ""
-            changes = [change for change in changes if change[0] != label] + [(label, old, pending.name)]
+    for name in pending:
+        label = capfirst(str(Base._meta.get_field(name).verbose_name))
+        old = str(getattr(original, name) or "") if getattr(original, f"{name}_id") else ""
+        changes = [change for change in changes if change[0] != label] + [(label, old, getattr(base, name).name)]
     return changes
 
 
-def key_facts(base):
-    countries = "、".join(str(getattr(c, "name", c)) for c in base.countries)
-    place = " ".join(part for part in (countries, base.cities) if part)
-    return _("%(place)s / form %(form)s / staff %(total)s") % {
-        "place": place, "form": base.form, "total": base.staff_dispatched + base.staff_local}
+@functools.cache
+def compared_fields():
+    """The fields of a base the diff compares, as held on the instance (relations as ids)."""
+    return tuple(f for f in diff_fields(Base) if f.concrete)
+
+
+def key_facts(base, language):
+    """A new base's place, form and staff for the preview, in the active ``language``."""
+    return _key_facts(tuple(COUNTRIES.codes(base)), base.cities, base.form, base.staff_dispatched + base.staff_local,
+                      language)
+
+
+@functools.lru_cache(maxsize=4096)
+def _key_facts(codes, cities, form, total, language):
+    """Once per language and distinct place, form and staff: a sheet's new bases repeat them."""
+    place = " ".join(part for part in (country_names(codes), cities) if part)
+    return _("%(place)s / form %(form)s / staff %(total)s") % {"place": place, "form": form, "total": total}
 
 
 # -- the two steps -------------------------------------------------------------------------------
