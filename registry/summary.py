@@ -13,7 +13,6 @@ a country counts once, as unknown). Only the few distinct country and city cells
 The counts of a set of records are kept in the cache (``round_counts``) until a round record, a base or an
 organization is written (``FIGURES``, see registry/stamps.py): a report is counted once per change, not per view.
 """
-import functools
 from collections import Counter
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -97,7 +96,7 @@ class RoundCounts:
     def cities(self):
         names = set()
         for cell in {cities for _countries, cities, _n in self.places}:
-            names.update(city_names(cell))
+            names.update(split_multi(cell))
         return names
 
     def forms(self):
@@ -126,12 +125,6 @@ class RoundCounts:
 def round_counts(records):
     """``RoundCounts.of(records)``, counted once per state of the records (see ``FIGURES``)."""
     return FIGURES.cached(lambda: RoundCounts.of(records), "round-counts", query_key(records.order_by()))
-
-
-@functools.lru_cache(maxsize=50_000)
-def city_names(cell):
-    """The city names of a city cell (the same cells recur in every round and report)."""
-    return tuple(split_multi(cell))
 
 
 def country_codes(stored):

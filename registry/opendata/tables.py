@@ -12,8 +12,8 @@ from django_countries import countries as all_countries
 
 from registry.models import Agreement, BaseRoundRecord, OperatingForm, Organization
 from registry.parsing.dates import format_partial_date_iso
+from registry.parsing.text import split_multi
 from registry.publishing import portable_text, published_records
-from registry.summary import city_names
 
 CITY_JOIN = ";"
 LG_CODE = {"pattern": "^[0-9]{6}$"}
@@ -223,7 +223,7 @@ def base_rows(survey_round):
         codes = codes_of.get(stored)
         if codes is None:  # as the model field reads it: unique codes, sorted
             codes = codes_of[stored] = countries_field.get_clean_value(stored) or []
-        city_list = CITY_JOIN.join(city_names(row["cities"]))
+        city_list = CITY_JOIN.join(split_multi(row["cities"]))
         for code in codes:
             name = names.get(code)
             if name is None:
