@@ -302,6 +302,9 @@ def main():
     if created:
         build_fresh(admin_url, database, base_total)
     from registry.models import Base, BaseRoundRecord, Organization
+    from registry.warmup import warm_up
+
+    warm_up()  # as config/wsgi.py does in every server process before it takes requests
 
     load_before = os.getloadavg()
     results = measure(repeat, args.only)

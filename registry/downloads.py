@@ -18,6 +18,7 @@ The survey and agreement sheet writers (openpyxl normal-mode workbooks with merg
 ``write_cell`` for the same cleaning and neutralization.
 """
 import csv
+import itertools
 import math
 import operator
 import tempfile
@@ -109,32 +110,30 @@ def country_names(countries):
     return _country_names(codes, get_language())
 
 
-def remembering(convert):
-    """``convert`` remembering its results for up to MEMO_ENTRIES inputs, for one download: most columns repeat
-    (organizations, countries, forms, years, contractors), so each distinct value is converted once."""
-    memo = {}
+class Remembered(dict):
+    """``convert``'s results by input, for one download: ``remembered[value]`` converts each distinct value once
+    (most columns repeat: organizations, countries, forms, years, contractors), keeping up to MEMO_ENTRIES; a hit
+    is a plain dictionary lookup."""
 
-    def converted(value):
-        result = memo.get(value, memo)
-        if result is memo:
-            result = convert(value)
-            if len(memo) < MEMO_ENTRIES:
-                memo[value] = result
+    def __init__(self, convert):
+        super().__init__()
+        self.convert = convert
+
+    def __missing__(self, value):
+        result = self.convert(value)
+        if len(self) < MEMO_ENTRIES:
+            self[value] = result
         return result
-
-    return converted
 
 
 def _reader(column, position):
-    """A column's value from a row of ``values_list(*lookups)`` (``position``: lookup → index), converted once
-    per distinct input."""
+    """(key of a row, its converted value by key) for a column read from rows of ``values_list(*lookups)``
+    (``position``: lookup → index)."""
     fields = column.fields
     key_of = operator.itemgetter(*(position[field] for field in fields))  # one value, or a tuple of several
     if len(fields) == 1:
-        convert = remembering(lambda value: column.value({fields[0]: value}))
-    else:
-        convert = remembering(lambda values: column.value(dict(zip(fields, values))))
-    return lambda row: convert(key_of(row))
+        return key_of, Remembered(lambda value: column.value({fields[0]: value}))
+    return key_of, Remembered(lambda values: column.value(dict(zip(fields, values))))
 
 
 def rows_of(columns, objects):
@@ -148,8 +147,11 @@ def rows_of(columns, objects):
         return
     lookups = list(dict.fromkeys(field for column in columns for field in column.fields))
     readers = [_reader(column, {lookup: index for index, lookup in enumerate(lookups)}) for column in columns]
-    for values in objects.values_list(*lookups).iterator(chunk_size=QUERY_CHUNK_ROWS):
-        yield [read(values) for read in readers]
+    rows = objects.values_list(*lookups).iterator(chunk_size=QUERY_CHUNK_ROWS)
+    while chunk := list(itertools.islice(rows, QUERY_CHUNK_ROWS)):
+        # column by column: the key of each row and its value are looked up without a Python call per cell
+        converted = [list(map(values.__getitem__, map(key_of, chunk))) for key_of, values in readers]
+        yield from zip(*converted)
 
 
 class _Echo:
@@ -162,10 +164,11 @@ class _Echo:
 def csv_chunks(headers, rows):
     writer = csv.writer(_Echo(), lineterminator="\r\n")
     yield "\ufeff" + writer.writerow([csv_cell(header) for header in headers])
-    text_cell = remembering(csv_cell)
+    text_cell = Remembered(csv_cell)
     chunk = []
     for row in rows:
-        chunk.append(writer.writerow([text_cell(value) if type(value) is str else csv_cell(value) for value in row]))
+        chunk.append(writer.writerow([text_cell[value] if type(value) is str else
+                                      value if type(value) is int else csv_cell(value) for value in row]))
         if len(chunk) >= CSV_CHUNK_ROWS:
             yield "".join(chunk)
             chunk = []
@@ -237,7 +240,7 @@ def _xlsx_cells(values, references, row_number, text_xml):
         value = cell_value(value)
         if type(value) is str:
             if value:
-                cells.append(f'<c r="{reference}{row_number}"{text_xml(value)}')
+                cells.append(f'<c r="{reference}{row_number}"{text_xml[value]}')
         elif isinstance(value, float) and not math.isfinite(value):
             cells.append(f'<c r="{reference}{row_number}"{_text_xml(str(value))}')
         else:
@@ -258,7 +261,7 @@ def xlsx_file(headers, rows, title):
     target = tempfile.TemporaryFile()
     name = clean_control_characters(str(title)).translate(_SHEET_NAME_FORBIDS)[:31].strip("'") or "Sheet"
     references = column_letters(len(headers))
-    text_xml = remembering(_text_xml)
+    text_xml = Remembered(_text_xml)
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=XLSX_COMPRESSION) as package:
         for part, xml in XLSX_PARTS.items():
             package.writestr(part, _XML + xml)
