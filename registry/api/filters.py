@@ -15,6 +15,7 @@ from registry.converters import IsoDateConverter
 from registry.filters import (
     AgreementFilterSet,
     BaseFilterSet,
+    OneOfFilter,
     PartialDateFilter,
     SortFilter,
     organization_in_prefecture,
@@ -70,7 +71,7 @@ class RoundRecordFilterSet(PublicChoices, BaseFilterSet):
     prefecture = OrganizationCodeFilter(queryset=prefectures, method="filter_prefecture", label=_("Prefecture"))
     organization = OrganizationCodeFilter(field_name=OWNER, queryset=Organization.objects.all(),
                                           label=_("Organization"))
-    organization__kind = django_filters.MultipleChoiceFilter(
+    organization__kind = OneOfFilter(
         field_name=f"{OWNER}__kind", choices=Organization.Kind.choices, label=_("Organization kind")
     )
     contractor = django_filters.ModelChoiceFilter(
