@@ -320,8 +320,8 @@ class SurveyPlanner:
             failed = error.message_dict
             for key, messages in error.message_dict.items():
                 errors.setdefault(key, []).extend(messages)
-        self.passed_values.update((name, value) for name, value in values.items()
-                                  if name not in passed and name not in failed)
+        self.passed_values |= {(name, value) for name, value in values.items()
+                               if name not in passed and name not in failed}
 
     def record_row(self, row, original, base):
         label = f"{base.organization.name} #{base.number} {base.name}".strip()
