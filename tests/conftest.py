@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 import pytest
@@ -6,6 +7,19 @@ from django.core.management import call_command
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
 SURVEY_2017 = ROOT / "fixtures" / "clair_overseas_bases_2017-09.tsv"
+
+
+def pytest_configure(config):
+    """Under pytest-xdist each worker empties its cache before every test: give each worker a folder of its own
+    (its subprocesses inherit it through CACHE_DIR)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker or not os.environ.get("CACHE_DIR"):
+        return
+    from django.conf import settings
+
+    os.environ["CACHE_DIR"] = f"{os.environ['CACHE_DIR']}-{worker}"
+    if settings.CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
+        settings.CACHES["default"]["LOCATION"] = os.environ["CACHE_DIR"]
 
 
 @pytest.fixture(scope="session")

@@ -27,7 +27,8 @@ CHROMIUM_ARGS = [
 
 def server_environment(database):
     env = {key: value for key, value in os.environ.items() if key not in {"TEST_DATABASE_NAME"}}
-    env.update(DATABASE_URL=f"sqlite:///{database}", DEBUG="0", ALLOWED_HOSTS="127.0.0.1,localhost",
+    # Each server's cache beside its database: servers of parallel test workers never read each other's pages.
+    env.update(DATABASE_URL=f"sqlite:///{database}", CACHE_DIR=str(Path(database).parent / "cache"), DEBUG="0", ALLOWED_HOSTS="127.0.0.1,localhost",
                PYTHONUNBUFFERED="1")
     return env
 
