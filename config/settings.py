@@ -162,7 +162,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     }
 elif DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # PostgreSQL's JIT compiles queries its planner thinks costly (a sort over per-row subqueries) in ~50 ms,
-    # longer than they run; the registry's queries are all short (see README: Performance).
+    # longer than they run; the registry's queries are all short (docs/performance.md).
     # Server-side cursors (QuerySet.iterator(): downloads, bulk reads) are always read to the end: plan them for
     # all their rows, not for the first tenth (the default chose index walks that took a 10,000-row download's
     # query from ~50 to 100–165 ms).
@@ -172,7 +172,7 @@ if env_str("TEST_DATABASE_NAME"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # One cache for every process (gunicorn's workers share what one of them built: published pages and answers,
-# see README: Performance). By default files under var/cache (nothing to install or migrate; a worker reads a
+# see docs/performance.md). By default files under var/cache (nothing to install or migrate; a worker reads a
 # large open-data file straight from disk); CACHE_URL=redis://127.0.0.1:6379/0 selects Redis.
 CACHE_URL = env_str("CACHE_URL")
 if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
@@ -320,7 +320,7 @@ if not DEBUG:
     CSRF_COOKIE_HTTPONLY = True
     X_FRAME_OPTIONS = "DENY"
 
-# Behind HTTPS in production (README, "Production"): set these in the environment.
+# Behind HTTPS in production (docs/install.md): set these in the environment.
 SECURE_SSL_REDIRECT = env_flag("SECURE_SSL_REDIRECT")
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("SECURE_HSTS_INCLUDE_SUBDOMAINS")
