@@ -1,6 +1,7 @@
 # Shared by bin/serve and bin/test: make sure .venv exists with requirements.txt installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+mkdir -p var   # in git; made again if someone removed it
 PYTHON_BIN="${PYTHON:-python3.11}"
 command -v "$PYTHON_BIN" >/dev/null 2>&1 || PYTHON_BIN=python3
 if [ ! -x .venv/bin/python ]; then

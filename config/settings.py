@@ -13,16 +13,50 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+# Every setting read from the environment goes through these helpers: an unset or empty variable gives the
+# default, a value that cannot be read stops the start with the variable's name (docs/settings.md lists them all).
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off"}
+
+
+def env_str(name, default=""):
+    value = os.environ.get(name, "")
+    return value if value.strip() else default
+
+
+def refuse(name, expected, value):
+    raise ImproperlyConfigured(f'{name} must be {expected}, got "{value}"')
+
+
 def env_flag(name, default=False):
-    value = os.environ.get(name)
-    if value is None:
+    value = env_str(name).strip().lower()
+    if not value:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value not in TRUE_WORDS | FALSE_WORDS:
+        refuse(name, "one of true/false/1/0/yes/no/on/off", os.environ[name])
+    return value in TRUE_WORDS
 
 
 def env_int(name, default):
-    value = os.environ.get(name)
-    return default if value in (None, "") else int(value)
+    value = env_str(name).strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        refuse(name, "a whole number", value)
+
+
+def env_list(name, default=""):
+    """A comma-separated list, blanks dropped."""
+    return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
+
+
+def env_choice(name, choices, default):
+    value = env_str(name, default).strip()
+    if value not in choices:
+        refuse(name, "one of " + "/".join(choices), value)
+    return value
 
 
 def installation_secret_key(path):
@@ -37,6 +71,8 @@ def installation_secret_key(path):
         pass
     from django.core.management.utils import get_random_secret_key
 
+    # The one thing settings may write: the key is needed now, so its file (and a SECRET_KEY_FILE's missing folder)
+    # is made now. Everything else under var/ is made where it is first written (var/ itself is in git).
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -48,10 +84,10 @@ def installation_secret_key(path):
 
 
 DEBUG = env_flag("DEBUG")
-SECRET_KEY = os.environ.get("SECRET_KEY") or installation_secret_key(
-    Path(os.environ.get("SECRET_KEY_FILE") or BASE_DIR / "var" / "secret_key")
+SECRET_KEY = env_str("SECRET_KEY") or installation_secret_key(
+    Path(env_str("SECRET_KEY_FILE", BASE_DIR / "var" / "secret_key"))
 )
-ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 
 INSTALLED_APPS = [
     "registry.apps.RegistryAdminConfig",  # django.contrib.admin with the registry's site
@@ -112,14 +148,9 @@ TEMPLATES = [
 
 SQLITE_PATH = BASE_DIR / "var" / "registry.sqlite3"
 DATABASES = {
-    "default": dj_database_url.config(
-        env="DATABASE_URL",
-        default=f"sqlite:///{SQLITE_PATH}",
-        conn_max_age=60,
-    )
+    "default": dj_database_url.parse(env_str("DATABASE_URL", f"sqlite:///{SQLITE_PATH}"), conn_max_age=60)
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    SQLITE_PATH.parent.mkdir(exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # Several editors at once: readers never wait for a writer (WAL); a transaction takes the
     # write lock when it begins (IMMEDIATE), so it waits its turn instead of failing half-way
@@ -131,19 +162,19 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     }
 elif DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # PostgreSQL's JIT compiles queries its planner thinks costly (a sort over per-row subqueries) in ~50 ms,
-    # longer than they run; the registry's queries are all short (see README: Performance).
+    # longer than they run; the registry's queries are all short (docs/performance.md).
     # Server-side cursors (QuerySet.iterator(): downloads, bulk reads) are always read to the end: plan them for
     # all their rows, not for the first tenth (the default chose index walks that took a 10,000-row download's
     # query from ~50 to 100–165 ms).
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off -c cursor_tuple_fraction=1")
-if os.environ.get("TEST_DATABASE_NAME"):
-    DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
+if env_str("TEST_DATABASE_NAME"):
+    DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # One cache for every process (gunicorn's workers share what one of them built: published pages and answers,
-# see README: Performance). By default files under var/cache (nothing to install or migrate; a worker reads a
+# see docs/performance.md). By default files under var/cache (nothing to install or migrate; a worker reads a
 # large open-data file straight from disk); CACHE_URL=redis://127.0.0.1:6379/0 selects Redis.
-CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHE_URL = env_str("CACHE_URL")
 if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
 elif CACHE_URL:
@@ -151,7 +182,7 @@ elif CACHE_URL:
 else:
     CACHES = {"default": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": os.environ.get("CACHE_DIR") or str(BASE_DIR / "var" / "cache"),
+        "LOCATION": env_str("CACHE_DIR", str(BASE_DIR / "var" / "cache")),
         "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 5000)},
     }}
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
@@ -178,7 +209,7 @@ SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Failed logins: five attempts per user name and address, then a one-hour lock.
-AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", 5))
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registry/lockout.html"
@@ -224,12 +255,12 @@ MEDIA_ROOT = BASE_DIR / "var" / "media"
 # (REDIS_URL, worker: manage.py rqworker --job-class django_tasks_rq.Job). The same queue builds what is
 # published after each publication or correction (registry/publishing_tasks.py).
 IMPORT_BACKGROUND_ROWS = env_int("IMPORT_BACKGROUND_ROWS", 3000)
-IMPORT_TASKS_QUEUE = os.environ.get("IMPORT_TASKS_QUEUE", "default")
+IMPORT_TASKS_QUEUE = env_str("IMPORT_TASKS_QUEUE", "default")
 # Finished and failed import jobs are deleted after this many days (manage.py prune_import_jobs, and whenever a
 # new job starts); an unfinished job not heard from for an hour is marked failed (registry/sheets/jobs.py).
 IMPORT_JOB_RETENTION_DAYS = env_int("IMPORT_JOB_RETENTION_DAYS", 7)
-RQ_QUEUES = {IMPORT_TASKS_QUEUE: {"URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")}}
-if os.environ.get("TASKS_BACKEND", "db") == "rq":
+RQ_QUEUES = {IMPORT_TASKS_QUEUE: {"URL": env_str("REDIS_URL", "redis://127.0.0.1:6379/0")}}
+if env_choice("TASKS_BACKEND", ("db", "rq"), "db") == "rq":
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": [IMPORT_TASKS_QUEUE]}}
 else:
@@ -243,8 +274,8 @@ SERIALIZATION_MODULES = {"json": "registry.serializers_json"}
 # The read-only API (/api/v1/): anonymous callers read the published data, staff sign in with a token
 # (or their admin session) and read their role's scope. Rates per caller: per address, or per user.
 API_THROTTLE_RATES = {
-    "anon": os.environ.get("API_THROTTLE_ANON", "120/minute"),
-    "user": os.environ.get("API_THROTTLE_USER", "600/minute"),
+    "anon": env_str("API_THROTTLE_ANON", "120/minute"),
+    "user": env_str("API_THROTTLE_USER", "600/minute"),
 }
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -272,24 +303,24 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Mail (round reminders): printed on the console unless an SMTP server is configured.
-EMAIL_BACKEND = os.environ.get(
+EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend" if os.environ.get("EMAIL_HOST")
+    "django.core.mail.backends.smtp.EmailBackend" if env_str("EMAIL_HOST")
     else "django.core.mail.backends.console.EmailBackend",
 )
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 25))
-EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "") == "1"
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "registry@localhost")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_flag("EMAIL_USE_TLS")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "registry@localhost")
 
 if not DEBUG:
     SESSION_COOKIE_HTTPONLY = True
     CSRF_COOKIE_HTTPONLY = True
     X_FRAME_OPTIONS = "DENY"
 
-# Behind HTTPS in production (README, "Production"): set these in the environment.
+# Behind HTTPS in production (docs/install.md): set these in the environment.
 SECURE_SSL_REDIRECT = env_flag("SECURE_SSL_REDIRECT")
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("SECURE_HSTS_INCLUDE_SUBDOMAINS")
@@ -299,11 +330,11 @@ CSRF_COOKIE_SECURE = env_flag("SECURE_COOKIES")
 if env_flag("SECURE_PROXY_SSL_HEADER"):
     # Only behind a proxy that sets X-Forwarded-Proto itself (and strips it from clients).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": env_choice("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), "WARNING")},
 }

@@ -1,4 +1,4 @@
-"""The survey's own summary table, counted by the survey's rules (see README: Counting rules).
+"""The survey's own summary table, counted by the survey's rules (docs/counting-rules.md).
 
 * a base spanning several countries/regions counts once per country/region (bases and forms);
 * Hong Kong is a region of its own (the import already stores 中国+香港 as HK);

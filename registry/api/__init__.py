@@ -1,1 +1,1 @@
-"""The read-only API under /api/v1/ (Django REST framework + drf-spectacular; see README)."""
+"""The read-only API under /api/v1/ (Django REST framework + drf-spectacular; see docs/publishing.md)."""
