@@ -1,7 +1,11 @@
 """Issue 26 (two servers, one registry): an upload waiting for its confirmation is kept in the storage named
 "registry" in STORAGES — whatever it points at (a shared folder, object storage) — not on one server's disk."""
 import datetime
+import json
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
@@ -59,3 +63,27 @@ def test_a_confirm_naming_a_file_outside_the_uploads_imports_nothing(admin_clien
     data["import_file_name"] = f"../{elsewhere}"
     admin_client.post(reverse("admin:registry_agreement_process_import"), data)
     assert Agreement.objects.count() == 0
+
+
+def storage_settings(**environment):
+    code = ("import django, json, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings'); "
+            "django.setup(); from django.conf import settings; "
+            "print(json.dumps([str(settings.MEDIA_ROOT), settings.STORAGES['registry']]))")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("FILE_STORAGE_")}
+    done = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent,
+                          env={**env, **environment}, capture_output=True, text=True, timeout=120)
+    return json.loads(done.stdout) if done.returncode == 0 else done.stderr
+
+
+def test_the_storage_is_a_folder_by_default_a_shared_one_or_s3_from_the_environment(tmp_path):
+    root, storage = storage_settings()
+    assert root.endswith("var/media") and storage["BACKEND"].endswith("FileSystemStorage")
+    assert storage_settings(FILE_STORAGE_DIR=str(tmp_path))[0] == str(tmp_path)
+    s3 = storage_settings(FILE_STORAGE_S3_BUCKET="registry-files", FILE_STORAGE_S3_ENDPOINT_URL="https://s3.example.jp")
+    try:
+        import storages  # noqa: F401
+    except ImportError:  # refused at start, not at the first upload
+        assert "FILE_STORAGE_S3_BUCKET needs django-storages" in s3
+    else:
+        assert s3[1]["BACKEND"] == "storages.backends.s3.S3Storage"
+        assert s3[1]["OPTIONS"]["bucket_name"] == "registry-files"
