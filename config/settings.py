@@ -3,6 +3,7 @@
 Everything deployment-specific comes from the environment; with nothing set the
 project runs on an embedded SQLite file under ``var/`` in Japanese.
 """
+import importlib.util
 import os
 from pathlib import Path
 
@@ -230,6 +231,22 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Files that outlive a request — an upload waiting for its confirmation, a background import's input — are kept
+# in the "registry" storage, read and written only by registry/sheets/uploads.py. By default a folder, MEDIA_ROOT
+# (var/media, or FILE_STORAGE_DIR: with several application servers, a folder they all mount); with
+# FILE_STORAGE_S3_BUCKET, S3-compatible object storage through django-storages (docs/production-two-servers.md).
+MEDIA_ROOT = Path(os.environ.get("FILE_STORAGE_DIR") or BASE_DIR / "var" / "media")
+if os.environ.get("FILE_STORAGE_S3_BUCKET"):
+    if importlib.util.find_spec("storages") is None:
+        raise ImproperlyConfigured("FILE_STORAGE_S3_BUCKET needs django-storages: pip install 'django-storages[s3]'")
+    STORAGES["registry"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": os.environ["FILE_STORAGE_S3_BUCKET"],
+        "location": os.environ.get("FILE_STORAGE_S3_PREFIX", ""),
+        "endpoint_url": os.environ.get("FILE_STORAGE_S3_ENDPOINT_URL") or None,
+        "region_name": os.environ.get("FILE_STORAGE_S3_REGION") or None,
+    }}  # credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment, as boto3 reads them
+else:
+    STORAGES["registry"] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}  # follows MEDIA_ROOT
 # Until collectstatic has filled STATIC_ROOT (bin/serve runs it), the finders serve the apps' files; settings
 # only look, they create nothing.
 WHITENOISE_USE_FINDERS = env_flag("WHITENOISE_USE_FINDERS", default=not (STATIC_ROOT / "admin").is_dir())
@@ -246,8 +263,7 @@ IMPORT_UPLOAD_MAX_AGE = env_int("IMPORT_UPLOAD_MAX_AGE", 60 * 60)
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
-IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.MediaStorage"
-MEDIA_ROOT = BASE_DIR / "var" / "media"
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "registry.sheets.uploads.UploadStorage"
 
 # Long files are previewed and applied by a background task (registry/sheets/jobs.py): a file with more rows
 # than this; smaller files stay in the request. The tasks run on django-tasks' database backend, whose worker

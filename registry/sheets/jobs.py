@@ -14,7 +14,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone, translation
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext, gettext_lazy
 from django_tasks import task
 
@@ -22,6 +21,7 @@ from registry.models import ImportJob
 from registry.sheets.engine import STALE_LOCK, ImportBusy, PreviewOutdated, Progress, plan_fingerprint
 from registry.sheets.outcome import outcome_from_data
 from registry.sheets.reader import SheetLayoutError, SheetReadError, estimate_rows
+from registry.sheets.uploads import upload_storage
 
 # sheet kind → the module with its two steps
 KINDS = {
@@ -49,11 +49,6 @@ def runs_in_background(content):
     """A file of more than IMPORT_BACKGROUND_ROWS rows (or whose size cannot be told cheaply) is a job."""
     rows = estimate_rows(content)
     return rows is None or rows > settings.IMPORT_BACKGROUND_ROWS
-
-
-def upload_storage(name):
-    """The stored upload (django-import-export's temporary storage, as the admin's confirm step reads it)."""
-    return import_string(settings.IMPORT_EXPORT_TMP_STORAGE_CLASS)(name=name, read_mode="rb")
 
 
 def start_job(*, kind, step, user, file_name, upload_name, options):
