@@ -235,15 +235,15 @@ STORAGES = {
 # in the "registry" storage, read and written only by registry/sheets/uploads.py. By default a folder, MEDIA_ROOT
 # (var/media, or FILE_STORAGE_DIR: with several application servers, a folder they all mount); with
 # FILE_STORAGE_S3_BUCKET, S3-compatible object storage through django-storages (docs/production-two-servers.md).
-MEDIA_ROOT = Path(os.environ.get("FILE_STORAGE_DIR") or BASE_DIR / "var" / "media")
-if os.environ.get("FILE_STORAGE_S3_BUCKET"):
+MEDIA_ROOT = Path(env_str("FILE_STORAGE_DIR") or BASE_DIR / "var" / "media")
+if env_str("FILE_STORAGE_S3_BUCKET"):
     if importlib.util.find_spec("storages") is None:
         raise ImproperlyConfigured("FILE_STORAGE_S3_BUCKET needs django-storages: pip install 'django-storages[s3]'")
     STORAGES["registry"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
-        "bucket_name": os.environ["FILE_STORAGE_S3_BUCKET"],
-        "location": os.environ.get("FILE_STORAGE_S3_PREFIX", ""),
-        "endpoint_url": os.environ.get("FILE_STORAGE_S3_ENDPOINT_URL") or None,
-        "region_name": os.environ.get("FILE_STORAGE_S3_REGION") or None,
+        "bucket_name": env_str("FILE_STORAGE_S3_BUCKET"),
+        "location": env_str("FILE_STORAGE_S3_PREFIX"),
+        "endpoint_url": env_str("FILE_STORAGE_S3_ENDPOINT_URL") or None,
+        "region_name": env_str("FILE_STORAGE_S3_REGION") or None,
     }}  # credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment, as boto3 reads them
 else:
     STORAGES["registry"] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}  # follows MEDIA_ROOT
