@@ -1,0 +1,126 @@
+"""Issue 26, second hardening pass: a search that matched private notes, NUL bytes in filters, formulas in open
+data, the portal's cache keys and the wording of import messages."""
+import datetime
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from registry.models import Agreement, AgreementType, Partner
+from registry.permissions import Role
+from registry.rounds import lifecycle
+from tests.factories import make_base
+from tests.published import publish
+from tests.roles import make_user
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "暗証番号4711"
+ROUND_DAY = datetime.date(2019, 9, 30)
+
+
+def logged_in(user):
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+    return client
+
+
+# -- 1. a search matches only what the caller may read ------------------------------------------------------
+
+
+@pytest.fixture
+def noted_ties(organization):
+    """Two ties whose only trace of SECRET is their (non-public) notes: one of 大阪府, one of 札幌市."""
+    partner = Partner.objects.create(name_ja="上海市", country="CN", kind="city")
+    return [Agreement.objects.create(organization=organization(code), partner=partner,
+                                     agreement_type=AgreementType.FRIENDSHIP, notes=f"連絡先 {SECRET}")
+            for code in ("270008", "011002")]
+
+
+@pytest.fixture
+def callers():
+    return {
+        "anonymous": Client(raise_request_exception=False),
+        "osaka_clerk": logged_in(make_user(Role.CLERK, "270008", username="osaka_clerk")),
+        "supervisor": logged_in(make_user(Role.SUPERVISOR, username="searching_supervisor")),
+    }
+
+
+@pytest.mark.parametrize("caller, expected", [("anonymous", 0), ("osaka_clerk", 1), ("supervisor", 2)])
+def test_the_api_search_matches_notes_only_where_the_caller_reads_them(noted_ties, callers, caller, expected):
+    """All ties are public, their notes are not: an anonymous count must not reveal a note's text, a clerk
+    finds the notes of their own organization's ties only, a supervisor all of them."""
+    body = callers[caller].get("/api/v1/agreements/", {"q": SECRET}).json()
+    assert body["count"] == expected
+    assert callers[caller].get("/api/v1/agreements/", {"q": "上海市"}).json()["count"] == 2  # public text
+
+
+@pytest.mark.parametrize("caller, expected", [("osaka_clerk", 1), ("supervisor", 2)])
+def test_the_list_page_and_the_admin_search_notes_by_the_same_rule(noted_ties, callers, caller, expected):
+    client = callers[caller]
+    page = client.get(reverse("registry:agreement_list"), {"q": SECRET})
+    assert page.status_code == 200 and page.context["result_count"] == expected
+    changelist = client.get(reverse("admin:registry_agreement_changelist"), {"q": SECRET})
+    assert changelist.status_code == 200 and changelist.context["cl"].result_count == expected
+
+
+def test_the_api_searches_no_private_base_text(organization, callers):
+    """Bases in the API are round records: their remarks and department are not public, nor searchable."""
+    make_base(organization("270008"), name="公開拠点", remarks=f"内部 {SECRET}", department=SECRET)
+    publish(lifecycle.open_round(ROUND_DAY).survey_round)
+    anonymous = callers["anonymous"]
+    assert anonymous.get("/api/v1/bases/", {"q": "公開拠点"}).json()["count"] == 1
+    assert anonymous.get("/api/v1/bases/", {"q": SECRET}).json()["count"] == 0
+
+
+# -- 7. NUL and other control characters in filters and searches ---------------------------------------------
+
+NUL_VALUES = ["\x00", "大阪\x00府", "\x1b"]
+STAFF_PAGES = {
+    **{f"admin {name} changelist": f"/admin/registry/{name}/"
+       for name in ("base", "agreement", "partner", "contractor", "organization", "place", "baseroundrecord")},
+    "admin autocomplete": "/admin/autocomplete/?app_label=registry&model_name=base&field_name=organization",
+    "bases list page": "/bases/",
+    "agreements list page": "/agreements/",
+    "contractors list page": "/contractors/",
+}
+PUBLIC_PAGES = {
+    **{f"api {name}": f"/api/v1/{name}/" for name in ("bases", "agreements", "partners", "organizations", "rounds")},
+    "portal home": "/public/",
+    "portal bases": "/public/bases/",
+    "portal country": "/public/countries/CN/",
+    "portal organization": "/public/organizations/270008/",
+    "portal trends": "/public/trends/",
+}
+PARAMETERS = ["q", "term", "name", "country", "organization", "partner__country", "cities", "kind", "round"]
+
+
+@pytest.fixture
+def superuser_client(superuser):
+    return logged_in(superuser)
+
+
+def with_parameter(url, name, value):
+    separator = "&" if "?" in url else "?"
+    from urllib.parse import quote
+
+    return f"{url}{separator}{name}={quote(value)}"
+
+
+@pytest.mark.parametrize("page", list(STAFF_PAGES) + list(PUBLIC_PAGES))
+@pytest.mark.parametrize("value", NUL_VALUES, ids=["nul", "nul-inside", "escape"])
+def test_a_control_character_in_a_filter_or_search_is_a_400_never_a_500(organization, superuser_client, page, value):
+    """Every parameter a page reads (and some it does not) with a NUL or another control character: 400, on
+    both databases (PostgreSQL refused NUL in text with a 500)."""
+    make_base(organization("270008"), name="ヌル検査拠点")
+    client = superuser_client if page in STAFF_PAGES else Client(raise_request_exception=False)
+    url = {**STAFF_PAGES, **PUBLIC_PAGES}[page]
+    for name in PARAMETERS:
+        response = client.get(with_parameter(url, name, value))
+        assert response.status_code == 400, (name, response.status_code)
+        assert "制御文字" in response.content.decode() or "control character" in response.content.decode()
+
+
+def test_a_nul_in_the_path_is_refused_and_plain_text_still_searches(superuser_client):
+    assert Client(raise_request_exception=False).get("/public/organizations/27%00008/").status_code == 400
+    assert superuser_client.get("/bases/", {"q": "大阪\t府"}).status_code == 200  # a tab is no control to refuse
