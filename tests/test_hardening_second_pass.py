@@ -124,3 +124,27 @@ def test_a_control_character_in_a_filter_or_search_is_a_400_never_a_500(organiza
 def test_a_nul_in_the_path_is_refused_and_plain_text_still_searches(superuser_client):
     assert Client(raise_request_exception=False).get("/public/organizations/27%00008/").status_code == 400
     assert superuser_client.get("/bases/", {"q": "大阪\t府"}).status_code == 200  # a tab is no control to refuse
+
+
+# -- 10. formulas in the open data ------------------------------------------------------------------------------
+
+FORMULA = '=HYPERLINK("http://evil.example/","開く")'
+
+
+def test_open_data_neutralises_formulas_as_the_staff_downloads_do(organization, client):
+    import csv
+    import io
+
+    from registry.downloads import csv_cell
+
+    make_base(organization("270008"), name=FORMULA, cities="+上海", staff_dispatched=2)
+    publish(lifecycle.open_round(ROUND_DAY).survey_round)
+    response = client.get(reverse("opendata:table", args=[ROUND_DAY, "bases"]))
+    assert response.status_code == 200
+    header, *rows = list(csv.reader(io.StringIO(response.content.decode("utf-8"))))
+    row = dict(zip(header, rows[0]))
+    assert row["拠点名"] == csv_cell(FORMULA) == "'" + FORMULA
+    assert row["都市"] == "'+上海"
+    assert row["派遣職員数"] == "2" and row["全国地方公共団体コード"] == "270008"  # numbers and codes as they were
+    descriptor = client.get(reverse("opendata:datapackage", args=[ROUND_DAY])).json()
+    assert "remove that first '" in descriptor["description"]
