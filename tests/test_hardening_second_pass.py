@@ -148,3 +148,46 @@ def test_open_data_neutralises_formulas_as_the_staff_downloads_do(organization, 
     assert row["派遣職員数"] == "2" and row["全国地方公共団体コード"] == "270008"  # numbers and codes as they were
     descriptor = client.get(reverse("opendata:datapackage", args=[ROUND_DAY])).json()
     assert "remove that first '" in descriptor["description"]
+
+
+# -- 11. the portal's cache keys ----------------------------------------------------------------------------------
+
+
+def cache_files():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    location = settings.CACHES["default"]
+    if not location["BACKEND"].endswith("FileBasedCache"):
+        pytest.skip("counts the entries of the file cache")
+    return len(list(Path(location["LOCATION"]).glob("*.djcache")))
+
+
+@pytest.fixture
+def published(organization):
+    make_base(organization("270008"), name="キャッシュ検査拠点")
+    return publish(lifecycle.open_round(ROUND_DAY).survey_round)
+
+
+def test_junk_parameters_add_no_portal_cache_entries(published, client):
+    for url in ("/public/", "/public/bases/", "/public/countries/CN/", "/public/organizations/270008/"):
+        assert client.get(url).status_code == 200
+        warm = cache_files()
+        for number in range(30):
+            client.get(f"{url}?utm_source=junk{number}")
+        assert cache_files() == warm, url
+
+
+def test_a_portal_page_is_keyed_by_the_parameters_it_reads(published, client):
+    """Junk goes (a redirect to the address without it, the parameters read kept); the order of the parameters
+    read does not make another page."""
+    response = client.get("/public/bases/?q=%E6%A4%9C%E6%9F%BB&junk=1&form=a&page=1")
+    assert response.status_code == 302
+    assert response["Location"] == "/public/bases/?form=a&page=1&q=%E6%A4%9C%E6%9F%BB"
+    first = client.get("/public/bases/?q=検査&form=a")
+    second = client.get("/public/bases/?form=a&q=検査")
+    assert first.status_code == second.status_code == 200
+    assert first.context["page_key"] == second.context["page_key"]
+    assert "キャッシュ検査拠点" in second.content.decode()
+    assert client.get("/public/bases/?q=別の語").context["page_key"] != first.context["page_key"]
