@@ -191,3 +191,45 @@ def test_a_portal_page_is_keyed_by_the_parameters_it_reads(published, client):
     assert first.context["page_key"] == second.context["page_key"]
     assert "キャッシュ検査拠点" in second.content.decode()
     assert client.get("/public/bases/?q=別の語").context["page_key"] != first.context["page_key"]
+
+
+# -- 12. import messages in Japanese, naming only the places they have -----------------------------------------
+
+ENGLISH_WORD = r"\b(?!xlsx\b|Excel\b)[A-Za-z]{3,}\b"
+
+
+def test_an_unreadable_xlsx_is_explained_in_japanese_without_the_librarys_words():
+    import re
+
+    from django.utils import translation
+
+    from registry.sheets.reader import SheetReadError, read_table
+    from tests.test_bad_files import truncated_xlsx, zip_without_workbook
+
+    for build in (truncated_xlsx, zip_without_workbook):
+        with translation.override("ja"), pytest.raises(SheetReadError) as refused:
+            read_table(build(), "sheet.xlsx")
+        message = str(refused.value)
+        assert message.startswith("xlsxファイルを読み込めません。") and not re.search(ENGLISH_WORD, message), message
+
+
+def test_a_refused_confirm_names_row_and_column_in_japanese_and_no_placeholder(superuser_client):
+    """What the confirm step reports as messages (the file changed since its preview, another import runs)."""
+    from django.contrib.messages import get_messages
+    from django.utils import translation
+
+    from registry.sheets.agreements.plan import import_agreement_file
+    from registry.sheets.outcome import Problem
+    from tests.agreement_sheets import as_text, tie_row
+    from tests.test_agreements_admin import confirm, upload
+
+    import_agreement_file(as_text([tie_row()]), "ties.tsv")
+    superuser_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "ja"
+    preview = upload(superuser_client, as_text([tie_row(org="大阪市", kind="姉妹都市", **{"相手先(英語)": "Shanghai"})]))
+    Partner.objects.create(name_ja="シャンハイ", name_en="Shanghai", country="CN")  # now two partners match
+    shown = [str(message) for message in get_messages(confirm(superuser_client, preview).wsgi_request)]
+    assert any(message.startswith("4行目、「相手先」列：") for message in shown), shown
+    assert not any("row" in message or "column" in message for message in shown), shown
+    with translation.override("ja"):
+        assert Problem("-", "-", "取込中です").located() == "取込中です"
+        assert Problem(7, "-", "回答済みです").located() == "7行目：回答済みです"
