@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from registry import search as text_search
 from registry.fields import FiscalYearField
 from registry.models import (
     Agreement,
@@ -229,11 +230,9 @@ def visible_agreements(request):
     return Agreement.objects.all() if request is None else Agreement.objects.restrict(request.user, "view")
 
 
-BASE_TEXT_FIELDS = ("name", "cities", "reason", "activities", "remarks", "form_detail", "department")
-
-
-def base_text_search(value):
-    """Bases whose own text, organization or contractor / host agency name contains ``value`` (any case).
+def base_text_search(value, user):
+    """Bases whose readable text (``search.BASES``), organization or contractor / host agency name contains
+    ``value`` (any case).
 
     The list page's search and the admin's search box. Matching organizations and contractors are looked up
     first (two small queries) and given as lists of keys, not as a join or a subquery, so that on PostgreSQL
@@ -242,9 +241,11 @@ def base_text_search(value):
     organizations = list(Organization.objects.filter(name__icontains=value).values_list("pk", flat=True))
     contractors = list(Contractor.objects.filter(name__icontains=value).values_list("pk", flat=True))
     condition = Q(organization__in=organizations) | Q(contractor__in=contractors) | Q(host_agency__in=contractors)
-    for field in BASE_TEXT_FIELDS:
-        condition |= Q(**{f"{field}__icontains": value})
-    return condition
+    return condition | text_search.BASES.condition(value, user)
+
+
+def request_user(request):
+    return None if request is None else request.user
 
 
 class BaseFilterSet(ScopedChoicesMixin, django_filters.FilterSet):
@@ -311,7 +312,7 @@ class BaseFilterSet(ScopedChoicesMixin, django_filters.FilterSet):
         return queryset.closure(value)
 
     def search(self, queryset, name, value):
-        return queryset.filter(base_text_search(value))
+        return queryset.filter(base_text_search(value, request_user(self.request)))
 
     def filter_region(self, queryset, name, value):
         return queryset.filter(organization_in_region(value))
@@ -380,11 +381,7 @@ class AgreementFilterSet(ScopedChoicesMixin, django_filters.FilterSet):
         return super().filter_queryset(queryset)
 
     def search(self, queryset, name, value):
-        condition = Q()
-        for field in ("partner__name_ja", "partner__name_en", "partner__name_native", "fields", "intermediaries",
-                      "notes", "source_title", "organization__name"):
-            condition |= Q(**{f"{field}__icontains": value})
-        return queryset.filter(condition)
+        return queryset.filter(text_search.AGREEMENTS.condition(value, request_user(self.request)))
 
     def filter_prefecture(self, queryset, name, value):
         return queryset.filter(organization_in_prefecture(value))
@@ -427,7 +424,7 @@ class ContractorFilterSet(ScopedChoicesMixin, django_filters.FilterSet):
         return set(Contractor.objects.order_by().values_list("country", flat=True).distinct())
 
     def search(self, queryset, name, value):
-        return queryset.filter(Q(name__icontains=value) | Q(notes__icontains=value))
+        return queryset.filter(text_search.CONTRACTORS.condition(value, request_user(self.request)))
 
     def filter_organization(self, queryset, name, value):
         served = visible_bases(self.request).filter(

@@ -89,6 +89,19 @@ def organization_ids_in_scope(user, action="view"):
     return member_organization_ids(user)
 
 
+def readable_organization_ids(user, model):
+    """Organizations whose ``model`` records the user may read in full, non-public fields included: those of
+    ``restrict(user, "view")``. None means all of them; anonymous callers read only what is public (an empty set).
+
+    The API shows a record's non-public fields, and a search matches them, only for these organizations.
+    """
+    if not is_active_user(user) or not has_model_permission(user, model, "view"):
+        return set()
+    if organization_path(model) is None:
+        return None
+    return organization_ids_in_scope(user, "view")
+
+
 def organization_path(model):
     """Lookup path from the model to its owning organization; None for shared records."""
     return getattr(model._default_manager.all(), "organization_field", None)

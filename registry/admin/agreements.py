@@ -6,6 +6,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import Agreement, AgreementRenewal, ImportRecord, Partner
+from registry.search import AGREEMENTS
 from registry.parsing.dates import Precision, format_partial_date
 from registry.sheets.agreements.cells import renewal_order
 from registry.sheets.agreements.layout import AgreementSheetFormat
@@ -14,7 +15,7 @@ from registry.sheets.reader import SheetLayoutError
 
 from .forms import WebAddressFormMixin
 from .importing import SheetImportMixin
-from .scoping import ReasonForm, ScopedAdmin, ScopedInline, country_name
+from .scoping import ReasonForm, ScopedAdmin, ScopedInline, SharedSearchMixin, country_name
 
 
 class RenewalInline(ScopedInline, admin.TabularInline):
@@ -143,11 +144,13 @@ class AgreementImportExportMixin(SheetImportMixin):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(AgreementImportExportMixin, ScopedAdmin):
+class AgreementAdmin(AgreementImportExportMixin, SharedSearchMixin, ScopedAdmin):
     form = AgreementForm
     list_display = ["organization", "partner", "partner_country", "agreement_type", "signed", "ends_on", "active"]
     list_filter = ["agreement_type", PartnerCountryFilter, SignedDecadeFilter, ActiveFilter, "signed_precision"]
-    search_fields = ["organization__name", "partner__name_ja", "partner__name_en", "partner__name_native", "fields"]
+    # Shown as the search box's help; the search itself is registry.search.AGREEMENTS (the list page's and the API's).
+    search_fields = ["organization__name", "partner__name_ja", "partner__name_en", "partner__name_native", "fields",
+                     "intermediaries", "source_title", "notes"]
     list_select_related = ["organization", "organization__prefecture", "partner"]
     autocomplete_fields = ["organization", "partner", "bases"]
     readonly_fields = ["timeline"]
@@ -161,6 +164,9 @@ class AgreementAdmin(AgreementImportExportMixin, ScopedAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("renewals")
+
+    def search_condition(self, request, term):
+        return AGREEMENTS.condition(term, request.user)
 
     @admin.display(description=_("country/region"))
     def partner_country(self, obj):

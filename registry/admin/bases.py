@@ -1,6 +1,5 @@
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext_lazy as _
 
 from registry.country_order import country_choices
@@ -10,7 +9,7 @@ from registry.models import Base, BaseRoundRecord, Closure
 
 from .actions import mark_closed_today
 from .forms import BaseAdminForm
-from .scoping import ScopedAdmin, ScopedInline
+from .scoping import ScopedAdmin, ScopedInline, SharedSearchMixin
 from .importing import SurveyImportExportMixin
 
 
@@ -83,7 +82,7 @@ class RoundRecordInline(ScopedInline, admin.TabularInline):
 
 
 @admin.register(Base)
-class BaseAdmin(SurveyImportExportMixin, ScopedAdmin):
+class BaseAdmin(SurveyImportExportMixin, SharedSearchMixin, ScopedAdmin):
     form = BaseAdminForm
     actions = [mark_closed_today]
     list_display_links = ["name"]
@@ -102,7 +101,7 @@ class BaseAdmin(SurveyImportExportMixin, ScopedAdmin):
         "status_badge",
     ]
     list_filter = ["form", "status", ClosureFilter, CountryFilter, "organization__kind", EstablishedYearFilter]
-    # Shown as the search box's help; the search itself is base_text_search (the list page's), term by term.
+    # Shown as the search box's help; the search itself is base_text_search (the list page's).
     search_fields = ["name", "cities", "organization__name", "contractor__name", "reason", "activities", "remarks"]
     list_select_related = ["organization", "organization__prefecture", "contractor"]
     autocomplete_fields = ["organization", "contractor", "host_agency", "joint_office"]
@@ -146,13 +145,11 @@ class BaseAdmin(SurveyImportExportMixin, ScopedAdmin):
         return format_html('<span class="badge closure-{}">{}</span>', obj.status, label)
 
     def get_search_results(self, request, queryset, search_term):
-        queryset, may_have_duplicates = super().get_search_results(request, queryset, "")
-        queryset = queryset.select_related("organization")  # each result is labelled with its organization
-        for term in smart_split(search_term):
-            if term.startswith(('"', "'")) and term[0] == term[-1]:
-                term = unescape_string_literal(term)
-            queryset = queryset.filter(base_text_search(term))
-        return queryset, may_have_duplicates
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        return queryset.select_related("organization"), may_have_duplicates  # each result names its organization
+
+    def search_condition(self, request, term):
+        return base_text_search(term, request.user)
 
     @admin.display(description=_("countries/regions"))
     def country_list(self, obj):

@@ -291,7 +291,7 @@ class SheetImportMixin(ImportExportMixin):
         if outcome is None or not outcome.errors:
             return super().process_result(result, request)
         for problem in outcome.errors:
-            messages.error(request, str(problem))
+            messages.error(request, problem.located())
         messages.error(request, gettext("Nothing was imported."))
         opts = self.model._meta
         return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))

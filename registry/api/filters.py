@@ -11,6 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from django.utils.translation import gettext_lazy as _
 
+from registry import search as text_search
 from registry.converters import IsoDateConverter
 from registry.filters import (
     AgreementFilterSet,
@@ -20,6 +21,7 @@ from registry.filters import (
     SortFilter,
     organization_in_prefecture,
     organization_in_region,
+    request_user,
     set_choices,
 )
 from registry.models import BaseRoundRecord, Contractor, JointOffice, Organization, Partner
@@ -96,10 +98,7 @@ class RoundRecordFilterSet(PublicChoices, BaseFilterSet):
         return django_filters.FilterSet.filter_queryset(self, queryset)
 
     def search(self, queryset, name, value):
-        condition = Q()
-        for field in ("name", "cities", "contractor__name", f"{OWNER}__name"):
-            condition |= Q(**{f"{field}__icontains": value})
-        return queryset.filter(condition)
+        return queryset.filter(text_search.ROUND_RECORDS.condition(value, request_user(self.request)))
 
     def filter_region(self, queryset, name, value):
         return queryset.filter(organization_in_region(value, path=OWNER))
@@ -119,10 +118,7 @@ class PartnerFilterSet(django_filters.FilterSet):
         fields = ["country", "kind"]
 
     def search(self, queryset, name, value):
-        condition = Q()
-        for field in ("name_ja", "name_en", "name_native", "region"):
-            condition |= Q(**{f"{field}__icontains": value})
-        return queryset.filter(condition)
+        return queryset.filter(text_search.PARTNERS.condition(value, request_user(self.request)))
 
 
 class OrganizationFilterSet(django_filters.FilterSet):

@@ -6,7 +6,7 @@ admin and the list pages — with the non-public fields of exactly those rows.
 """
 from django.db.models import Q
 
-from registry.permissions import has_model_permission, is_active_user, organization_ids_in_scope
+from registry.permissions import is_active_user, readable_organization_ids
 from registry.publishing import published_rounds
 from registry.summary import reported
 
@@ -28,12 +28,9 @@ class Scope:
     """Whether a row's non-public fields may be shown to the caller (computed once per request)."""
 
     def __init__(self, user, model):
-        self.allowed = set()
-        self.everything = False
-        if is_active_user(user) and has_model_permission(user, model, "view"):
-            organizations = organization_ids_in_scope(user, "view")
-            self.everything = organizations is None
-            self.allowed = organizations or set()
+        readable = readable_organization_ids(user, model)
+        self.everything = readable is None
+        self.allowed = readable or set()
 
     def covers(self, organization_id):
         return self.everything or organization_id in self.allowed

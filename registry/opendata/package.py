@@ -7,24 +7,27 @@ from pathlib import Path
 
 from django.utils import translation
 
-from registry.downloads import cell_value
+from registry.downloads import csv_cell
 from registry.opendata.tables import TABLES, table_items
 from registry.publishing import ATTRIBUTION, LICENCE, published_rounds
 
 PUBLISHER = "海外拠点レジストリ"
+FORMULA_NOTE = ("A text cell that would start with =, +, - or @ starts with ' instead (so spreadsheets do not run "
+                "it as a formula): remove that first ' to read the value as recorded.")
 
 
 def csv_value(value):
     if isinstance(value, datetime.date):
         return value.isoformat()
-    return cell_value(value)
+    return csv_cell(value)
 
 
 def table_csv(table, items):
     """UTF-8 text, one header row, one datum per cell.
 
-    Unlike the downloads for people (registry/downloads.py) there is no BOM and no ``'`` before text that
-    looks like a formula: machines read these files, and the values must be exactly the records'.
+    Unlike the downloads for people (registry/downloads.py) there is no BOM, but text a spreadsheet would run
+    as a formula (``= + - @`` at the start) gets the same leading ``'`` (``downloads.csv_cell``): people open
+    these files in Excel too (docs/opendata-formulas.md). Numbers, dates, codes and IDs never start so.
     """
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
@@ -51,7 +54,7 @@ def datapackage(survey_round):
         "name": package_name(survey_round),
         "title": f"自治体の海外拠点一覧（{day:%Y-%m-%d}現在） / Overseas bases of Japanese local governments",
         "description": "Overseas bases, partnership agreements and the local governments they belong to, "
-                       f"as the survey round of {day:%Y-%m-%d} reported them.",
+                       f"as the survey round of {day:%Y-%m-%d} reported them. {FORMULA_NOTE}",
         "version": f"{day:%Y-%m-%d}",
         "licenses": [LICENCE],
         "sources": [{"title": ATTRIBUTION}],

@@ -63,9 +63,14 @@ _CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1f\x7f\ufffe\uffff]")
 _UNWANTED_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 
+def has_control_characters(text: str) -> bool:
+    """Whether ``text`` holds a character ``clean_control_characters`` would change or drop."""
+    return _UNWANTED_RE.search(text) is not None
+
+
 def clean_control_characters(text: str) -> str:
     """Text without control characters (which xlsx cannot hold and PostgreSQL refuses as NUL)."""
-    if _UNWANTED_RE.search(text) is None:  # the usual case, checked once
+    if not has_control_characters(text):  # the usual case, checked once
         return text
     return _CONTROL_RE.sub("", text.translate(_LINE_BREAK_CONTROLS))
 

@@ -1,9 +1,10 @@
 """Public pages: anyone may read the published rounds; every page cites its round and the licence."""
 import datetime
+from urllib.parse import urlencode
 
 from django import forms
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
@@ -49,6 +50,22 @@ class PortalPage(TemplateView):
     """
 
     title = ""
+    parameters = ("round",)  # the query parameters the page reads: its cache key is made of these only
+
+    def get(self, request, *args, **kwargs):
+        """A parameter the page does not read sends the caller to the address without it, so that junk
+        parameters neither make a cache entry each nor end up in the links of a cached page."""
+        if set(request.GET) - set(self.parameters):
+            return HttpResponseRedirect(self.read_path())
+        return super().get(request, *args, **kwargs)
+
+    def read_path(self):
+        """The path with the parameters the page reads, in a fixed order: ``?a=1&b=2`` and ``?b=2&a=1`` are one
+        page."""
+        query = self.request.GET
+        read = urlencode([(name, query.getlist(name)) for name in sorted(self.parameters) if name in query],
+                         doseq=True)
+        return f"{self.request.path}?{read}" if read else self.request.path
 
     def chosen_round(self):
         text = self.request.GET.get("round")
@@ -74,7 +91,7 @@ class PortalPage(TemplateView):
             survey_round=self.survey_round,
             published_rounds=list(self.publication.rounds),
             licence=LICENCE,
-            page_key=self.publication.key("portal", self.request.get_full_path(), get_language()),
+            page_key=self.publication.key("portal", self.read_path(), get_language()),
             data=SimpleLazyObject(self.content),
         )
         return context
@@ -103,9 +120,15 @@ class PublicBaseFilterSet(RoundRecordFilterSet):
     are found by the search box (it matches their names).
     """
 
+    HIDDEN = ("round", "status", "joint_office", "contractor")
+
+    @classmethod
+    def parameter_names(cls):
+        return tuple(name for name in cls.base_filters if name not in cls.HIDDEN)
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in ("round", "status", "joint_office", "contractor"):
+        for name in self.HIDDEN:
             self.filters.pop(name, None)
         self.filters["organization"].extra["widget"] = forms.TextInput(
             attrs={"inputmode": "numeric", "pattern": "[0-9]{6}", "placeholder": "270008", "size": 8})
@@ -120,6 +143,7 @@ def list_page(rows, number, per_page=50):
 class BaseListView(PortalPage):
     template_name = "portal/bases.html"
     title = _("Search the bases")
+    parameters = ("round", "page", *PublicBaseFilterSet.parameter_names())
 
     def content(self):
         if self.survey_round is None:
@@ -134,6 +158,7 @@ class BaseListView(PortalPage):
 
 class CountryView(PortalPage):
     template_name = "portal/country.html"
+    parameters = ("round", "page")
 
     def get_context_data(self, **kwargs):
         self.code = self.kwargs["code"].upper()

@@ -4,7 +4,7 @@ from import_export import resources
 from import_export.results import Error, Result, RowResult
 
 from registry.sheets.engine import ImportBusy, PreviewOutdated, apply_previewed, import_lock
-from registry.sheets.outcome import Problem
+from registry.sheets.outcome import NO_PLACE, Problem
 
 
 class PlannedImportResource(resources.ModelResource):
@@ -39,7 +39,7 @@ class PlannedImportResource(resources.ModelResource):
         except (ImportBusy, PreviewOutdated) as refusal:
             if self.plan is None:  # another import holds the lock: the page still shows what the file holds
                 self.plan = self.plan_dataset(dataset)
-            self.plan.outcome.errors.append(Problem("-", "-", str(refusal)))
+            self.plan.outcome.errors.append(Problem(NO_PLACE, NO_PLACE, str(refusal)))
         return engine_result(self.plan.outcome, self.session)
 
 
@@ -50,7 +50,7 @@ def engine_result(outcome, session):
     result.totals[RowResult.IMPORT_TYPE_UPDATE] = outcome.updated
     result.totals[RowResult.IMPORT_TYPE_SKIP] = outcome.unchanged
     if outcome.errors:
-        result.base_errors.append(Error(ValueError(str(outcome.errors[0]))))
+        result.base_errors.append(Error(ValueError(outcome.errors[0].located())))
     result.outcome = outcome
     result.sha256 = getattr(session, "sha256", "")
     return result

@@ -5,6 +5,10 @@ preview page and the result message read, never the records themselves.
 """
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext
+
+NO_PLACE = "-"  # what stands for no row or no column in a problem
+
 
 @dataclass
 class Problem:
@@ -13,7 +17,18 @@ class Problem:
     message: str
 
     def __str__(self):
+        """The command line's report line, ``row R, column C: message`` (「-」 for no row or column)."""
         return f"row {self.row}, column {self.column}: {self.message}"
+
+    def located(self):
+        """The message as a page shows it, in the reader's language, naming only the places it has:
+        「5行目、「提携日」列：…」, 「5行目：…」, and the message alone when it is about no row."""
+        values = {"row": self.row, "column": self.column, "message": self.message}
+        if str(self.row) == NO_PLACE:
+            return str(self.message)
+        if str(self.column) == NO_PLACE:
+            return gettext("row %(row)s: %(message)s") % values
+        return gettext("row %(row)s, column %(column)s: %(message)s") % values
 
 
 class NewRow(tuple):

@@ -6,6 +6,7 @@ of a text file) so that every message can point at them.
 import csv
 import hashlib
 import io
+import logging
 import math
 import re
 import zipfile
@@ -184,7 +185,11 @@ def read_xlsx(content: bytes, limits: SheetLimits) -> SheetTable:
 
 
 def unreadable_xlsx(error):
-    return SheetReadError(_("The xlsx file cannot be read: %(error)s") % {"error": error})
+    """The library's own words (English, e.g. 「limit on input amplification factor」) go to the log, not to the
+    user."""
+    logging.getLogger(__name__).info("unreadable xlsx: %r", error)
+    return SheetReadError(_("The xlsx file cannot be read: it is damaged or holds parts a workbook does not. "
+                            "Open it in Excel, save it again as .xlsx and import that file."))
 
 
 def check_archive(content, limits):
