@@ -282,7 +282,7 @@ def test_each_bad_file_is_refused_with_a_clear_message_and_changes_nothing(db, f
 @pytest.mark.parametrize("key, printed", [
     ("stray-quote-swallows-rows", "7行目、15列目："),  # the reader names the row and column itself
     ("nul-byte", "7行目にNUL文字があります"),
-    ("utf-16", "row -, column -: ファイルがUTF-16です"),  # about the whole file: the usual placeholder
+    ("utf-16", "ファイルがUTF-16です"),  # about the whole file: the message alone, no 「row -, column -」
 ])
 def test_the_command_names_each_errors_location_once(db, tmp_path, capsys, key, printed):
     command, file_name, build, _words = CORPUS[key]

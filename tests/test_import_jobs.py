@@ -347,14 +347,14 @@ def test_every_part_of_a_preview_and_a_result_survives_the_json_outcome(year, su
         assert shown in page
 
     undecided = import_survey_file(as_text(rows), "r.tsv", THIS_YEAR, user=superuser)
-    assert undecided.errors and "row 6, column -" in assert_stored_as_shown(undecided)
+    assert undecided.errors and "6行目：" in assert_stored_as_shown(undecided)
 
     applied = import_survey_file(as_text(rows), "r.tsv", THIS_YEAR, user=superuser, conflicts="sheet")
     assert applied.import_record is not None and not applied.errors
     assert_stored_as_shown(applied)
 
     broken = [base_row(number="1", total="x", dispatched="2", local="9")]
-    assert "row 6, column ⑧職員数" in assert_stored_as_shown(
+    assert "6行目、「⑧職員数」列：" in assert_stored_as_shown(
         import_survey_file(as_text(broken), "r.tsv", THIS_YEAR, dry_run=True))
 
     Contractor.objects.create(name="株式会社ソウル代理", kind="company", country="KR")

@@ -237,7 +237,7 @@ def test_an_import_never_rewrites_a_closed_round(year, superuser):
     content = as_text([base_row(number="1", form="a", total="9", dispatched="4", local="5")])
     outcome = import_survey_file(content, "r.tsv", THIS_YEAR, user=superuser)
     assert [str(problem) for problem in outcome.errors] == [
-        "row -, column -: 2018-09-30 調査 は締切です。調査の数値は受付中にしか変わりません。"]
+        "2018-09-30 調査 は締切です。調査の数値は受付中にしか変わりません。"]
     assert Base.objects.get(pk=year.bases[0].pk).staff_dispatched == 2
 
 
@@ -278,7 +278,7 @@ def test_an_import_that_disagrees_with_a_clerks_answer_asks_which_side_wins(year
         ("大阪府 #1 上海事務所", "変更あり", "")]
     undecided = import_survey_file(content, "r.tsv", THIS_YEAR, user=superuser)
     assert [str(problem) for problem in undecided.errors] == [
-        "row 6, column -: 担当者がこの調査で回答済みの拠点（変更あり）と表の内容が異なります。どちらを採用するか選んでください"]
+        "row 6: 担当者がこの調査で回答済みの拠点（変更あり）と表の内容が異なります。どちらを採用するか選んでください"]
     assert Base.objects.get(pk=first.pk).staff_local == 6
     kept = import_survey_file(content, "r.tsv", THIS_YEAR, user=superuser, conflicts="clerk")
     assert not kept.errors and Base.objects.get(pk=first.pk).staff_local == 6

@@ -55,7 +55,7 @@ def test_preview_lists_updates_with_changed_fields_only_and_errors_block_confirm
     assert "上海事務所" in page and "<del>上海事務所" not in page
     bad = upload(admin_client, as_text([base_row(total="9")]))
     assert bad.context.get("confirm_form") is None
-    assert "row 6, column ⑧職員数" in bad.content.decode()
+    assert "6行目、「⑧職員数」列：" in bad.content.decode()
 
 
 def test_admin_export_is_the_survey_sheet_of_the_filtered_bases(admin_client, organization):

@@ -17,7 +17,12 @@ class Problem:
     message: str
 
     def __str__(self):
-        """The command line's report line, ``row R, column C: message`` (「-」 for no row or column)."""
+        """The command line's report line, naming only the places it has: ``row R, column C: message``,
+        ``row R: message``, or the message alone."""
+        if str(self.row) == NO_PLACE:
+            return str(self.message)
+        if str(self.column) == NO_PLACE:
+            return f"row {self.row}: {self.message}"
         return f"row {self.row}, column {self.column}: {self.message}"
 
     def located(self):

@@ -40,9 +40,8 @@ class ImportCommand(BaseCommand):
             if progress is not None:
                 progress.end()
         except (SheetReadError, ImportBusy, *self.layout_errors) as error:
-            # A message that names its own row and column (「7行目、15列目：…」) is printed as it is; one about the
-            # whole file gets the placeholder location every other problem line has.
-            self.stderr.write(str(error) if getattr(error, "located", False) else f"row -, column -: {error}")
+            # Printed as it is: a message names its own row and column (「7行目、15列目：…」) or is about the file.
+            self.stderr.write(str(error))
             self.stdout.write(self.failed_counts)
             raise SystemExit(1)
         self.stdout.write(f"read as {outcome.source_description}")
