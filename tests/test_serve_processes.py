@@ -71,7 +71,8 @@ def answers(port):
 def served(environment):
     """bin/serve-processes on a free port, once gunicorn answers: (script, gunicorn's pid, the worker's pid)."""
     port = free_port()
-    script = subprocess.Popen(["bash", "bin/serve-processes"], cwd=ROOT, env={**environment, "ADDRESS": f"127.0.0.1:{port}"},
+    script = subprocess.Popen(["bash", "bin/serve-processes"], cwd=ROOT,
+                              env={**environment, "ADDRESS": f"127.0.0.1:{port}"},
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60

@@ -162,6 +162,8 @@ class SheetImportMixin(ImportExportMixin):
         job = ImportJob.objects.filter(pk=job_id, kind=self.background_kind, user_id=request.user.pk).first()
         if job is None or not self.has_import_permission(request):
             raise Http404
+        if not job.finished and jobs.fail_dead_jobs(ImportJob.objects.filter(pk=job.pk)):  # its worker died
+            job.refresh_from_db()
         return job
 
     def import_job_progress(self, request, job_id):
