@@ -105,6 +105,35 @@ def test_the_shared_strings_declared_size_is_checked_before_streaming(tmp_path, 
 # -- unknown organizations: errors capped, suggestions looked up once per name -----------------------------
 
 def unknown_organizations(count):
-    rows = [sheets.base_row(org_no=str(index + 1), number="1", org=f"架空市{index % 50}", name=f"事務所{index}")
+    rows = [sheets.base_row(org_no=str(index % 50 + 1), number=str(index // 50 + 1), org=f"架空市{index % 50}",
+                            name=f"事務所{index}")
             for index in range(count)]
     return sheets.as_text(rows)
+
+
+def test_a_file_of_unknown_organizations_lists_200_errors_and_counts_the_others(tmp_path, capsys):
+    started = time.monotonic()
+    printed = import_refused(tmp_path, capsys, unknown_organizations(5_000), name="sheet.tsv")
+    elapsed = time.monotonic() - started
+    errors = [line for line in printed.splitlines() if line.startswith("row ")]
+    assert len(errors) == 200, len(errors)
+    assert "架空市0" in errors[0] and "ほか 4,800 件のエラー" in printed and "errors=5000" in printed
+    assert not Base.objects.exists() and not ImportRecord.objects.exists()
+    assert elapsed < 30, f"{elapsed:.0f} s"
+
+
+def test_the_preview_and_a_jobs_stored_outcome_are_bounded_too(admin_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from registry.sheets.survey.importing import import_survey_file
+
+    outcome = import_survey_file(unknown_organizations(1_000), "sheet.tsv", datetime.date(2019, 9, 30),
+                                 dry_run=True)
+    data = outcome.as_data()
+    assert len(data["errors"]) == 200 and data["more_errors"] == 800 and outcome.counts["errors"] == 1_000
+    assert type(outcome).from_data(data).error_lines()[-1] == "ほか 800 件のエラー"
+    page = admin_client.post(reverse("admin:registry_base_import"), {
+        "format": 0, "resource": 0, "survey_date": "2019-09-30",
+        "import_file": SimpleUploadedFile("sheet.tsv", unknown_organizations(1_000))}).content.decode()
+    assert page.count("架空市") == 200 and "ほか 800 件のエラー" in page and "<td>1000</td>" in page

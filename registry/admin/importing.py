@@ -292,8 +292,8 @@ class SheetImportMixin(ImportExportMixin):
         outcome = getattr(result, "outcome", None)
         if outcome is None or not outcome.errors:
             return super().process_result(result, request)
-        for problem in outcome.errors:
-            messages.error(request, str(problem))
+        for line in outcome.error_lines():
+            messages.error(request, line)
         messages.error(request, gettext("Nothing was imported."))
         opts = self.model._meta
         return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
