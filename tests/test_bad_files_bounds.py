@@ -122,6 +122,18 @@ def test_a_file_of_unknown_organizations_lists_200_errors_and_counts_the_others(
     assert elapsed < 30, f"{elapsed:.0f} s"
 
 
+def test_a_file_of_distinct_unknown_names_is_refused_quickly_suggesting_for_the_listed_ones(tmp_path, capsys):
+    """Every row a different unknown name: each is resolved once, and only the listed ones get suggestions."""
+    rows = [sheets.base_row(org_no=str(index + 1), number="1", org=f"大阪府架空の町{index}", name=f"事務所{index}")
+            for index in range(5_000)]
+    started = time.monotonic()
+    printed = import_refused(tmp_path, capsys, sheets.as_text(rows), name="sheet.tsv")
+    elapsed = time.monotonic() - started
+    errors = [line for line in printed.splitlines() if line.startswith("row ")]
+    assert len(errors) == 200 and all("候補:" in line and "…" not in line for line in errors), errors[:3]
+    assert "ほか 4,800 件のエラー" in printed and elapsed < 30, f"{elapsed:.0f} s"
+
+
 def test_the_preview_and_a_jobs_stored_outcome_are_bounded_too(admin_client):
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.urls import reverse
