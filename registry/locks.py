@@ -38,9 +38,7 @@ class ProcessLock:
     def acquire(self):
         if connection.vendor == "postgresql":
             settings = ", ".join(f"set_config('{name}', '{value}', false)" for name, value in KEEPALIVE.items())
-            with connection.cursor() as cursor:
-                cursor.execute(f"SELECT pg_try_advisory_lock(%s, %s), {settings}", key(self.name))
-                return cursor.fetchone()[0]
+            return lock_query(f"SELECT pg_try_advisory_lock(%s, %s), {settings}", key(self.name))
         file = open(lock_path(self.name), "a+b")  # noqa: SIM115 - kept open while held
         try:
             fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -52,8 +50,7 @@ class ProcessLock:
 
     def release(self):
         if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", key(self.name))
+            lock_query("SELECT pg_advisory_unlock(%s, %s)", key(self.name))
             return
         if self.file is not None:
             if self.remove_file:
@@ -65,11 +62,9 @@ class ProcessLock:
 def is_held(name):
     """Whether a live process holds the lock ``name`` (without taking it)."""
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
-                           "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-                           "AND classid = %s AND objid = %s AND objsubid = 2)", key(name))
-            return cursor.fetchone()[0]
+        return lock_query("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                          "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                          "AND classid = %s AND objid = %s AND objsubid = 2)", key(name))
     try:
         file = open(lock_path(name), "rb")  # noqa: SIM115 - never created here: no file, no holder
     except FileNotFoundError:
@@ -81,6 +76,13 @@ def is_held(name):
             return True
         fcntl.flock(file, fcntl.LOCK_UN)
         return False
+
+
+def lock_query(sql, params):
+    """The first value of one SELECT of PostgreSQL's lock functions or views (they read and write no table)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
 
 
 def lock_path(name):
