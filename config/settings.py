@@ -258,6 +258,10 @@ SHEET_MAX_ROWS = env_int("SHEET_MAX_ROWS", 50_000)
 SHEET_MAX_COLUMNS = env_int("SHEET_MAX_COLUMNS", 200)
 SHEET_MAX_CELL_CHARS = env_int("SHEET_MAX_CELL_CHARS", 10_000)
 SHEET_MAX_XLSX_UNCOMPRESSED_BYTES = env_int("SHEET_MAX_XLSX_UNCOMPRESSED_BYTES", 200_000_000)
+# An xlsx file's table of shared strings (counted while streaming it, before openpyxl loads it): at most this many
+# strings and this many bytes unpacked (docs/sheet-limits.md).
+SHEET_MAX_SHARED_STRINGS = env_int("SHEET_MAX_SHARED_STRINGS", 300_000)
+SHEET_MAX_SHARED_STRINGS_BYTES = env_int("SHEET_MAX_SHARED_STRINGS_BYTES", 30_000_000)
 # Uploads waiting for their confirmation are deleted after confirm, cancel, or this many seconds.
 IMPORT_UPLOAD_MAX_AGE = env_int("IMPORT_UPLOAD_MAX_AGE", 60 * 60)
 

@@ -32,6 +32,7 @@ ALLOWED = {
 READ_ONLY_QUERIES = {
     ("registry/report.py", "compared_pairs"),
     ("registry/history/story.py", "action_rows"),  # groups the change log's entries into actions
+    ("registry/locks.py", "lock_query"),  # PostgreSQL's advisory lock functions and pg_locks: no table written
 }
 ALLOWED |= READ_ONLY_QUERIES
 COLLECTION_BUILDERS = {"set", "dict", "defaultdict", "Counter", "OrderedDict"}

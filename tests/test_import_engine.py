@@ -17,6 +17,7 @@ from registry.rounds.records import record_bases
 from registry.sheets.survey.plan import plan_survey
 from tests.conftest import SURVEY_2017
 from tests.import_checks import history_left, writes_in
+from tests.locks import import_lock_held_elsewhere
 from tests.sheets import as_text, base_row
 from tests.test_survey_admin import confirm, upload
 
@@ -203,7 +204,7 @@ def test_every_broken_cell_of_a_row_gives_exactly_one_error():
 
 def test_a_second_import_while_one_runs_is_told_import_in_progress_and_writes_nothing():
     ImportLock.objects.create(name=ImportLock.NAME, user_name="coordinator")  # the first import holds it
-    with pytest.raises(ImportBusy, match="取込中です.*coordinator"):
+    with import_lock_held_elsewhere(), pytest.raises(ImportBusy, match="取込中です.*coordinator"):
         import_survey_file(as_text([base_row()]), "a.tsv", SECOND)
     assert Base.objects.count() == 0 and ImportRecord.objects.count() == 0
 
@@ -260,7 +261,8 @@ def test_a_lock_left_by_a_dead_process_is_taken_over_after_an_hour():
 def test_the_admin_says_import_in_progress_instead_of_failing(admin_client):
     preview = upload(admin_client, as_text([base_row()]))
     ImportLock.objects.create(name=ImportLock.NAME, user_name="coordinator")
-    response = confirm(admin_client, preview)
+    with import_lock_held_elsewhere():
+        response = confirm(admin_client, preview)
     assert response.status_code == 302
     assert any("取込中です" in str(m) for m in response.wsgi_request._messages)
     assert Base.objects.count() == 0

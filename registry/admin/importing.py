@@ -162,6 +162,8 @@ class SheetImportMixin(ImportExportMixin):
         job = ImportJob.objects.filter(pk=job_id, kind=self.background_kind, user_id=request.user.pk).first()
         if job is None or not self.has_import_permission(request):
             raise Http404
+        if not job.finished and jobs.fail_dead_jobs(ImportJob.objects.filter(pk=job.pk)):  # its worker died
+            job.refresh_from_db()
         return job
 
     def import_job_progress(self, request, job_id):
@@ -290,8 +292,8 @@ class SheetImportMixin(ImportExportMixin):
         outcome = getattr(result, "outcome", None)
         if outcome is None or not outcome.errors:
             return super().process_result(result, request)
-        for problem in outcome.errors:
-            messages.error(request, problem.located())
+        for line in outcome.error_lines():
+            messages.error(request, line)
         messages.error(request, gettext("Nothing was imported."))
         opts = self.model._meta
         return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))

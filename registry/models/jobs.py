@@ -35,6 +35,9 @@ class ImportJob(models.Model):
     done = models.PositiveIntegerField(_("done"), default=0)
     total = models.PositiveIntegerField(_("total"), default=0)
     error = models.TextField(_("error"), blank=True)
+    # The worker process that took the job ("host pid N"): while the job runs, that process holds the job's lock
+    # (registry/sheets/jobs.py ``worker_lock_name``), so a worker that died is seen at once.
+    worker = models.CharField(_("worker"), max_length=100, blank=True)
     # What the step found, as JSON data: what the preview page or the result message shows
     # (registry/sheets/outcome.py, ``ImportOutcome.as_data``); ``result`` holds the preview's file hash and digest.
     outcome = models.JSONField(_("outcome"), null=True, blank=True)

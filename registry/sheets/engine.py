@@ -5,22 +5,22 @@ A sheet's planner reads the file, resolves every name against in-memory indexes 
 in batches, through simple-history's bulk API so each history row carries the same who / when / why /
 route / import record / change group as a one-by-one save would.
 """
-import datetime
 import hashlib
 import threading
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from registry.history import Source, change_context
+from registry.locks import ProcessLock
 from registry.models import ImportLock
 from registry.models.fields import stored_value
 
-# A lock older than this was left by a process that died: the next import takes it over.
-STALE_LOCK = datetime.timedelta(hours=1)
+# The name of the import lock (registry/locks.py)
+LOCK_NAME = "registry-import"
 
 
 OUTDATED = gettext_lazy("The file or the registry changed after the preview: nothing was imported. Preview the file again.")
@@ -39,6 +39,8 @@ class import_lock:  # noqa: N801 - used as a context manager
 
     Taken around an apply's planning and writing together, so what the plan read cannot be changed by another
     import before it is written; taking it again inside (``apply_plan``) is a no-op for the holder's thread.
+    The lock itself cannot outlive its holder (``registry.locks``: released by the database or the system when
+    the process ends, however it ends); the ``ImportLock`` row only says who took it and when, for the message.
     """
 
     held = threading.local()
@@ -59,23 +61,25 @@ class import_lock:  # noqa: N801 - used as a context manager
         self.held.depth -= 1
         if not self.held.depth:
             ImportLock.objects.filter(name=ImportLock.NAME).delete()
+            self.held.lock.release()
 
     def acquire(self):
-        for _attempt in range(2):
-            try:
-                with transaction.atomic():
-                    ImportLock.objects.create(name=ImportLock.NAME, user_name=self.user_name)
-                return
-            except IntegrityError:
-                held = ImportLock.objects.filter(name=ImportLock.NAME).first()
-                if held is not None and held.acquired_at > timezone.now() - STALE_LOCK:
-                    raise ImportBusy(
-                        _("Import in progress: %(user)s started an import at %(time)s. Try again when it has finished.")
-                        % {"user": held.user_name or "-", "time": timezone.localtime(held.acquired_at).strftime("%H:%M")}
-                    ) from None
-                ImportLock.objects.filter(name=ImportLock.NAME, acquired_at__lte=timezone.now() - STALE_LOCK).delete()
-        raise ImportBusy(_("Import in progress. Try again when it has finished."))
-        return False
+        lock = ProcessLock(LOCK_NAME)
+        if not lock.acquire():
+            holder = ImportLock.objects.filter(name=ImportLock.NAME).first()
+            if holder is None:
+                raise ImportBusy(_("Import in progress. Try again when it has finished."))
+            raise ImportBusy(
+                _("Import in progress: %(user)s started an import at %(time)s. Try again when it has finished.")
+                % {"user": holder.user_name or "-", "time": timezone.localtime(holder.acquired_at).strftime("%H:%M")}
+            )
+        try:
+            ImportLock.objects.update_or_create(  # a row a dead holder left is simply overwritten
+                name=ImportLock.NAME, defaults={"user_name": self.user_name, "acquired_at": timezone.now()})
+        except BaseException:
+            lock.release()
+            raise
+        self.held.lock = lock
 
 
 @dataclass

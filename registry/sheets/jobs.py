@@ -8,17 +8,21 @@ the synchronous path; ``progress`` is an ``engine.Progress`` whose callbacks the
 """
 import datetime
 import importlib
+import os
+import socket
 import time
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_lazy
 from django_tasks import task
 
 from registry.models import ImportJob
-from registry.sheets.engine import STALE_LOCK, ImportBusy, PreviewOutdated, Progress, plan_fingerprint
+from registry.locks import ProcessLock, is_held
+from registry.sheets.engine import ImportBusy, PreviewOutdated, Progress, plan_fingerprint
 from registry.sheets.outcome import outcome_from_data
 from registry.sheets.reader import SheetLayoutError, SheetReadError, estimate_rows
 from registry.sheets.uploads import upload_storage
@@ -39,9 +43,9 @@ PHASES = {
 }
 # Errors that explain themselves to the user; anything else is reported as an unexpected failure.
 EXPLAINED = (SheetReadError, SheetLayoutError, ImportBusy, PreviewOutdated)
-# An unfinished job not heard from for this long was left by a worker that stopped (or never started), as a
-# lock that old was left by an import that died.
-STALE_JOB = STALE_LOCK
+# A waiting job not taken for this long was left for a worker that never started. A running job is alive as
+# long as its worker holds the job's lock (``worker_lock``): a worker that died lets it go at once.
+STALE_JOB = datetime.timedelta(hours=1)
 UNFINISHED = (ImportJob.State.QUEUED, ImportJob.State.RUNNING)
 
 
@@ -65,25 +69,73 @@ def start_job(*, kind, step, user, file_name, upload_name, options):
 
 def prune_jobs(retention_days=None):
     """Delete finished and failed jobs older than IMPORT_JOB_RETENTION_DAYS (``retention_days``), and mark
-    failed the unfinished jobs not heard from for STALE_JOB (their import wrote nothing: it applies in one
-    transaction). Returns (deleted, marked failed)."""
+    failed the jobs a worker left: dead ones (``fail_dead_jobs``) and waiting ones not taken for STALE_JOB.
+    Returns (deleted, marked failed)."""
     now = timezone.now()
     days = settings.IMPORT_JOB_RETENTION_DAYS if retention_days is None else retention_days
     deleted, _by_model = ImportJob.objects.filter(
         state__in=(ImportJob.State.DONE, ImportJob.State.FAILED), updated_at__lt=now - datetime.timedelta(days=days),
     ).delete()
-    failed = 0
-    stale = {"state__in": UNFINISHED, "updated_at__lt": now - STALE_JOB}
-    for job_id in ImportJob.objects.filter(**stale).values_list("pk", flat=True):
-        with transaction.atomic():  # only if still stale once locked: a worker that reported since keeps its job
-            job = ImportJob.objects.select_for_update().filter(pk=job_id, **stale).first()
-            if job is None:
-                continue
-            with translation.override(job.options.get("language") or settings.LANGUAGE_CODE):
-                fail(job, gettext("The import did not finish: the background worker stopped or never started. "
-                                  "Nothing was imported. Try again."))
-            failed += 1
-    return deleted, failed
+    return deleted, fail_dead_jobs()
+
+
+def fail_dead_jobs(jobs=None):
+    """Mark failed, among ``jobs`` (a queryset; all jobs by default), the running ones whose worker died and
+    the unfinished ones not heard from for STALE_JOB. Returns how many were marked failed.
+
+    Called when a worker takes a task (so a restarted worker fails what its predecessor left), when a job
+    starts, by ``manage.py prune_import_jobs`` and when a job's page or progress is read."""
+    jobs = ImportJob.objects.all() if jobs is None else jobs
+    unfinished = jobs.filter(state__in=UNFINISHED)
+    stale = set(unfinished.filter(updated_at__lt=timezone.now() - STALE_JOB).exclude(worker_running_it())
+                .values_list("pk", flat=True))
+    stale |= {pk for pk in unfinished.filter(worker_running_it()).values_list("pk", flat=True)
+              if not is_held(worker_lock_name(pk))}
+    return sum(fail_if_dead(pk) for pk in stale)
+
+
+def worker_running_it():
+    """Jobs a worker took (it holds their lock while it runs them)."""
+    return Q(state=ImportJob.State.RUNNING) & ~Q(worker="")
+
+
+def fail_if_dead(job_id):
+    """Fail the job if, looked at again under a row lock, it is still left unfinished by a dead or absent
+    worker (a worker that reported or finished since keeps its job)."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().filter(pk=job_id, state__in=UNFINISHED).first()
+        if job is None:
+            return False
+        if job.worker and job.state == ImportJob.State.RUNNING:
+            if is_held(worker_lock_name(job.pk)):
+                return False
+        elif job.updated_at >= timezone.now() - STALE_JOB:
+            return False
+        with translation.override(job.options.get("language") or settings.LANGUAGE_CODE):
+            fail(job, dead_job_message(job))
+    return True
+
+
+def dead_job_message(job):
+    if not job.worker:
+        return gettext("The import did not finish: the background worker stopped or never started. "
+                       "Nothing was imported. Try again.")
+    if committed_before_dying(job):
+        job.result = {**(job.result or {}), "applied": True}
+        return gettext("The background worker stopped after the file was imported, before its job could show "
+                       "the result. The change log shows what was written.")
+    return gettext("The background worker stopped while it ran this job (%(worker)s): nothing was written to "
+                   "the registry. Try again.") % {"worker": job.worker}
+
+
+def committed_before_dying(job):
+    """Whether the apply's transaction committed: its last progress (every row written) is written to the job's
+    row inside that transaction, so the row shows it only if the import was committed."""
+    return job.step == ImportJob.Step.APPLY and job.phase == "writing" and 0 < job.total <= job.done
+
+
+def worker_lock_name(job_id):
+    return f"registry-import-job-{job_id}"
 
 
 class JobProgress(Progress):
@@ -135,12 +187,26 @@ def job_progress(job):
 
 @task(queue_name=settings.IMPORT_TASKS_QUEUE)
 def run_import_job(job_id):
-    """The task: run one job's step and store what it found (or why it failed) on the job."""
+    """The task: run one job's step and store what it found (or why it failed) on the job.
+
+    The worker holds the job's lock (``worker_lock_name``) from before it marks the job running until the job is
+    finished: if the worker dies, the lock goes with it, and the next look at the job marks it failed."""
+    fail_dead_jobs()  # what a worker that died before this one left
+    lock = ProcessLock(worker_lock_name(job_id), remove_file=True)
+    if not lock.acquire():
+        return ImportJob.State.RUNNING  # another worker runs it
+    try:
+        return run_taken_job(job_id)
+    finally:
+        lock.release()
+
+
+def run_taken_job(job_id):
     job = ImportJob.objects.select_related("user").get(pk=job_id)
     if job.state != ImportJob.State.QUEUED:
         return job.state
-    job.state = ImportJob.State.RUNNING
-    job.save(update_fields=["state", "updated_at"])
+    job.state, job.worker = ImportJob.State.RUNNING, f"{socket.gethostname()} pid {os.getpid()}"
+    job.save(update_fields=["state", "worker", "updated_at"])
     progress = JobProgress(job)
     with translation.override(job.options.get("language") or settings.LANGUAGE_CODE):
         try:

@@ -5,7 +5,7 @@ preview page and the result message read, never the records themselves.
 """
 from dataclasses import dataclass, field
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
 NO_PLACE = "-"  # what stands for no row or no column in a problem
 
@@ -32,8 +32,8 @@ class Problem:
         if str(self.row) == NO_PLACE:
             return str(self.message)
         if str(self.column) == NO_PLACE:
-            return gettext("row %(row)s: %(message)s") % values
-        return gettext("row %(row)s, column %(column)s: %(message)s") % values
+            return _("row %(row)s: %(message)s") % values
+        return _("row %(row)s, column %(column)s: %(message)s") % values
 
 
 class NewRow(tuple):
@@ -58,6 +58,10 @@ def read_changes(data):
     return [tuple(change) for change in data]
 
 
+# How many errors an outcome lists (in row order); the others are counted.
+ERRORS_LISTED = 200
+
+
 @dataclass
 class ImportOutcome:
     """What an import found and did: new, updated and unchanged rows, warnings and errors."""
@@ -73,10 +77,12 @@ class ImportOutcome:
     unchanged_rows: list = field(default_factory=list)
     import_record: object = None
     source_description: str = ""
+    more_errors: int = 0  # errors found past the first ERRORS_LISTED, counted, not kept
 
     @property
     def counts(self):
-        return {"new": self.new, "updated": self.updated, "unchanged": self.unchanged, "errors": len(self.errors)}
+        return {"new": self.new, "updated": self.updated, "unchanged": self.unchanged,
+                "errors": len(self.errors) + self.more_errors}
 
     @property
     def summary_line(self):
@@ -99,8 +105,16 @@ class ImportOutcome:
             import_record.save(update_fields=["counts", "warnings"])
 
     def report_lines(self):
-        lines = [str(problem) for problem in self.errors]
+        lines = self.error_lines(Problem.__str__)
         lines += [f"warning: {warning}" for warning in self.warnings + self.notices]
+        return lines
+
+    def error_lines(self, place=Problem.located):
+        """Each error kept, then how many more there were (「ほか N 件のエラー」); a page names each error's place
+        in the reader's language, the command line with ``Problem.__str__``."""
+        lines = [place(problem) for problem in self.errors]
+        if self.more_errors:
+            lines.append(_("and %(count)s more errors") % {"count": f"{self.more_errors:,}"})
         return lines
 
     # -- as a background job stores it (ImportJob.outcome) ------------------------------------------------
@@ -111,7 +125,8 @@ class ImportOutcome:
         """The outcome as JSON data::
 
             {"type": "import" | "survey", "source_description": str, "new": int, "updated": int, "unchanged": int,
-             "errors": [[row, column, message]], "warnings": [str], "notices": [str],
+             "errors": [[row, column, message]] (the first ERRORS_LISTED), "more_errors": int,
+             "warnings": [str], "notices": [str],
              "new_rows": [[row, label, facts]], "updated_rows": [[row, label, [[field, before, after]]]],
              "unchanged_rows": [[row, label]], "import_record": id or null}
 
@@ -122,6 +137,7 @@ class ImportOutcome:
             "type": self.data_type, "source_description": str(self.source_description),
             "new": self.new, "updated": self.updated, "unchanged": self.unchanged,
             "errors": [[plain_row(p.row), str(p.column), str(p.message)] for p in self.errors],
+            "more_errors": self.more_errors,
             "warnings": [str(warning) for warning in self.warnings],
             "notices": [str(notice) for notice in self.notices],
             "new_rows": [[plain_row(row[0]), str(row[1]), str(getattr(row, "facts", ""))] for row in self.new_rows],
@@ -139,7 +155,7 @@ class ImportOutcome:
         return cls(
             source_description=data["source_description"],
             new=data["new"], updated=data["updated"], unchanged=data["unchanged"],
-            errors=[Problem(*problem) for problem in data["errors"]],
+            errors=[Problem(*problem) for problem in data["errors"]], more_errors=data.get("more_errors", 0),
             warnings=list(data["warnings"]), notices=list(data["notices"]),
             new_rows=[NewRow(*row) for row in data["new_rows"]],
             updated_rows=[(row, label, read_changes(changes)) for row, label, changes in data["updated_rows"]],
@@ -153,6 +169,9 @@ class ImportOutcome:
         self.unchanged = len(self.unchanged_rows)
         self.notices = list(notices)
         self.errors.sort(key=lambda problem: problem.row if isinstance(problem.row, int) else 0)
+        if len(self.errors) > ERRORS_LISTED:  # a page, a job's row and a terminal list the first ones, then a count
+            self.more_errors += len(self.errors) - ERRORS_LISTED
+            del self.errors[ERRORS_LISTED:]
 
 
 @dataclass

@@ -9,6 +9,7 @@ import io
 import logging
 import math
 import re
+import xml.parsers.expat
 import zipfile
 from dataclasses import dataclass, field
 
@@ -68,6 +69,8 @@ class SheetLimits:
     columns: int
     cell_chars: int
     xlsx_uncompressed_bytes: int
+    shared_strings: int = 300_000
+    shared_strings_bytes: int = 30_000_000
 
     @classmethod
     def from_settings(cls):
@@ -77,6 +80,8 @@ class SheetLimits:
             columns=settings.SHEET_MAX_COLUMNS,
             cell_chars=settings.SHEET_MAX_CELL_CHARS,
             xlsx_uncompressed_bytes=settings.SHEET_MAX_XLSX_UNCOMPRESSED_BYTES,
+            shared_strings=settings.SHEET_MAX_SHARED_STRINGS,
+            shared_strings_bytes=settings.SHEET_MAX_SHARED_STRINGS_BYTES,
         )
 
     def check_upload(self, size):
@@ -158,7 +163,7 @@ def read_table(content: bytes, file_name: str = "", limits: SheetLimits = None) 
 
 def read_xlsx(content: bytes, limits: SheetLimits) -> SheetTable:
     """Stream the active sheet (read-only), stopping at the limits whatever the file declares."""
-    check_archive(content, limits)
+    check_archive(content, limits)  # and its shared strings, before openpyxl loads them all
     formulas = formula_cells(content, limits) if may_hold_formulas(content) else set()
     workbook = open_workbook(content, data_only=True)
     try:
@@ -204,6 +209,80 @@ def check_archive(content, limits):
             _("The xlsx file unpacks to %(size)s MB; files that unpack to at most %(limit)s MB can be imported.")
             % {"size": megabytes(unpacked, rounded_up=True), "limit": megabytes(limits.xlsx_uncompressed_bytes)}
         )
+    check_shared_strings(content, limits)
+
+
+def check_shared_strings(content, limits):
+    """Refuse a table of shared strings larger than the limits (a million unused strings fit in 2.6 MB of xlsx
+    and would take openpyxl 45 s and 256 MB to load): its unpacked size as the archive declares it, then, while
+    streaming it, the strings themselves (the table's ``count`` attributes are the file's word, not checked) and
+    the bytes actually unpacked. The table is the part the package's manifest names, as openpyxl finds it."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        name = shared_strings_part(archive)
+        if name is None:
+            return
+        try:
+            declared = archive.getinfo(name).file_size
+        except KeyError:
+            return  # no such part: openpyxl's own reading says what is wrong
+        if declared > limits.shared_strings_bytes:
+            raise shared_strings_error(limits)
+        try:
+            with archive.open(name) as part:
+                count_shared_strings(part, limits)
+        except (zipfile.BadZipFile, OSError, EOFError, xml.parsers.expat.ExpatError) as error:
+            raise unreadable_xlsx(error) from error
+
+
+def shared_strings_part(archive):
+    """The archive's name of the shared strings part, from the package manifest (None when it names none)."""
+    from openpyxl.packaging.manifest import Manifest
+    from openpyxl.xml.constants import ARC_CONTENT_TYPES, SHARED_STRINGS
+    from openpyxl.xml.functions import fromstring
+
+    try:
+        manifest = Manifest.from_tree(fromstring(archive.read(ARC_CONTENT_TYPES)))
+    except Exception:  # noqa: BLE001 - a damaged manifest: openpyxl's own reading says what is wrong
+        return None
+    found = manifest.find(SHARED_STRINGS)
+    return found.PartName[1:] if found is not None else None
+
+
+class TooManySharedStrings(Exception):
+    pass
+
+
+def count_shared_strings(part, limits):
+    """Stream the part through expat, counting string items (``si``, whatever their prefix) and bytes; stop at
+    the first over either limit."""
+    parser = xml.parsers.expat.ParserCreate(namespace_separator=" ")
+    count = unpacked = 0
+
+    def start(name, _attributes):
+        nonlocal count
+        if name.rpartition(" ")[2] == "si":
+            count += 1
+            if count > limits.shared_strings:
+                raise TooManySharedStrings
+
+    parser.StartElementHandler = start
+    try:
+        while chunk := part.read(1 << 20):
+            unpacked += len(chunk)
+            if unpacked > limits.shared_strings_bytes:
+                raise TooManySharedStrings
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except TooManySharedStrings:
+        raise shared_strings_error(limits) from None
+
+
+def shared_strings_error(limits):
+    return SheetReadError(
+        _("The xlsx file holds more shared text than a sheet can use: at most %(count)s different texts "
+          "(%(size)s MB) can be imported. Copy the sheet's cells into a new workbook and save it again.")
+        % {"count": f"{limits.shared_strings:,}", "size": megabytes(limits.shared_strings_bytes)}
+    )
 
 
 def open_workbook(content, data_only):

@@ -84,15 +84,29 @@ def closest_names(name, candidates, count=3):
     return sorted(close, key=score, reverse=True)[:count]
 
 
+# How many unknown organization names get suggestions (as many as an outcome lists errors).
+SUGGESTED_NAMES = 200
+
+
 class OrganizationIndex:
-    """Finds organizations by the names and aliases a survey sheet uses."""
+    """Finds organizations by the names and aliases a survey sheet uses.
+
+    Each distinct name is resolved once (a file may name the same unknown organization on every row), and
+    only the first ``SUGGESTED_NAMES`` unknown names get difflib's closest names (10–25 ms each): an outcome
+    lists no more errors than that (``outcome.ERRORS_LISTED``), in row order."""
 
     def __init__(self):
         self.by_name = {}
         self.by_code = {}
+        self.resolved = {}  # name → its organization, or the message saying why it has none
+        self.suggested = 0
+        prefectures = set()
         for organization in Organization.objects.select_related("prefecture"):
             self.by_name.setdefault(organization.name, []).append(organization)
             self.by_code[organization.code] = organization
+            if organization.prefecture:
+                prefectures.add(organization.prefecture.name)
+        self.prefecture_names = sorted(prefectures, key=lambda name: (-len(name), name))
         for organization in Organization.objects.filter(aliases__isnull=False).distinct():
             for alias in organization.aliases.all():
                 self.by_name.setdefault(alias.name, []).append(organization)
@@ -101,6 +115,14 @@ class OrganizationIndex:
         name = unicodedata.normalize("NFKC", text or "").strip().replace(" ", "")
         if not name:
             raise ValueProblem(_("the organization name is missing"))
+        if name not in self.resolved:
+            self.resolved[name] = self.resolve(name)
+        found = self.resolved[name]
+        if isinstance(found, str):
+            raise ValueProblem(found)
+        return found
+
+    def resolve(self, name):
         if name in self.by_code:
             return self.by_code[name]
         matches = self.by_name.get(name) or self.with_prefecture_prefix(name)
@@ -108,19 +130,24 @@ class OrganizationIndex:
             return matches[0]
         if len(matches) > 1:
             places = "、".join(f"{m.prefecture.name}{m.name}({m.code})" for m in matches if m.prefecture)
-            raise ValueProblem(
-                _("「%(name)s」 is ambiguous: write the prefecture before it or the organization code (%(places)s)")
-                % {"name": name, "places": places}
-            )
+            return (_("「%(name)s」 is ambiguous: write the prefecture before it or the organization code (%(places)s)")
+                    % {"name": name, "places": places})
+        return _("unknown organization 「%(name)s」 (did you mean: %(hint)s)") % {"name": name,
+                                                                               "hint": self.suggestion(name)}
+
+    def suggestion(self, name):
+        if self.suggested >= SUGGESTED_NAMES:
+            return "…"
+        self.suggested += 1
         suggestions = closest_names(name, self.by_name)
-        hint = "、".join(f"{s}?" for s in suggestions) if suggestions else _("no similar name")
-        raise ValueProblem(_("unknown organization 「%(name)s」 (did you mean: %(hint)s)") % {"name": name, "hint": hint})
+        return "、".join(f"{s}?" for s in suggestions) if suggestions else _("no similar name")
 
     def with_prefecture_prefix(self, name):
-        for candidate in self.by_name:
-            if name.endswith(candidate) and name != candidate:
-                prefix = name[: -len(candidate)]
-                found = [o for o in self.by_name[candidate] if o.prefecture and o.prefecture.name == prefix]
+        """「大阪府池田市」: the organization of that name in that prefecture."""
+        for prefix in self.prefecture_names:
+            if name.startswith(prefix) and name != prefix:
+                found = [o for o in self.by_name.get(name[len(prefix):], ())
+                         if o.prefecture and o.prefecture.name == prefix]
                 if found:
                     return found
         return []
