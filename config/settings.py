@@ -75,6 +75,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "registry.client_address.AccessLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.static_files.StaticFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -184,6 +185,12 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registry/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 
+# Client addresses (docs/security.md): how many proxies in front of the application append to X-Forwarded-For.
+# 0 (the default): the header is ignored. The API's throttles, the lockout above and the access log all use
+# registry.client_address.client_address.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "registry.client_address.client_address"
+
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", _("Japanese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -255,6 +262,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,  # DRF's own reading of X-Forwarded-For, the same as client_address
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "海外拠点レジストリ API",
@@ -306,4 +314,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    # One line per request with the client's address (registry/client_address.py), when ACCESS_LOG is set.
+    "loggers": {"registry.access": {"level": "INFO" if env_flag("ACCESS_LOG") else "WARNING"}},
 }
