@@ -68,6 +68,14 @@ def test_no_template_of_ours_has_an_inline_script_style_or_event_handler():
     assert not offenders, "\n".join(offenders)
 
 
+@pytest.mark.parametrize("url", ["/", "/bases/", "/agreements/", "/contractors/", "/admin/registry/base/add/",
+                                 "/admin/registry/agreement/add/", "/admin/registry/place/", "/public/"])
+def test_pages_as_served_have_no_inline_script_style_or_event_handler(url):
+    """Widgets and template tags add attributes the templates do not show (a Select2 width, say)."""
+    html = staff().get(url, follow=True).content.decode()
+    assert INLINE.findall(html) == []
+
+
 def settings_under(**environ):
     """Settings as a server started with ``environ`` reads them (a fresh interpreter)."""
     code = ("import config.settings as s; "
