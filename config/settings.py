@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -112,7 +113,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "registry.client_address.AccessLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "config.static_files.StaticFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "registry.sessions.SessionRefreshMiddleware",
@@ -217,6 +220,12 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registry/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 
+# Client addresses (docs/security.md): how many proxies in front of the application append to X-Forwarded-For.
+# 0 (the default): the header is ignored. The API's throttles, the lockout above and the access log all use
+# registry.client_address.client_address.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "registry.client_address.client_address"
+
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", _("Japanese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -307,6 +316,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,  # DRF's own reading of X-Forwarded-For, the same as client_address
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "海外拠点レジストリ API",
@@ -346,11 +356,29 @@ SECURE_SSL_REDIRECT = env_flag("SECURE_SSL_REDIRECT")
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("SECURE_HSTS_INCLUDE_SUBDOMAINS")
 SECURE_HSTS_PRELOAD = env_flag("SECURE_HSTS_PRELOAD")
-SESSION_COOKIE_SECURE = env_flag("SECURE_COOKIES")
-CSRF_COOKIE_SECURE = env_flag("SECURE_COOKIES")
-if env_flag("SECURE_PROXY_SSL_HEADER"):
+# SERVED_OVER_HTTPS (docs/security.md): cookies travel over HTTPS only and, behind a trusted proxy
+# (TRUSTED_PROXY_COUNT), the proxy's X-Forwarded-Proto says a request came over HTTPS. SECURE_COOKIES and
+# SECURE_PROXY_SSL_HEADER still set either by hand.
+SERVED_OVER_HTTPS = env_flag("SERVED_OVER_HTTPS")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_flag("SECURE_COOKIES", default=SERVED_OVER_HTTPS)
+if env_flag("SECURE_PROXY_SSL_HEADER", default=SERVED_OVER_HTTPS and TRUSTED_PROXY_COUNT > 0):
     # Only behind a proxy that sets X-Forwarded-Proto itself (and strips it from clients).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Content-Security-Policy (django-csp): scripts, styles, fonts and images from this site's own files only; no
+# inline script, style block or style attribute (templates use static files and classes).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 LOGGING = {
@@ -358,4 +386,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_choice("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), "WARNING")},
+    # One line per request with the client's address (registry/client_address.py), when ACCESS_LOG is set.
+    "loggers": {"registry.access": {"level": "INFO" if env_flag("ACCESS_LOG") else "WARNING"}},
 }

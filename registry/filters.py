@@ -46,7 +46,7 @@ def autocomplete(model, field_name):
     from django.contrib import admin
     from django.contrib.admin.widgets import AutocompleteSelect
 
-    return AutocompleteSelect(model._meta.get_field(field_name), admin.site, attrs={"style": "width: 100%"})
+    return AutocompleteSelect(model._meta.get_field(field_name), admin.site, attrs={"data-width": "100%"})
 
 
 def prefectures(request=None):

@@ -9,7 +9,9 @@ The rule: a user needs the model permission for the action; then clerks act
 only on records whose owning organization (the queryset's
 ``organization_field``) is one of their memberships, coordinators act on all
 organizations, supervisors view all of them. Shared records (contractors,
-partners, survey rounds) only need the model permission.
+partners, survey rounds) only need the model permission, except places: every
+clerk reads them, but changes only those no other organization's records name
+(``PlaceQuerySet.for_organizations``).
 """
 from django.utils.translation import gettext_lazy as _
 
@@ -110,11 +112,10 @@ def organization_path(model):
 def _narrow(queryset, user, permission_action, scope_action):
     if not is_active_user(user) or not has_model_permission(user, queryset.model, permission_action):
         return queryset.none()
-    path = getattr(queryset, "organization_field", None)
     allowed = organization_ids_in_scope(user, scope_action)
-    if path is None or allowed is None:
+    if allowed is None or not hasattr(queryset, "for_organizations"):
         return queryset
-    return queryset.filter(**{f"{path}__in": allowed})
+    return queryset.for_organizations(allowed, scope_action)
 
 
 def restrict_queryset(queryset, user, action="view"):

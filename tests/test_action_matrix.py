@@ -30,6 +30,7 @@ CHANGE = {
     "jointoffice":       "L 403 403 R 403 R",
     "surveyround":       "L 403 403 R 403 R",
     "place":             "L R R R 403 R",  # shared places every clerk may pin
+    "place_named_by_osaka": "L R 403 R 403 R",  # located, named by 大阪府's base: not 札幌市's clerk's to move
     "membership":        "L 403 403 403 403 R",
     "rolechange":        "L 403 403 403 403 403",
     "importrecord":      "L 403 403 403 403 403",
@@ -54,6 +55,7 @@ REVERT = {
     "jointoffice":       "L 403 403 R R R",
     "surveyround":       "L 403 403 R R R",
     "place":             "L R R R R R",
+    "place_named_by_osaka": "L R 403 R R R",
     "membership":        "L 403 403 403 403 403",
 }
 # Bulk actions from the change list: D = done, K = the record kept as it was.

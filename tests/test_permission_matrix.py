@@ -132,6 +132,10 @@ def build_world():
             review_state=ReviewState.CLOSING),
         # API tokens: the admin addresses them by their user (TokenProxy.pk).
         "place": Place.objects.create(country="CN", name="華東地区"),
+        # Located by GeoNames and named by the 大阪府 base (上海): another organization's clerk may not move it.
+        "place_named_by_osaka": Place.objects.create(country="CN", name="上海", geonames_id=1796236,
+                                                     geonames_name="Shanghai", latitude=31.22, longitude=121.46,
+                                                     source=Place.Source.GEONAMES),
         "tokenproxy": TokenProxy.objects.get(key=Token.objects.create(user=users["osaka"]).key),
     }
     return World(users=users, objects=objects)

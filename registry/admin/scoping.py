@@ -24,6 +24,7 @@ from registry.parsing.text import clean_control_characters
 from registry.permissions import (
     can_revert,
     has_model_permission,
+    organization_path,
     record_in_scope,
     restrict_choices,
     restrict_queryset,
@@ -289,6 +290,8 @@ class ScopedAdmin(ScopedRows, SimpleHistoryAdmin):
         # A new record is checked against the right to add (a clerk may add a shared contractor
         # without being allowed to change existing ones), an edited one against the right to change.
         action = "change" if change else "add"
+        if organization_path(self.model) is None:
+            return  # a shared record belongs to no organization: who may change it was checked before the save
         if not restrict_queryset(self.model._default_manager.filter(pk=obj.pk), request.user, action).exists():
             raise PermissionDenied(_("This record would leave your organizations."))
 

@@ -15,7 +15,7 @@ class CountryPicker(forms.SelectMultiple):
 
     def __init__(self, attrs=None, multiple=True):
         super().__init__({"class": "country-picker", "data-placeholder": _("Type a country or region"),
-                          "style": "width: 32em; max-width: 100%", **(attrs or {})})
+                          "data-width": "32em", **(attrs or {})})
         self.allow_multiple_selected = multiple
 
     def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
@@ -30,7 +30,8 @@ class CountryPicker(forms.SelectMultiple):
         return forms.Media(
             js=[f"admin/js/vendor/jquery/jquery{extra}.js", f"admin/js/vendor/select2/select2.full{extra}.js",
                 "admin/js/vendor/select2/i18n/ja.js", "admin/js/jquery.init.js", "registry/country_picker.js"],
-            css={"screen": [f"admin/css/vendor/select2/select2{extra}.css", "admin/css/autocomplete.css"]},
+            css={"screen": [f"admin/css/vendor/select2/select2{extra}.css", "admin/css/autocomplete.css",
+                            "registry/country_picker.css"]},
         )
 
 

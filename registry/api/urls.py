@@ -1,7 +1,7 @@
 from django.middleware.http import ConditionalGetMiddleware
 from django.urls import path
 from django.utils.decorators import decorator_from_middleware
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
 from registry.api import views
@@ -23,5 +23,8 @@ for pattern in urlpatterns:
 
 urlpatterns += [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # The page's script is served at docs/?script and its styles from a file: the Content Security Policy
+    # refuses inline scripts and styles.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema", template_name="registry/api_docs.html"),
+         name="docs"),
 ]

@@ -27,6 +27,7 @@ from registry.api.serializers import (
     RoundSerializer,
     SummarySerializer,
 )
+from registry.client_address import client_address
 from registry.models import Agreement, BaseRoundRecord, Organization, Partner, SurveyRound
 from registry.permissions import is_active_user
 from registry.publishing import publication, published_rounds
@@ -45,10 +46,14 @@ class Pages(PageNumberPagination):
 
 
 class CallerRateMixin:
-    """Rates from settings.API_THROTTLE_RATES, read per request (so a deployment or a test can change them)."""
+    """Rates from settings.API_THROTTLE_RATES, read per request (so a deployment or a test can change them);
+    an anonymous caller is its client address as the lockout and the access log see it."""
 
     def get_rate(self):
         return settings.API_THROTTLE_RATES[self.scope]
+
+    def get_ident(self, request):
+        return client_address(request)
 
 
 class AnonymousCallerThrottle(CallerRateMixin, AnonRateThrottle):

@@ -8,6 +8,25 @@ from registry.history import TrackedHistory
 from .querysets import SharedQuerySet
 
 
+class PlaceQuerySet(SharedQuerySet):
+    """Places are read by everyone; a clerk pins a place nobody located yet, and changes a located one only
+    when no other organization's records name it.
+
+    A located point moved by one organization's clerk would move on every map showing another organization's
+    bases (and, pinned by hand, geocoding would never put it back): such a place is for a coordinator to change.
+    """
+
+    def for_organizations(self, organization_ids, action):
+        if action == "view":
+            return self
+        from registry.geo.usage import place_keys_named_outside
+
+        outside = place_keys_named_outside(organization_ids)
+        located = self.exclude(source=Place.Source.UNRESOLVED).values_list("pk", "country", "name")
+        theirs = [pk for pk, country, name in located if (country, name) in outside]
+        return self.exclude(pk__in=theirs)
+
+
 class Place(models.Model):
     """Where a city name of a base or a partner lies: found offline in GeoNames, or pinned by hand.
 
@@ -30,7 +49,7 @@ class Place(models.Model):
     source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=Source.UNRESOLVED,
                               db_index=True)
 
-    objects = SharedQuerySet.as_manager()
+    objects = PlaceQuerySet.as_manager()
     history = TrackedHistory()
 
     class Meta:

@@ -16,6 +16,12 @@ class RestrictedQuerySet(models.QuerySet):
 
         return restrict_queryset(self, user, action)
 
+    def for_organizations(self, organization_ids, action):
+        """The rows someone acting for ``organization_ids`` may ``action`` (model permissions aside)."""
+        if self.organization_field is None:
+            return self
+        return self.filter(**{f"{self.organization_field}__in": organization_ids})
+
 
 class SharedQuerySet(RestrictedQuerySet):
     """Records shared by every organization: visible to anyone with the view permission."""

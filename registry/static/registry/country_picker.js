@@ -20,8 +20,7 @@
 
     $(function() {
         $('select.country-picker').each(function() {
-            $(this).select2({language: 'ja', matcher: matcher, allowClear: !this.multiple && !this.required,
-                             width: 'style'});
+            $(this).select2({language: 'ja', matcher: matcher, allowClear: !this.multiple && !this.required});
         });
     });
 }
