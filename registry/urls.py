@@ -1,7 +1,7 @@
 from django.urls import path, re_path, register_converter
 
 from registry.converters import IsoDateConverter
-from registry.views import history, home, lists, survey
+from registry.views import coming_up, history, home, lists, survey
 
 app_name = "registry"
 
@@ -9,6 +9,7 @@ register_converter(IsoDateConverter, "isodate")
 
 urlpatterns = [
     path("", home.HomeView.as_view(), name="home"),
+    path("coming-up/", coming_up.ComingUpView.as_view(), name="coming_up"),
     path("history/", history.ChangeLogView.as_view(), name="history"),
     re_path(r"^history/export\.(?P<file_format>csv|xlsx)$", history.ChangeLogExportView.as_view(), name="history_export"),
 ]

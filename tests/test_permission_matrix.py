@@ -320,6 +320,9 @@ PORTAL_MATRIX = {
 MATRIX = {
     # The home page: everyone signed in lands here (tests/test_home.py shows what each role sees).
     "registry:home": [Case("L 200 200 200 200 200", lambda w: reverse("registry:home"))],
+    # 今後の予定 (issue 29): everyone signed in, each seeing the events of their own scope (tests/test_coming_up.py).
+    "registry:coming_up": [Case("L 200 200 200 200 200", lambda w: reverse("registry:coming_up")),
+                           Case("L 200 200 200 200 200", lambda w: reverse("registry:coming_up") + "?kind=ending")],
     "set_language": [Case("R R R R R R", lambda w: reverse("set_language") + "?next=/admin/")],
     # The change log: everyone with a role, each seeing their own scope (tests/test_history_log.py).
     "registry:history": [Case("L 200 200 200 200 200", lambda w: reverse("registry:history"))],
