@@ -1,7 +1,7 @@
 from django.urls import path, re_path, register_converter
 
 from registry.converters import IsoDateConverter
-from registry.views import coming_up, history, home, lists, survey
+from registry.views import coming_up, history, home, lists, notifications, survey
 
 app_name = "registry"
 
@@ -40,4 +40,10 @@ urlpatterns += [
          name="survey_published_sheet"),
     path("survey/<isodate:reference_date>/correct/<int:record_id>/", survey.CorrectionView.as_view(),
          name="survey_correct"),
+]
+
+# Notifications, watches and calendar feeds (issue 29; docs/notifications.md).
+urlpatterns += [
+    path("notifications/settings/", notifications.NotificationSettingsView.as_view(), name="notification_settings"),
+    path("calendar/<str:token>.ics", notifications.CalendarFeedView.as_view(), name="calendar_feed"),
 ]
