@@ -43,6 +43,7 @@ class Event:
     organization: object = None
     link: str = ""
     years: int = None  # an anniversary's count
+    agreement_id: int = None  # the tie it is about, if any
 
     @property
     def last_day(self):
@@ -82,7 +83,7 @@ def anniversary_events(agreements, today):
                 "type": agreement.get_agreement_type_display()}
             yield Event(ANNIVERSARY, start, agreement.signed_precision, title, f"anniversary-{agreement.pk}-{years}",
                         agreement.organization, reverse("admin:registry_agreement_change", args=[agreement.pk]),
-                        years)
+                        years, agreement.pk)
 
 
 def ending_events(agreements, bases, today, days):
@@ -94,7 +95,7 @@ def ending_events(agreements, bases, today, days):
             "type": agreement.get_agreement_type_display()}
         yield Event(ENDING, agreement.end_date, Precision.DAY, title, f"ending-agreement-{agreement.pk}-"
                     f"{agreement.end_date:%Y%m%d}", agreement.organization,
-                    reverse("admin:registry_agreement_change", args=[agreement.pk]))
+                    reverse("admin:registry_agreement_change", args=[agreement.pk]), agreement_id=agreement.pk)
     desks = bases.filter(form=OperatingForm.CONTRACTED, closed_on__gte=today, closed_on__lte=until)
     for base in desks.select_related("organization"):
         title = gettext("%(base)s: the contracted desk ends") % {"base": base}

@@ -44,6 +44,8 @@ urlpatterns += [
 
 # Notifications, watches and calendar feeds (issue 29; docs/notifications.md).
 urlpatterns += [
+    path("notifications/", notifications.NotificationListView.as_view(), name="notifications"),
+    path("notifications/watch/", notifications.WatchView.as_view(), name="watch"),
     path("notifications/settings/", notifications.NotificationSettingsView.as_view(), name="notification_settings"),
     path("calendar/<str:token>.ics", notifications.CalendarFeedView.as_view(), name="calendar_feed"),
 ]

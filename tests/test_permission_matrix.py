@@ -339,6 +339,19 @@ MATRIX = {
         Case("L R R R R R", lambda w: reverse("registry:notification_settings"), method="post",
              data={"action": "renew_feed"}),
     ],
+    # 通知: each user's own list; POST marks it read.
+    "registry:notifications": [
+        Case("L 200 200 200 200 200", lambda w: reverse("registry:notifications")),
+        Case("L R R R R R", lambda w: reverse("registry:notifications"), method="post"),
+    ],
+    # Watching a record takes seeing it: 大阪府's base is 404 for 札幌市's clerk; a GET is refused.
+    "registry:watch": [
+        Case("L 405 405 405 405 405", lambda w: reverse("registry:watch")),
+        Case("L R 404 R R R", lambda w: reverse("registry:watch"), method="post",
+             data=lambda w: {"target": "base", "id": w.pk("base"), "action": "watch"}),
+        Case("L 400 400 400 400 400", lambda w: reverse("registry:watch"), method="post",
+             data={"target": "user", "id": "1"}),
+    ],
     # A private calendar feed: its key is the credential, whoever asks; an unknown (revoked) key is 404.
     "registry:calendar_feed": [
         everyone("200", lambda w: reverse("registry:calendar_feed", args=[feed_token(w, "osaka")])),
