@@ -345,6 +345,8 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_flag("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "registry@localhost")
+# The registry's address as its users reach it, e.g. https://registry.example.lg.jp: links in notification e-mails.
+SITE_URL = env_str("SITE_URL", "")
 
 if not DEBUG:
     SESSION_COOKIE_HTTPONLY = True

@@ -10,6 +10,7 @@ class RegistryConfig(AppConfig):
 
     def ready(self):
         from . import history  # noqa: F401  (connects the history signal handlers)
+        from . import notifications  # noqa: F401  (a change group by someone else notifies its watchers)
         from . import publishing  # noqa: F401  (a change of a base's public fields renews what is cached)
         from . import roles  # noqa: F401  (keeps role groups in sync, logs role changes)
         from . import summary  # noqa: F401  (a change of a round's records renews its cached counts)

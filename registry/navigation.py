@@ -41,5 +41,9 @@ def navigation_links(request):
 
 
 def site_navigation(request):
-    """Context processor: ``site_nav`` for templates/registry/includes/site_header.html."""
-    return {"site_nav": navigation_links(request)}
+    """Context processor: ``site_nav`` and the unread notifications' count for the header."""
+    from registry.notifications import unread_count
+
+    user = getattr(request, "user", None)
+    staff = user is not None and user.is_authenticated and user.is_staff
+    return {"site_nav": navigation_links(request), "unread_notifications": unread_count(user) if staff else None}

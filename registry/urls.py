@@ -1,7 +1,7 @@
 from django.urls import path, re_path, register_converter
 
 from registry.converters import IsoDateConverter
-from registry.views import history, home, lists, survey
+from registry.views import coming_up, history, home, lists, notifications, survey
 
 app_name = "registry"
 
@@ -9,6 +9,7 @@ register_converter(IsoDateConverter, "isodate")
 
 urlpatterns = [
     path("", home.HomeView.as_view(), name="home"),
+    path("coming-up/", coming_up.ComingUpView.as_view(), name="coming_up"),
     path("history/", history.ChangeLogView.as_view(), name="history"),
     re_path(r"^history/export\.(?P<file_format>csv|xlsx)$", history.ChangeLogExportView.as_view(), name="history_export"),
 ]
@@ -39,4 +40,12 @@ urlpatterns += [
          name="survey_published_sheet"),
     path("survey/<isodate:reference_date>/correct/<int:record_id>/", survey.CorrectionView.as_view(),
          name="survey_correct"),
+]
+
+# Notifications, watches and calendar feeds (issue 29; docs/notifications.md).
+urlpatterns += [
+    path("notifications/", notifications.NotificationListView.as_view(), name="notifications"),
+    path("notifications/watch/", notifications.WatchView.as_view(), name="watch"),
+    path("notifications/settings/", notifications.NotificationSettingsView.as_view(), name="notification_settings"),
+    path("calendar/<str:token>.ics", notifications.CalendarFeedView.as_view(), name="calendar_feed"),
 ]

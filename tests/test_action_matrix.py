@@ -195,3 +195,41 @@ def test_every_model_and_bulk_action_of_the_admin_is_covered():
             if (model._meta.model_name, name) not in BULK:
                 missing.append((model._meta.model_name, name))
     assert not missing, f"bulk actions without an expectation in BULK: {missing}"
+
+
+# Notification pages that write (issue 29): D = the user's watch / settings / read marks were written, K = nothing.
+#                        anon osaka sapporo coord super root
+NOTIFICATION_WRITES = {
+    "watch the base":     ("registry:watch", lambda w: {"target": "base", "id": w.pk("base"), "action": "watch"},
+                           "K D K D D D"),
+    "renew the feed key": ("registry:notification_settings", lambda w: {"action": "renew_feed"}, "K D D D D D"),
+    "mark all read":      ("registry:notifications", lambda w: {}, "K D D D D D"),
+}
+
+
+def notification_state():
+    from registry.models import Notification, NotificationSettings, Watch
+
+    return (list(Watch.objects.values_list("user", "base", "muted")),
+            list(NotificationSettings.objects.values_list("user", "feed_token")),
+            list(Notification.objects.values_list("user", "read_at")))
+
+
+@pytest.mark.parametrize("label", list(NOTIFICATION_WRITES))
+def test_notification_writes_by_post(db, world, label):
+    from registry.models import Notification, NotificationSettings
+
+    name, data, tokens = NOTIFICATION_WRITES[label]
+    mismatches = []
+    for role, token in expected(tokens).items():
+        with transaction.atomic():
+            for user in filter(None, world.users.values()):
+                NotificationSettings.of(user)
+                Notification.objects.create(user=user, kind="change", text="テスト")
+            before = notification_state()
+            client_for(world, role).post(reverse(name), data(world))
+            got = "K" if notification_state() == before else "D"
+            if got != token:
+                mismatches.append(f"{role}: expected {token}, got {got}")
+            transaction.set_rollback(True)
+    assert not mismatches, "\n".join(mismatches)

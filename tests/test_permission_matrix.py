@@ -301,6 +301,12 @@ OPEN_DATA_MATRIX = {
     ],
 }
 
+def feed_token(world, role):
+    from registry.models import NotificationSettings
+
+    return NotificationSettings.of(world.users[role]).feed_token
+
+
 def everyone(expect, url, method="get"):
     return Case(" ".join([expect] * len(ROLES)), url, method=method)
 
@@ -316,6 +322,8 @@ PORTAL_MATRIX = {
                        everyone("404", lambda w: reverse("portal:country", args=["XX"]))],
     "portal:organization": [everyone("200", lambda w: reverse("portal:organization", args=["270008"])),
                             everyone("404", lambda w: reverse("portal:organization", args=["999999"]))],
+    "portal:calendar": [everyone("200", with_round("published", lambda w: reverse("portal:calendar"))),
+                        everyone("405", lambda w: reverse("portal:calendar"), method="post")],
     "portal:trends": [everyone("200", lambda w: reverse("portal:trends"))],
     "portal:trend_csv": [everyone("200", lambda w: reverse("portal:trend_csv", args=["ties-by-decade"])),
                          everyone("404", lambda w: reverse("portal:trend_csv", args=["secrets"]))],
@@ -324,6 +332,35 @@ PORTAL_MATRIX = {
 MATRIX = {
     # The home page: everyone signed in lands here (tests/test_home.py shows what each role sees).
     "registry:home": [Case("L 200 200 200 200 200", lambda w: reverse("registry:home"))],
+    # 今後の予定 (issue 29): everyone signed in, each seeing the events of their own scope (tests/test_coming_up.py).
+    "registry:coming_up": [Case("L 200 200 200 200 200", lambda w: reverse("registry:coming_up")),
+                           Case("L 200 200 200 200 200", lambda w: reverse("registry:coming_up") + "?kind=ending")],
+    # Notification settings: every signed-in user has their own (tests/test_calendar_feed.py, tests/test_watches.py).
+    "registry:notification_settings": [
+        Case("L 200 200 200 200 200", lambda w: reverse("registry:notification_settings")),
+        Case("L R R R R R", lambda w: reverse("registry:notification_settings"), method="post",
+             data={"email_mode": "immediate"}),
+        Case("L R R R R R", lambda w: reverse("registry:notification_settings"), method="post",
+             data={"action": "renew_feed"}),
+    ],
+    # 通知: each user's own list; POST marks it read.
+    "registry:notifications": [
+        Case("L 200 200 200 200 200", lambda w: reverse("registry:notifications")),
+        Case("L R R R R R", lambda w: reverse("registry:notifications"), method="post"),
+    ],
+    # Watching a record takes seeing it: 大阪府's base is 404 for 札幌市's clerk; a GET is refused.
+    "registry:watch": [
+        Case("L 405 405 405 405 405", lambda w: reverse("registry:watch")),
+        Case("L R 404 R R R", lambda w: reverse("registry:watch"), method="post",
+             data=lambda w: {"target": "base", "id": w.pk("base"), "action": "watch"}),
+        Case("L 400 400 400 400 400", lambda w: reverse("registry:watch"), method="post",
+             data={"target": "user", "id": "1"}),
+    ],
+    # A private calendar feed: its key is the credential, whoever asks; an unknown (revoked) key is 404.
+    "registry:calendar_feed": [
+        everyone("200", lambda w: reverse("registry:calendar_feed", args=[feed_token(w, "osaka")])),
+        everyone("404", lambda w: reverse("registry:calendar_feed", args=["revoked-key"])),
+    ],
     "set_language": [Case("R R R R R R", lambda w: reverse("set_language") + "?next=/admin/")],
     # The change log: everyone with a role, each seeing their own scope (tests/test_history_log.py).
     "registry:history": [Case("L 200 200 200 200 200", lambda w: reverse("registry:history"))],

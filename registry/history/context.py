@@ -13,6 +13,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.db import models
+from django.dispatch import Signal
 from django.utils.translation import gettext_lazy as _
 
 _current = ContextVar("registry_change_context", default=None)
@@ -35,6 +36,12 @@ class ChangeContext:
     actor_name: str = ""
     source: str = ""
     import_record: object = None
+    wrote: bool = False  # set when a history row is written in this group
+
+
+# Sent when a change group that wrote history rows ends (``group``, acting ``user``); registry/notifications.py
+# turns it into notifications once the transaction commits.
+change_group_closed = Signal()
 
 
 def current_context():
@@ -80,6 +87,8 @@ def change_context(*, reason="", user=None, actor_name="", source="", import_rec
         yield context
     finally:
         _current.reset(token)
+    if context.wrote:
+        change_group_closed.send(sender=ChangeContext, group=context.group, user=context.user)
 
 
 class ChangeGroupMiddleware:

@@ -113,6 +113,7 @@ def bulk_history_options():
     """Keyword arguments for simple-history's bulk writes (``bulk_create_with_history`` …) naming the action in
     progress, as the signal below does for single saves (bulk writes send no signal per row)."""
     context = _context_or_system()
+    context.wrote = True
     return {
         "default_user": context.user,
         "default_change_reason": context.reason,
@@ -199,6 +200,7 @@ def update_with_history(model, objs, fields, batch_size, options):
 @receiver(pre_create_historical_record)
 def fill_history_extras(sender, instance, history_instance, history_user=None, **kwargs):
     context = _context_or_system()
+    context.wrote = True
     if history_instance.history_user_id is None and context.user is not None:
         history_instance.history_user = context.user
     for name, value in context_columns(context, history_instance.history_user).items():

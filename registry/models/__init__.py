@@ -3,6 +3,7 @@ from .bases import Base, BaseStatus, Closure, OperatingForm
 from .contractors import Contractor, JointOffice
 from .jobs import ImportJob
 from .memberships import Membership, RoleChange
+from .notifications import Notification, NotificationSettings, Watch
 from .organizations import Organization, OrganizationAlias
 from .places import Place
 from .surveys import (
@@ -31,6 +32,8 @@ __all__ = [
     "ImportRecord",
     "JointOffice",
     "Membership",
+    "Notification",
+    "NotificationSettings",
     "OperatingForm",
     "Organization",
     "OrganizationAlias",
@@ -43,4 +46,5 @@ __all__ = [
     "RoundResponse",
     "RoundStatus",
     "SurveyRound",
+    "Watch",
 ]

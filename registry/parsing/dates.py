@@ -163,3 +163,29 @@ def period_end(value: date, precision: str) -> date:
     if precision == Precision.MONTH:
         return value.replace(day=calendar.monthrange(value.year, value.month)[1])
     return value
+
+
+def period_start(value: date, precision: str) -> date:
+    """The first day of the period a partial date stands for: 「2008年10月」 → 2008-10-01, 「2008年」 → 2008-01-01."""
+    if precision == Precision.YEAR:
+        return date(value.year, 1, 1)
+    if precision == Precision.MONTH:
+        return value.replace(day=1)
+    return value
+
+
+def add_years(value: date, years: int) -> date:
+    """The same day ``years`` later; 29 February becomes 28 February in a common year."""
+    try:
+        return value.replace(year=value.year + years)
+    except ValueError:
+        return value.replace(year=value.year + years, day=28)
+
+
+def format_partial_date_noting_unknown(value: date, precision: str) -> str:
+    """'2027年5月3日', '2027年5月（日不明）', '2027年（月日不明）': what is not known is said."""
+    if precision == Precision.MONTH:
+        return f"{value.year}年{value.month}月（日不明）"
+    if precision == Precision.YEAR:
+        return f"{value.year}年（月日不明）"
+    return _format_ja(value, precision)

@@ -127,3 +127,13 @@ def short_era_code(year: int) -> str:
     """2002 -> 'H14', 2019 -> 'R1' (the survey sheet spelling)."""
     era = era_for_fiscal_year(year)
     return f"{era.letter}{year - era.offset}"
+
+
+def era_year_name(year: int, on: date | None = None) -> str:
+    """The 和暦 year: 2026 -> '令和8年', 2019 -> '令和元年'; with ``on``, the era in force that day
+    (1989-01-07 -> '昭和64年'), else the era that began in or before that year."""
+    candidates = [era for era in ERAS if (era.start <= on if on else era.start.year <= year)]
+    if not candidates:
+        return ""
+    era = candidates[-1]
+    return f"{era.name}{_era_year_text(year - era.offset)}年"

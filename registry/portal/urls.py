@@ -1,6 +1,7 @@
 from django.urls import path
 
 from registry.portal import views
+from registry.views.notifications import public_feed
 
 app_name = "portal"
 
@@ -10,5 +11,6 @@ urlpatterns = [
     path("countries/<str:code>/", views.CountryView.as_view(), name="country"),
     path("organizations/<str:code>/", views.OrganizationView.as_view(), name="organization"),
     path("trends/", views.TrendsView.as_view(), name="trends"),
+    path("calendar.ics", public_feed, name="calendar"),
     path("trends/<slug:slug>.csv", views.trend_csv, name="trend_csv"),
 ]

@@ -8,6 +8,7 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
+from registry.coming_up import coming_up
 from registry.history.log import HistoryFilters, history_querysets, visible_models
 from registry.history.story import ActionLines
 from registry.models import Base, ImportRecord, Organization, SurveyRound
@@ -18,6 +19,7 @@ from registry.views.lists import StaffPageMixin
 
 RECENT_CHANGES = 10
 RECENT_IMPORTS = 5
+COMING_UP = 10  # events on the home page; the coming-up page lists them all
 STATE_LABELS = dict(ReviewState.choices)
 
 
@@ -46,6 +48,8 @@ class HomeView(StaffPageMixin, TemplateView):
             context["can_import"] = user.has_perm("registry.import_base")
         if everything or Role.COORDINATOR in roles or Role.SUPERVISOR in roles:
             context["imports"] = ImportRecord.objects.select_related("survey_round")[:RECENT_IMPORTS]
+        if everything or Role.CLERK in roles or Role.COORDINATOR in roles:
+            context["coming_up"] = coming_up(user)[:COMING_UP]
         if (everything or Role.SUPERVISOR in roles) and visible_models(user):
             # The latest actions as the change log tells them (an import is one line).
             context["recent_changes"] = ActionLines(history_querysets(user, HistoryFilters()), RECENT_CHANGES)[
