@@ -9,5 +9,6 @@ urlpatterns = [
     path("catalog.jsonld", views.catalog, name="catalog"),
     path("<isodate:reference_date>/datapackage.json", views.package_descriptor, name="datapackage"),
     path("<isodate:reference_date>/list.pdf", views.list_pdf, name="list_pdf"),
+    path("<isodate:reference_date>/report.pdf", views.report_pdf_file, name="report_pdf"),
     path("<isodate:reference_date>/<slug:table>.csv", views.table_file, name="table"),
 ]

@@ -1,5 +1,5 @@
 """Open data at stable URLs: /opendata/<date>/<table>.csv, /opendata/<date>/datapackage.json, /opendata/catalog.jsonld;
-and the published list as a PDF, /opendata/<date>/list.pdf."""
+and the published list and report as PDFs, /opendata/<date>/list.pdf and report.pdf."""
 import json
 
 from django.core.cache import cache
@@ -9,7 +9,7 @@ from django.views.decorators.http import condition, require_GET
 
 from registry.opendata.package import datapackage, dcat_catalog, round_files
 from registry.publishing import TIMEOUT, publication
-from registry.rounds.printable import round_pdf
+from registry.rounds.printable import report_pdf, round_pdf
 
 
 def last_modified(request, *args, **kwargs):
@@ -48,14 +48,26 @@ def table_file(request, reference_date, table):
     return response
 
 
+def pdf_response(content, file_name):
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{file_name}"'
+    return response
+
+
 @require_GET
 @condition(last_modified_func=last_modified)
 def list_pdf(request, reference_date):
     """The published list in the survey's layout (built after publication by the tasks worker, kept)."""
     survey_round = round_or_404(request, reference_date)
-    response = HttpResponse(round_pdf(publication(request), survey_round), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{reference_date:%Y-%m-%d}_list.pdf"'
-    return response
+    return pdf_response(round_pdf(publication(request), survey_round), f"{reference_date:%Y-%m-%d}_list.pdf")
+
+
+@require_GET
+@condition(last_modified_func=last_modified)
+def report_pdf_file(request, reference_date):
+    """The published round's figures and charts (built after publication by the tasks worker, kept)."""
+    survey_round = round_or_404(request, reference_date)
+    return pdf_response(report_pdf(publication(request), survey_round), f"{reference_date:%Y-%m-%d}_report.pdf")
 
 
 @require_GET
