@@ -175,7 +175,8 @@ def csv_chunks(headers, rows):
         yield "".join(chunk)
 
 
-XLSX_OPTIONS = {  # text stays text: XlsxWriter would otherwise turn "=…", "http…" and "12" into formulas, links, numbers
+# Text stays text: XlsxWriter would otherwise turn "=…", "http…" and "12" into formulas, links and numbers.
+XLSX_OPTIONS = {
     "constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
 }
 _SHEET_NAME_FORBIDS = str.maketrans({character: "_" for character in "[]:*?/\\"})

@@ -4,9 +4,9 @@ Every renewal of the publication's stamp (a round published or corrected, a publ
 ``registry.publishing.renew_publication``) enqueues ``build_published`` after its commit, once while one is
 waiting. The task builds, under the state it finds when it runs, what the first visitor would otherwise wait
 for — the latest round's overview (the portal's home) and the trends, then those two pages themselves, then
-every published round's API summary, open data files and PDFs (list and report), newest first — by calling the builders and views
-the pages call: what it keeps is what a request would have built, and what is still kept (a round whose
-figures and live tables stand) is not built again.
+every published round's API summary, open data files and PDFs (list and report), newest first — by calling the
+builders and views the pages call: what it keeps is what a request would have built, and what is still kept (a
+round whose figures and live tables stand) is not built again.
 """
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
