@@ -7,6 +7,7 @@ BAR_HEIGHT = 15
 LABEL_WIDTH = 170
 VALUE_WIDTH = 44
 CHART_WIDTH = 600
+BAR_FILL = "#1f5f8b"  # where no stylesheet colours the bars (the PDFs); the pages colour them by CSS
 
 
 def bar_chart_svg(items, title="", width=CHART_WIDTH, label_width=LABEL_WIDTH):
@@ -26,7 +27,7 @@ def bar_chart_svg(items, title="", width=CHART_WIDTH, label_width=LABEL_WIDTH):
         bar = round(scale_width * value / largest, 1)
         parts.append(
             f'<text x="{label_width - 6}" y="{y + BAR_HEIGHT - 3}" text-anchor="end">{escape(label)}</text>'
-            f'<rect class="bar" x="{label_width}" y="{y}" width="{bar}" height="{BAR_HEIGHT}"></rect>'
+            f'<rect class="bar" x="{label_width}" y="{y}" width="{bar}" height="{BAR_HEIGHT}" fill="{BAR_FILL}"></rect>'
             f'<text x="{label_width + bar + 4}" y="{y + BAR_HEIGHT - 3}">{value}</text>'
         )
     parts.append(

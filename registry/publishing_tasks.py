@@ -4,9 +4,9 @@ Every renewal of the publication's stamp (a round published or corrected, a publ
 ``registry.publishing.renew_publication``) enqueues ``build_published`` after its commit, once while one is
 waiting. The task builds, under the state it finds when it runs, what the first visitor would otherwise wait
 for — the latest round's overview (the portal's home) and the trends, then those two pages themselves, then
-every published round's API summary and open data files, newest first — by calling the builders and views
-the pages call: what it keeps is what a request would have built, and what is still kept (a round whose
-figures and live tables stand) is not built again.
+every published round's API summary, open data files and PDFs (list and report), newest first — by calling the
+builders and views the pages call: what it keeps is what a request would have built, and what is still kept (a
+round whose figures and live tables stand) is not built again.
 """
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -22,6 +22,7 @@ from registry.opendata.tables import BASES
 from registry.opendata.views import round_file
 from registry.portal.data import round_overview, trends
 from registry.publishing import publication, published_rounds
+from registry.rounds.printable import report_pdf, round_pdf
 
 # A build that was enqueued but never ran (no worker) stops holding the next ones back after this.
 QUEUED_SECONDS = 15 * 60
@@ -58,6 +59,8 @@ def build_published():
         for survey_round in state.rounds:
             public_summary(state, survey_round)
             round_file(state, survey_round, BASES.path)  # the round's files are built together
+            round_pdf(state, survey_round)
+            report_pdf(state, survey_round)
     return len(state.rounds)
 
 

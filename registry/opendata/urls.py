@@ -8,5 +8,7 @@ app_name = "opendata"
 urlpatterns = [
     path("catalog.jsonld", views.catalog, name="catalog"),
     path("<isodate:reference_date>/datapackage.json", views.package_descriptor, name="datapackage"),
+    path("<isodate:reference_date>/list.pdf", views.list_pdf, name="list_pdf"),
+    path("<isodate:reference_date>/report.pdf", views.report_pdf_file, name="report_pdf"),
     path("<isodate:reference_date>/<slug:table>.csv", views.table_file, name="table"),
 ]

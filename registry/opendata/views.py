@@ -1,4 +1,5 @@
-"""Open data at stable URLs: /opendata/<date>/<table>.csv, /opendata/<date>/datapackage.json, /opendata/catalog.jsonld."""
+"""Open data at stable URLs: /opendata/<date>/<table>.csv, /opendata/<date>/datapackage.json, /opendata/catalog.jsonld;
+and the published list and report as PDFs, /opendata/<date>/list.pdf and report.pdf."""
 import json
 
 from django.core.cache import cache
@@ -8,6 +9,7 @@ from django.views.decorators.http import condition, require_GET
 
 from registry.opendata.package import datapackage, dcat_catalog, round_files
 from registry.publishing import TIMEOUT, publication
+from registry.rounds.printable import report_pdf, round_pdf
 
 
 def last_modified(request, *args, **kwargs):
@@ -44,6 +46,28 @@ def table_file(request, reference_date, table):
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{reference_date:%Y-%m-%d}_{name}"'
     return response
+
+
+def pdf_response(content, file_name):
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{file_name}"'
+    return response
+
+
+@require_GET
+@condition(last_modified_func=last_modified)
+def list_pdf(request, reference_date):
+    """The published list in the survey's layout (built after publication by the tasks worker, kept)."""
+    survey_round = round_or_404(request, reference_date)
+    return pdf_response(round_pdf(publication(request), survey_round), f"{reference_date:%Y-%m-%d}_list.pdf")
+
+
+@require_GET
+@condition(last_modified_func=last_modified)
+def report_pdf_file(request, reference_date):
+    """The published round's figures and charts (built after publication by the tasks worker, kept)."""
+    survey_round = round_or_404(request, reference_date)
+    return pdf_response(report_pdf(publication(request), survey_round), f"{reference_date:%Y-%m-%d}_report.pdf")
 
 
 @require_GET

@@ -123,6 +123,12 @@ def format_fiscal_year(year: int | None) -> str:
     return f"{year}({era_name_for_fiscal_year(year)})"
 
 
+def era_date(day: date) -> str:
+    """date(2017, 9, 30) -> '平成29年9月30日', date(2019, 5, 1) -> '令和元年5月1日' (by the era in force that day)."""
+    era = [candidate for candidate in ERAS if candidate.start <= day][-1]
+    return f"{era.name}{_era_year_text(day.year - era.offset)}年{day.month}月{day.day}日"
+
+
 def short_era_code(year: int) -> str:
     """2002 -> 'H14', 2019 -> 'R1' (the survey sheet spelling)."""
     era = era_for_fiscal_year(year)

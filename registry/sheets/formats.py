@@ -66,12 +66,9 @@ class SurveySheetFormat(SheetFormat):
 def survey_title(reference_date):
     if reference_date is None:
         return TITLE_TEXT
-    from registry.parsing.eras import ERAS
+    from registry.parsing.eras import era_date
 
-    era = [candidate for candidate in ERAS if candidate.start <= reference_date][-1]
-    era_year = reference_date.year - era.offset
-    era_text = f"{era.name}{'元' if era_year == 1 else era_year}年{reference_date.month}月"
-    return f"{TITLE_TEXT}({era_text}{reference_date.day}日現在)"
+    return f"{TITLE_TEXT}({era_date(reference_date)}現在)"
 
 
 def survey_workbook_bytes(dataset, reference_date=None):

@@ -163,21 +163,13 @@ class SurveyListView(RoundMixin, TemplateView):
     template_name = "registry/rounds/list.html"
 
     def get_context_data(self, **kwargs):
-        from registry.report import summary_rows
-        from registry.rounds.sheet import sheet_order
-        from registry.summary import reported_records, summarize
+        from registry.rounds.printable import printable_list
 
         context = super().get_context_data(**kwargs)
-        reported = reported_records(self.survey_round, self.request.user)
-        records = list(reported.select_related("base__organization", "contractor"))
-        records.sort(key=lambda record: sheet_order(record.base))
         context.update(
             title=gettext("Overseas bases of local governments: %(round)s") % {"round": self.survey_round},
-            records=records,
-            summary_rows=summary_rows(summarize(reported)),
-            corrected=set(RoundCorrection.objects.filter(record__survey_round=self.survey_round)
-                          .values_list("record_id", flat=True)),
             can_correct=self.survey_round.is_frozen and self.request.user.has_perm("registry.change_surveyround"),
+            **printable_list(self.survey_round, self.request.user),
         )
         return context
 
