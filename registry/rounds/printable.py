@@ -39,12 +39,16 @@ def pdf_title(reference_date, title=TITLE_TEXT):
     return f"{title}（{era_date(day)}現在 / {day.year}年{day.month}月{day.day}日現在）"
 
 
-def pdf_bytes(template, context):
-    from weasyprint import HTML  # imported when a PDF is built: it loads pango and the fonts
+def pdf_bytes(template, context, stylesheet):
+    """``template`` rendered and laid out with the PDFs' static stylesheets (base.css, then ``stylesheet``: files,
+    not a <style> block, like every page the Content-Security-Policy covers)."""
+    from django.contrib.staticfiles import finders
+    from weasyprint import CSS, HTML  # imported when a PDF is built: it loads pango and the fonts
 
     with translation.override(PDF_LANGUAGE):
         html = render_to_string(template, context)
-    return HTML(string=html).write_pdf()
+    sheets = [CSS(filename=finders.find(f"registry/pdf/{name}")) for name in ("base.css", stylesheet)]
+    return HTML(string=html).write_pdf(stylesheets=sheets)
 
 
 def round_pdf_bytes(survey_round):
@@ -52,7 +56,7 @@ def round_pdf_bytes(survey_round):
     「- n / N -」 page numbers, the survey's summary table at the end."""
     return pdf_bytes(LIST_TEMPLATE, {
         "survey_round": survey_round, "title": pdf_title(survey_round.reference_date), **printable_list(survey_round),
-    })
+    }, "list.css")
 
 
 def report_pdf_bytes(survey_round):
@@ -62,7 +66,7 @@ def report_pdf_bytes(survey_round):
     return pdf_bytes(REPORT_TEMPLATE, {
         "survey_round": survey_round, "title": pdf_title(survey_round.reference_date, REPORT_TITLE),
         "summary": report["summary"], "breakdowns": report["breakdowns"],
-    })
+    }, "report.css")
 
 
 def round_pdf(state, survey_round):
