@@ -60,7 +60,7 @@ class ContractorResource(PlannedImportResource):
 class ContractorSheetFormat(SheetFormat):
     """Reads the contractor list through the project's reader (xlsx, csv/tsv in UTF-8 or CP932); imports only."""
 
-    title = "委託先一覧 (xlsx / csv / tsv)"
+    title = "委託先一覧 (xlsx / xls / ods / csv / tsv)"
 
     def can_export(self):
         return False

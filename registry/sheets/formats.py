@@ -54,7 +54,7 @@ class SheetFormat(Format):
 class SurveySheetFormat(SheetFormat):
     """Reads xlsx/csv/tsv survey sheets in any layout variant; writes the survey's xlsx layout."""
 
-    title = "調査票 (xlsx / csv / tsv)"
+    title = "調査票 (xlsx / xls / ods / csv / tsv)"
 
     def read_dataset(self, content):
         return sheet_to_dataset(parse_survey_table(read_table(content)))

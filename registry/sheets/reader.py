@@ -1,4 +1,6 @@
-"""Read an uploaded sheet (xlsx, csv or tsv in any of the encodings Japanese offices use) into rows.
+"""Read an uploaded sheet (xlsx, xls, ods, or csv/tsv in any of the encodings Japanese offices use) into rows.
+
+Workbooks are read by ``registry.sheets.workbooks`` (calamine, after checks that bound the cost), text here.
 
 Rows keep the number the user sees in the file (Excel's row number, the line
 of a text file) so that every message can point at them.
@@ -6,10 +8,8 @@ of a text file) so that every message can point at them.
 import csv
 import hashlib
 import io
-import logging
 import math
 import re
-import xml.parsers.expat
 import zipfile
 from dataclasses import dataclass, field
 
@@ -19,8 +19,7 @@ from django.utils.translation import gettext as _
 from registry.parsing.text import clean_control_characters, label_key
 
 XLSX_MAGIC = b"PK\x03\x04"
-# A formula element (<f>, <x:f …>, <f/>): a sheet's formulas live only in such elements.
-FORMULA_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+WORKBOOK_FORMATS = ("xlsx", "xls", "ods")
 TEXT_ENCODINGS = ("utf-8-sig", "utf-8", "cp932")
 DELIMITER_NAMES = {"\t": "tab", ",": "comma", ";": "semicolon"}
 # The dataset column holding each row's number in the file, for messages.
@@ -142,8 +141,8 @@ class SheetTable:
 
     @property
     def description(self):
-        if self.file_format == "xlsx":
-            return "xlsx"
+        if self.file_format in WORKBOOK_FORMATS:
+            return self.file_format
         return f"{self.file_format}, {self.encoding}, {DELIMITER_NAMES.get(self.delimiter, repr(self.delimiter))}"
 
 
@@ -151,189 +150,12 @@ def read_table(content: bytes, file_name: str = "", limits: SheetLimits = None) 
     """The file's rows, or a SheetReadError saying in Japanese what is wrong and where."""
     limits = limits or SheetLimits.from_settings()
     limits.check_upload(len(content))
-    if content.startswith(XLSX_MAGIC):
-        table = read_xlsx(content, limits)
-    elif file_name.lower().endswith((".xlsx", ".xlsm")):
-        raise SheetReadError(_("%(name)s is not a readable xlsx file.") % {"name": file_name})
-    else:
-        table = read_text(content, limits)
+    from registry.sheets.workbooks import read_workbook, workbook_format
+
+    file_format = workbook_format(content, file_name)
+    table = read_workbook(content, file_format, limits) if file_format else read_text(content, limits)
     table.sha256 = hashlib.sha256(content).hexdigest()
     return table
-
-
-def read_xlsx(content: bytes, limits: SheetLimits) -> SheetTable:
-    """Stream the active sheet (read-only), stopping at the limits whatever the file declares."""
-    check_archive(content, limits)  # and its shared strings, before openpyxl loads them all
-    formulas = formula_cells(content, limits) if may_hold_formulas(content) else set()
-    workbook = open_workbook(content, data_only=True)
-    try:
-        sheet = workbook.active
-        rows = []
-        for number, values, in enumerate(bounded_rows(sheet, limits), 1):
-            cells = limits.cells(number, list(values))
-            for column, cell in enumerate(cells, 1):
-                if cell is None and (number, column) in formulas:
-                    raise SheetReadError(
-                        _("Row %(row)s, column %(column)s: the cell holds a formula whose result was not saved "
-                          "in the file. Open the file in Excel and save it again (or paste the values).")
-                        % {"row": number, "column": column},
-                        located=True,
-                    )
-            rows.append(SheetRow(number, cells))
-    except SheetReadError:
-        raise
-    except Exception as error:  # a part of the archive that breaks only while streaming
-        raise unreadable_xlsx(error) from error
-    finally:
-        workbook.close()
-    return SheetTable(rows=rows, file_format="xlsx")
-
-
-def unreadable_xlsx(error):
-    """The library's own words (English, e.g. 「limit on input amplification factor」) go to the log, not to the
-    user."""
-    logging.getLogger(__name__).info("unreadable xlsx: %r", error)
-    return SheetReadError(_("The xlsx file cannot be read: it is damaged or holds parts a workbook does not. "
-                            "Open it in Excel, save it again as .xlsx and import that file."))
-
-
-def check_archive(content, limits):
-    """Refuse a damaged archive, or one that unpacks to more than the limit (a zip bomb), before parsing."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
-        raise unreadable_xlsx(error) from error
-    if unpacked > limits.xlsx_uncompressed_bytes:
-        raise SheetReadError(
-            _("The xlsx file unpacks to %(size)s MB; files that unpack to at most %(limit)s MB can be imported.")
-            % {"size": megabytes(unpacked, rounded_up=True), "limit": megabytes(limits.xlsx_uncompressed_bytes)}
-        )
-    check_shared_strings(content, limits)
-
-
-def check_shared_strings(content, limits):
-    """Refuse a table of shared strings larger than the limits (a million unused strings fit in 2.6 MB of xlsx
-    and would take openpyxl 45 s and 256 MB to load): its unpacked size as the archive declares it, then, while
-    streaming it, the strings themselves (the table's ``count`` attributes are the file's word, not checked) and
-    the bytes actually unpacked. The table is the part the package's manifest names, as openpyxl finds it."""
-    with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        name = shared_strings_part(archive)
-        if name is None:
-            return
-        try:
-            declared = archive.getinfo(name).file_size
-        except KeyError:
-            return  # no such part: openpyxl's own reading says what is wrong
-        if declared > limits.shared_strings_bytes:
-            raise shared_strings_error(limits)
-        try:
-            with archive.open(name) as part:
-                count_shared_strings(part, limits)
-        except (zipfile.BadZipFile, OSError, EOFError, xml.parsers.expat.ExpatError) as error:
-            raise unreadable_xlsx(error) from error
-
-
-def shared_strings_part(archive):
-    """The archive's name of the shared strings part, from the package manifest (None when it names none)."""
-    from openpyxl.packaging.manifest import Manifest
-    from openpyxl.xml.constants import ARC_CONTENT_TYPES, SHARED_STRINGS
-    from openpyxl.xml.functions import fromstring
-
-    try:
-        manifest = Manifest.from_tree(fromstring(archive.read(ARC_CONTENT_TYPES)))
-    except Exception:  # noqa: BLE001 - a damaged manifest: openpyxl's own reading says what is wrong
-        return None
-    found = manifest.find(SHARED_STRINGS)
-    return found.PartName[1:] if found is not None else None
-
-
-class TooManySharedStrings(Exception):
-    pass
-
-
-def count_shared_strings(part, limits):
-    """Stream the part through expat, counting string items (``si``, whatever their prefix) and bytes; stop at
-    the first over either limit."""
-    parser = xml.parsers.expat.ParserCreate(namespace_separator=" ")
-    count = unpacked = 0
-
-    def start(name, _attributes):
-        nonlocal count
-        if name.rpartition(" ")[2] == "si":
-            count += 1
-            if count > limits.shared_strings:
-                raise TooManySharedStrings
-
-    parser.StartElementHandler = start
-    try:
-        while chunk := part.read(1 << 20):
-            unpacked += len(chunk)
-            if unpacked > limits.shared_strings_bytes:
-                raise TooManySharedStrings
-            parser.Parse(chunk, False)
-        parser.Parse(b"", True)
-    except TooManySharedStrings:
-        raise shared_strings_error(limits) from None
-
-
-def shared_strings_error(limits):
-    return SheetReadError(
-        _("The xlsx file holds more shared text than a sheet can use: at most %(count)s different texts "
-          "(%(size)s MB) can be imported. Copy the sheet's cells into a new workbook and save it again.")
-        % {"count": f"{limits.shared_strings:,}", "size": megabytes(limits.shared_strings_bytes)}
-    )
-
-
-def open_workbook(content, data_only):
-    import openpyxl
-
-    try:
-        return openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=data_only)
-    except Exception as error:  # openpyxl raises many kinds for a broken file
-        raise unreadable_xlsx(error) from error
-
-
-def bounded_rows(sheet, limits):
-    """Rows as stored, ignoring the sheet's declared size (a 5 KB file may declare A1:XFD1048576)."""
-    sheet.reset_dimensions()
-    for number, values in enumerate(sheet.iter_rows(values_only=True, max_col=limits.columns + 1), 1):
-        limits.check_row_count(number)
-        yield values
-
-
-def may_hold_formulas(content):
-    """False when no part of the archive (whatever its name) has a formula element: then no cell needs the second
-    reading that ``formula_cells`` takes, about as long as reading the values. True when in doubt."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            for info in archive.infolist():
-                with archive.open(info) as part:
-                    tail = b""
-                    while chunk := part.read(1 << 20):
-                        if FORMULA_ELEMENT.search(tail + chunk):
-                            return True
-                        tail = chunk[-64:]  # an element cut between two chunks
-    except Exception:  # a damaged part: the readings that follow say what is wrong with it
-        return True
-    return False
-
-
-def formula_cells(content, limits):
-    """(row, column) of every formula cell: read for values, a formula without a saved result reads as empty."""
-    workbook = open_workbook(content, data_only=False)
-    try:
-        found = set()
-        for number, values in enumerate(bounded_rows(workbook.active, limits), 1):
-            found.update((number, column) for column, value in enumerate(values, 1)
-                         if isinstance(value, str) and value.startswith("="))
-        return found
-    except SheetReadError:
-        raise
-    except Exception as error:
-        raise unreadable_xlsx(error) from error
-    finally:
-        workbook.close()
 
 
 def decode_text(content: bytes):
@@ -433,8 +255,17 @@ DIMENSION = re.compile(rb'<dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"')
 
 def estimate_rows(content: bytes):
     """About how many rows the file has, without reading it: lines of a text file, the row count an xlsx
-    sheet declares. None when an xlsx declares nothing (or is not a readable archive): treat it as long.
+    sheet declares, the rows of an .xls or .ods as read (they declare no size; calamine reads them fast). None
+    when an xlsx declares nothing, or the file is not readable: treat it as long.
     Only for deciding where to run an import; the reader enforces the real limits."""
+    from registry.sheets.workbooks import OLE_MAGIC, is_ods, read_workbook
+
+    if content.startswith(OLE_MAGIC) or content.startswith(XLSX_MAGIC) and is_ods(content, ""):
+        try:
+            return len(read_workbook(content, "xls" if content.startswith(OLE_MAGIC) else "ods",
+                                     SheetLimits.from_settings()).rows)
+        except SheetReadError:
+            return None
     if not content.startswith(XLSX_MAGIC):
         return content.count(b"\n") + 1
     try:

@@ -5,7 +5,7 @@ from ._imports import ImportCommand
 
 
 class Command(ImportCommand):
-    help = "Import a partnership agreement sheet (xlsx, csv or tsv), all or nothing."
+    help = "Import a partnership agreement sheet (xlsx, xls, ods, csv or tsv), all or nothing."
     layout_errors = (SheetLayoutError,)
 
     def run_import(self, content, file_name, user, dry_run, progress=None, **options):

@@ -16,7 +16,7 @@ def parse_date(text):
 
 
 class Command(ImportCommand):
-    help = "Import a survey sheet (xlsx, csv or tsv) for one survey round, all or nothing."
+    help = "Import a survey sheet (xlsx, xls, ods, csv or tsv) for one survey round, all or nothing."
     layout_errors = (SheetLayoutError,)
     failed_counts = "new=0 updated=0 unchanged=0 missing=0 errors=1"
 

@@ -167,7 +167,7 @@ def read_agreement_dataset(content, file_name=""):
 class AgreementSheetFormat(SheetFormat):
     """Reads agreement sheets as xlsx / csv / tsv in any encoding the reader knows; writes the layout as xlsx."""
 
-    title = "友好提携等一覧 (xlsx / csv / tsv)"
+    title = "友好提携等一覧 (xlsx / xls / ods / csv / tsv)"
 
     def read_dataset(self, content):
         return read_agreement_dataset(content)

@@ -1,0 +1,94 @@
+"""Issue 28: the hostile-file corpus grows with .xls and .ods: broken files, bombs and a wrong name, each
+refused through the command with its Japanese message and every table left as it was."""
+import io
+import zipfile
+
+import pytest
+from django.core.management import call_command
+
+from tests.files.make_survey_2017_workbooks import TARGET
+from tests.ods import content_xml, ods_bytes
+from tests.sheets import HEADER, SUBHEADER, TITLE, base_row
+from tests.test_bad_files import fingerprint, filled_registry  # noqa: F401 - the module's registry fixture
+
+XLS_2017 = TARGET / "clair_overseas_bases_2017-09.xls"
+ODS_2017 = TARGET / "clair_overseas_bases_2017-09.ods"
+
+
+def survey_ods(rows_xml=""):
+    """The survey header, one good row, then rows written by hand."""
+    from tests.ods import row
+
+    head = "".join(row(values) for values in ([TITLE], [], HEADER, SUBHEADER, base_row(number="1")))
+    return ods_bytes(rows_xml=head + rows_xml)
+
+
+def ods_zip_bomb():
+    """content.xml padded to 210 MB unpacked (a few hundred KB packed)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        with archive.open("content.xml", "w", force_zip64=True) as member:
+            member.write(content_xml("").replace("</office:document-content>", "").encode())
+            for _ in range(210):
+                member.write(b" " * 1_000_000)
+            member.write(b"</office:document-content>")
+    return buffer.getvalue()
+
+
+REPEATED_ROWS = ('<table:table-row table:number-rows-repeated="1000000"><table:table-cell office:value-type="string">'
+                 '<text:p>x</text:p></table:table-cell></table:table-row>')
+REPEATED_COLUMNS = ('<table:table-row><table:table-cell table:number-columns-repeated="5000" '
+                    'office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row>')
+FORMULA_WITHOUT_VALUE = '<table:table-row><table:table-cell table:formula="of:=[.L6]+[.M6]"/></table:table-row>'
+
+CORPUS = {
+    "truncated-xls": ("sheet.xls", lambda: XLS_2017.read_bytes()[:20_000], "xlsファイルを読み込めません"),
+    "ole-header-only-xls": ("sheet.xls", lambda: XLS_2017.read_bytes()[:512], "xlsファイルを読み込めません"),
+    "text-named-xls": ("sheet.xls", lambda: "\t".join(HEADER).encode(), "xlsファイルとして読み込めません"),
+    "text-named-ods": ("sheet.ods", lambda: "\t".join(HEADER).encode(), "odsファイルとして読み込めません"),
+    "truncated-ods": ("sheet.ods", lambda: ODS_2017.read_bytes()[:30_000], "odsファイルを読み込めません"),
+    "ods-without-content": ("sheet.ods", lambda: ods_without_content(), "odsファイルを読み込めません"),
+    "zip-bomb-ods": ("sheet.ods", ods_zip_bomb, "展開すると"),
+    "million-repeated-rows-ods": ("sheet.ods", lambda: survey_ods(REPEATED_ROWS), "50,000行"),
+    "5000-repeated-columns-ods": ("sheet.ods", lambda: survey_ods(REPEATED_COLUMNS), "200列を超えています"),
+    "formula-without-value-ods": ("sheet.ods", lambda: survey_ods(FORMULA_WITHOUT_VALUE), "6行目、1列目"),
+}
+
+
+def ods_without_content():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+    return buffer.getvalue()
+
+
+def refused(tmp_path, capsys, file_name, content):
+    path = tmp_path / file_name
+    path.write_bytes(content)
+    with pytest.raises(SystemExit) as stopped:
+        call_command("import_survey", str(path), "--survey-date", "2019-09-30")
+    output = capsys.readouterr()
+    assert stopped.value.code == 1
+    return output.out + output.err
+
+
+@pytest.mark.parametrize("key", list(CORPUS))
+def test_each_bad_xls_or_ods_is_refused_with_its_message_and_changes_nothing(db, filled_registry, tmp_path,  # noqa: F811
+                                                                             capsys, key):
+    file_name, build, words = CORPUS[key]
+    before = fingerprint()
+    printed = refused(tmp_path, capsys, file_name, build())
+    assert words in printed, printed[-2000:]
+    assert "Traceback" not in printed and "Calamine" not in printed
+    assert fingerprint() == before
+
+
+@pytest.mark.parametrize("path", [XLS_2017, ODS_2017], ids=["xls", "ods"])
+def test_an_xls_or_ods_over_the_row_limit_is_refused_and_changes_nothing(db, filled_registry, tmp_path,  # noqa: F811
+                                                                         capsys, settings, path):
+    settings.SHEET_MAX_ROWS = 100
+    before = fingerprint()
+    printed = refused(tmp_path, capsys, path.name, path.read_bytes())
+    assert "100行を超えています" in printed, printed[-2000:]
+    assert fingerprint() == before
