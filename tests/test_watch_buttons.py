@@ -53,7 +53,7 @@ def test_a_clerk_watches_a_record_from_its_change_page_and_stops(client, world, 
     assert button == {"target": target, "id": str(record.pk), "next": change_url(record),
                       "action": "watch", "label": "ウォッチする"}
     if name != "contractor":  # a shared contractor has no organization; the others are heard of through 大阪府
-        assert "組織をウォッチしているため通知されます" in page.content.decode()
+        assert "団体のウォッチで通知されます" in page.content.decode()
 
     response = client.post(reverse("registry:watch"), {**button, "action": "watch"})
     assert response.status_code == 302 and response["Location"] == change_url(record)
@@ -93,7 +93,7 @@ def test_a_coordinator_sees_the_button_on_any_organizations_base(client, world):
     client.force_login(make_user(Role.COORDINATOR, username="coordinator"))
     button = watch_button(client.get(change_url(world["sapporo_base"])).content.decode())
     assert button["action"] == "watch" and button["target"] == "base"
-    assert "組織をウォッチしているため" not in client.get(change_url(world["sapporo_base"])).content.decode()
+    assert "団体のウォッチで通知されます" not in client.get(change_url(world["sapporo_base"])).content.decode()
 
 
 def test_the_add_page_has_no_watch_button(client, world):
