@@ -50,6 +50,18 @@ def watched_by(user):
     return organizations, records
 
 
+def watch_state(user, record):
+    """The watch button of a record the user looks at: whether they watch it, and whether its organization is
+    watched (which notifies them of it anyway); None for a record one cannot watch."""
+    if type(record) not in WATCHED_MODELS:
+        return None
+    path, target = WATCHED_MODELS[type(record)]
+    organizations, records = watched_by(user)
+    watching = record.pk in (organizations if target == "organization" else records.get(target, ()))
+    by_organization = target != "organization" and path is not None and getattr(record, path) in organizations
+    return {"target": target, "record_id": record.pk, "watching": watching, "by_organization": by_organization}
+
+
 def candidate_users(entries):
     """Users who may watch something among ``entries``: explicit watchers and the organizations' clerks."""
     organizations = {entry.organization_id for entry in entries if entry.organization_id}

@@ -31,6 +31,8 @@ from registry.permissions import (
     user_can,
 )
 
+from .watching import WatchButton
+
 CHANGE_REASON_FIELD = "change_reason"
 VERSION_FIELD = "seen_version"
 
@@ -209,7 +211,7 @@ class ScopedRows:
         return restrict_field_choices(field, request)
 
 
-class ScopedAdmin(ScopedRows, SimpleHistoryAdmin):
+class ScopedAdmin(WatchButton, ScopedRows, SimpleHistoryAdmin):
     """ModelAdmin whose every query, choice, action and object goes through ``registry.permissions``.
 
     Records outside the user's organizations do not exist for them: their
