@@ -119,7 +119,7 @@ MIDDLEWARE = [
     "config.static_files.StaticFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "registry.sessions.SessionRefreshMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "registry.language.JapaneseStaffLocaleMiddleware",  # Japanese except on the portal (registry/language.py)
     "registry.request_text.ControlCharacterMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -320,9 +320,8 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "海外拠点レジストリ API",
-    "DESCRIPTION": "Read-only open data of the published survey rounds: overseas bases of Japanese local "
-                   "governments, partnership agreements, partners, organizations, rounds and their summaries. "
-                   "Licence: 公共データ利用規約 (PDL1.0), compatible with CC BY 4.0.",
+    "DESCRIPTION": "公表した調査回のオープンデータ（読み取り専用）：地方公共団体の海外拠点、姉妹都市等の提携、"
+                   "提携先、団体、調査回とその集計。利用条件：公共データ利用規約（PDL1.0、CC BY 4.0 互換）。",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_NO_READ_ONLY_REQUIRED": True,

@@ -21,6 +21,7 @@ from django.utils.translation import gettext, gettext_lazy as _
 
 from registry.coming_up import ANNIVERSARY, ENDING, coming_up
 from registry.history.context import Source, change_group_closed
+from registry.history.labels import actor_label
 from registry.models import Agreement, Base, Contractor, Notification, NotificationSettings, Organization, Watch
 from registry.permissions import Role, has_model_permission, is_active_user, organization_ids_in_scope, user_roles
 
@@ -140,7 +141,7 @@ def change_text(entries):
         "model": model_name, "count": count, "action": ACTION_LABELS[action]}
         for (model_name, action), count in sorted(counts.items(), key=lambda item: str(item[0])))
     return gettext("%(actor)s (%(source)s): %(what)s") % {
-        "actor": first.actor_name or gettext("system"), "source": Source(first.source or Source.COMMAND).label,
+        "actor": actor_label(first.actor_name) or gettext("system"), "source": Source(first.source or Source.COMMAND).label,
         "what": what}
 
 

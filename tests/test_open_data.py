@@ -29,7 +29,7 @@ def open_data(round_2017, tmp_path):
 
 
 def rows(path):
-    with open(path, encoding="utf-8", newline="") as handle:
+    with open(path, encoding="utf-8-sig", newline="") as handle:
         return list(csv.reader(handle))
 
 
@@ -86,7 +86,7 @@ def test_open_data_files_and_catalog_at_stable_urls(client, round_2017):
     base = "/opendata/2017-09-30/"
     response = client.get(base + "bases.csv")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    assert response.content.decode("utf-8").startswith("調査基準日,全国地方公共団体コード")
+    assert response.content.decode("utf-8-sig").startswith("調査基準日,全国地方公共団体コード")
     package = client.get(base + "datapackage.json").json()
     assert package["name"] == "overseas-bases-2017-09-30"
     catalog = client.get("/opendata/catalog.jsonld").json()

@@ -281,6 +281,7 @@ API_MATRIX = {
 }
 
 OPEN_DATA_MATRIX = {
+    "opendata:index": [Case("200 200 200 200 200 200", lambda w: reverse("opendata:index"))],
     "opendata:catalog": [Case("200 200 200 200 200 200", lambda w: reverse("opendata:catalog"))],
     "opendata:datapackage": [
         Case("200 200 200 200 200 200", with_round("published", lambda w: reverse(

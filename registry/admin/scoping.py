@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from registry.history import current_context, is_revertible, restore_version
+from registry.history.labels import actor_label
 from registry.paging import KeysFirstPaginator
 from registry.parsing.text import clean_control_characters
 from registry.permissions import (
@@ -114,7 +115,7 @@ class RecordForm(forms.ModelForm):
         newer = list(history.filter(history_id__gt=seen).order_by("history_id"))
         lines = []
         for entry in describe(newer):
-            who = entry.record.actor_name or gettext("someone")
+            who = actor_label(entry.record.actor_name) or gettext("someone")
             when = date_format(localtime(entry.record.history_date), "DATETIME_FORMAT")
             lines.append(f"{who} ({when}): {entry.changes_text or entry.action_label}")
         self.add_error(None, gettext(

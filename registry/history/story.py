@@ -62,7 +62,9 @@ class ActionLine:
 
     @property
     def is_single(self):
-        return self.size == 1
+        """One entry shown as itself; a lone survey round entry (bookkeeping, not loaded as a change) is shown as
+        its action, like a group."""
+        return self.size == 1 and bool(self.changes)
 
     @property
     def title(self):

@@ -12,6 +12,8 @@ from registry.opendata.tables import TABLES, table_items
 from registry.publishing import ATTRIBUTION, LICENCE, published_rounds
 
 PUBLISHER = "海外拠点レジストリ"
+BOM = "\ufeff"
+CSV_ENCODING = "utf-8-sig"  # as frictionless and Python name UTF-8 that starts with a BOM
 FORMULA_NOTE = ("A text cell that would start with =, +, - or @ starts with ' instead (so spreadsheets do not run "
                 "it as a formula): remove that first ' to read the value as recorded.")
 
@@ -23,13 +25,15 @@ def csv_value(value):
 
 
 def table_csv(table, items):
-    """UTF-8 text, one header row, one datum per cell.
+    """UTF-8 text with a BOM, one header row, one datum per cell.
 
-    Unlike the downloads for people (registry/downloads.py) there is no BOM, but text a spreadsheet would run
-    as a formula (``= + - @`` at the start) gets the same leading ``'`` (``downloads.csv_cell``): people open
-    these files in Excel too (docs/opendata-formulas.md). Numbers, dates, codes and IDs never start so.
+    People open these files in Excel too: as the downloads for people (registry/downloads.py) they start with a
+    BOM, so Japanese Excel reads them as UTF-8 (the datapackage says ``utf-8-sig``), and text a spreadsheet
+    would run as a formula (``= + - @`` at the start) gets the same leading ``'`` (``downloads.csv_cell``;
+    docs/opendata-formulas.md). Numbers, dates, codes and IDs never start so.
     """
     out = io.StringIO(newline="")
+    out.write(BOM)
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(table.header)
     writer.writerows(table.rows(items, csv_value))
@@ -67,7 +71,7 @@ def datapackage(survey_round):
                 "profile": "tabular-data-resource",
                 "format": "csv",
                 "mediatype": "text/csv",
-                "encoding": "utf-8",
+                "encoding": CSV_ENCODING,
                 "dialect": {"delimiter": ",", "header": True},
                 "schema": table.schema(),
             }

@@ -3,6 +3,7 @@ import csv
 from collections import Counter
 from pathlib import Path
 
+from registry.opendata.package import CSV_ENCODING
 from registry.opendata.tables import BASES, CITY_JOIN
 from registry.summary import RoundCounts, summarize
 
@@ -11,7 +12,7 @@ def counts_from_bases_csv(path):
     """The file's rows grouped as ``RoundCounts`` groups a round's records: one base per 拠点ID, its countries
     gathered from its rows, so ``summarize`` counts the file exactly as it counts the round."""
     bases = {}
-    with open(path, encoding="utf-8", newline="") as handle:
+    with open(path, encoding=CSV_ENCODING, newline="") as handle:
         for row in csv.DictReader(handle):
             base = bases.setdefault(row["拠点ID"], {"row": row, "countries": []})
             base["countries"].append(row["国・地域コード"])

@@ -6,6 +6,7 @@ app_name = "opendata"
 # The isodate converter is registered by registry.urls, included before this module.
 
 urlpatterns = [
+    path("", views.index, name="index"),
     path("catalog.jsonld", views.catalog, name="catalog"),
     path("<isodate:reference_date>/datapackage.json", views.package_descriptor, name="datapackage"),
     path("<isodate:reference_date>/list.pdf", views.list_pdf, name="list_pdf"),

@@ -1,14 +1,18 @@
-"""Open data at stable URLs: /opendata/<date>/<table>.csv, /opendata/<date>/datapackage.json, /opendata/catalog.jsonld;
-and the published list and report as PDFs, /opendata/<date>/list.pdf and report.pdf."""
+"""Open data at stable URLs: /opendata/ (the list of files), /opendata/<date>/<table>.csv,
+/opendata/<date>/datapackage.json, /opendata/catalog.jsonld; and the published list and report as PDFs,
+/opendata/<date>/list.pdf and report.pdf."""
 import json
 
 from django.core.cache import cache
 from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import condition, require_GET
 
 from registry.opendata.package import datapackage, dcat_catalog, round_files
-from registry.publishing import TIMEOUT, publication
+from registry.opendata.tables import TABLES
+from registry.publishing import LICENCE, TIMEOUT, publication
 from registry.rounds.printable import report_pdf, round_pdf
 
 
@@ -70,10 +74,35 @@ def report_pdf_file(request, reference_date):
     return pdf_response(report_pdf(publication(request), survey_round), f"{reference_date:%Y-%m-%d}_report.pdf")
 
 
+def descriptor_response(survey_round):
+    return JsonResponse(datapackage(survey_round), json_dumps_params={"ensure_ascii": False})
+
+
 @require_GET
 @condition(last_modified_func=last_modified)
 def package_descriptor(request, reference_date):
-    return JsonResponse(datapackage(round_or_404(request, reference_date)), json_dumps_params={"ensure_ascii": False})
+    return descriptor_response(round_or_404(request, reference_date))
+
+
+def round_listing(state, survey_round):
+    """(file name, URL, size in bytes, e.g. 「12,345」) of a round's files: its datapackage, then its tables."""
+    day = survey_round.reference_date
+    files = [("datapackage.json", reverse("opendata:datapackage", args=[day]),
+              f"{len(descriptor_response(survey_round).content):,}")]
+    for table in TABLES:
+        url = reverse("opendata:table", args=[day, table.path.removesuffix(".csv")])
+        files.append((table.path, url, f"{len(round_file(state, survey_round, table.path)):,}"))
+    return files
+
+
+@require_GET
+@condition(last_modified_func=last_modified)
+def index(request):
+    """The published files, round by round (newest first), with their sizes: a public page in Japanese."""
+    state = publication(request)
+    rounds = [(survey_round, round_listing(state, survey_round)) for survey_round in state.rounds]
+    return render(request, "registry/opendata_index.html",
+                  {"title": _("Open data"), "rounds": rounds, "licence": LICENCE})
 
 
 @require_GET

@@ -36,6 +36,34 @@ class Problem:
         return _("row %(row)s, column %(column)s: %(message)s") % values
 
 
+class RowNotice(str):
+    """A warning about one file row. As text it is the command line's ``row R: message``; a page shows
+    ``located()`` (「205行目：…」), as it does for errors."""
+
+    def __new__(cls, row, message):
+        problem = Problem(row, NO_PLACE, message)
+        notice = super().__new__(cls, str(problem))
+        notice.problem = problem
+        return notice
+
+    def located(self):
+        return self.problem.located()
+
+
+def shown(notice):
+    """A notice as a page shows it: located if it is about a row, as it is otherwise."""
+    return notice.located() if isinstance(notice, RowNotice) else str(notice)
+
+
+def plain_notice(notice):
+    """A notice as JSON keeps it: [row, message] for a row's notice, the text for others."""
+    return [plain_row(notice.problem.row), str(notice.problem.message)] if isinstance(notice, RowNotice) else str(notice)
+
+
+def read_notice(data):
+    return RowNotice(*data) if isinstance(data, list) else data
+
+
 class NewRow(tuple):
     """(file row, label) of a new record, with its key facts (e.g. a base's country, form, staff) for the preview."""
 
@@ -101,13 +129,17 @@ class ImportOutcome:
         self.import_record = import_record
         if import_record is not None:
             import_record.counts = self.counts
-            import_record.warnings = [str(w) for w in self.warnings + self.notices]
+            import_record.warnings = self.shown_warnings()
             import_record.save(update_fields=["counts", "warnings"])
 
     def report_lines(self):
         lines = self.error_lines(Problem.__str__)
         lines += [f"warning: {warning}" for warning in self.warnings + self.notices]
         return lines
+
+    def shown_warnings(self):
+        """The warnings and the reader's notices as a page shows them, in the reader's language."""
+        return [shown(warning) for warning in self.warnings + self.notices]
 
     def error_lines(self, place=Problem.located):
         """Each error kept, then how many more there were (「ほか N 件のエラー」); a page names each error's place
@@ -139,7 +171,7 @@ class ImportOutcome:
             "errors": [[plain_row(p.row), str(p.column), str(p.message)] for p in self.errors],
             "more_errors": self.more_errors,
             "warnings": [str(warning) for warning in self.warnings],
-            "notices": [str(notice) for notice in self.notices],
+            "notices": [plain_notice(notice) for notice in self.notices],
             "new_rows": [[plain_row(row[0]), str(row[1]), str(getattr(row, "facts", ""))] for row in self.new_rows],
             "updated_rows": [[plain_row(row), str(label), plain_changes(changes)]
                              for row, label, changes in self.updated_rows],
@@ -156,7 +188,7 @@ class ImportOutcome:
             source_description=data["source_description"],
             new=data["new"], updated=data["updated"], unchanged=data["unchanged"],
             errors=[Problem(*problem) for problem in data["errors"]], more_errors=data.get("more_errors", 0),
-            warnings=list(data["warnings"]), notices=list(data["notices"]),
+            warnings=list(data["warnings"]), notices=[read_notice(notice) for notice in data["notices"]],
             new_rows=[NewRow(*row) for row in data["new_rows"]],
             updated_rows=[(row, label, read_changes(changes)) for row, label, changes in data["updated_rows"]],
             unchanged_rows=[tuple(row) for row in data["unchanged_rows"]],

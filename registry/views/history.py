@@ -23,6 +23,7 @@ from registry.history.log import (
     visible_models,
 )
 from registry.history.story import BOOKKEEPING_MODELS, ActionLines, split_bookkeeping
+from registry.history.labels import actor_label, reason_label
 from registry.models import Organization
 from registry.views.lists import StaffPageMixin
 
@@ -199,8 +200,8 @@ def export_rows(entries):
             entry.organization_name,
             str(entry.action_label),
             str(record.get_change_source_display()),
-            record.actor_name,
-            record.history_change_reason or "",
+            actor_label(record.actor_name),
+            reason_label(record.history_change_reason),
             record.import_record_id or "",
             str(record.change_group or ""),
             entry.changes_text,

@@ -39,7 +39,8 @@ class FilteredListView(StaffPageMixin, ListView):
         if export_format in EXPORT_FORMATS:
             if not self.filterset.is_valid():
                 return HttpResponseBadRequest(self.error_text(), content_type="text/plain; charset=utf-8")
-            return export_response(export_format, self.export_columns, self.filterset.qs, self.export_file_stem)
+            return export_response(export_format, self.export_columns, self.filterset.qs, self.export_file_stem,
+                                   title=self.title)
         return super().get(request, *args, **kwargs)
 
     def scoped_queryset(self):

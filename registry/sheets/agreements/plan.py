@@ -28,7 +28,7 @@ from registry.sheets.agreements.cells import (
 from registry.sheets.agreements.layout import COLUMNS, LABELS, parse_agreement_table
 from registry.sheets.agreements.partners import NAME_ATTRIBUTES, PartnerIndex
 from registry.sheets.engine import SheetPlan, apply_plan, copy_record, preview_job, run_import, written_counter
-from registry.sheets.outcome import ImportOutcome, Problem
+from registry.sheets.outcome import ImportOutcome, Problem, RowNotice
 from registry.sheets.reader import read_table
 from registry.sheets.session import ImportSession
 from registry.sheets.values import OrganizationIndex, ValueProblem
@@ -132,7 +132,7 @@ class AgreementPlanner:
                 progress(done, len(states))
 
     def resolve(self, tie_row):
-        state = RowState(tie_row, notices=[f"row {tie_row.number}: {notice}" for notice in tie_row.notices])
+        state = RowState(tie_row, notices=[RowNotice(tie_row.number, notice) for notice in tie_row.notices])
         self.resolve_organization(state)
         self.resolve_partner(state)
         self.check_duplicate(state)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from registry.parsing.eras import EraError, to_gregorian
 from registry.parsing.text import label_key, normalize_cell, per_text, plain_text
+from registry.sheets.outcome import RowNotice
 
 from registry.sheets.reader import ROW_COLUMN, SheetLayoutError, SheetTable, no_data_rows_error
 
@@ -188,7 +189,7 @@ def parse_survey_table(table: SheetTable) -> SurveySheet:
     if not rows:
         raise no_data_rows_error()
     for row in rows:
-        notices.extend(f"row {row.number}: {note}" for note in row.notes)
+        notices.extend(RowNotice(row.number, note) for note in row.notes)
     return SurveySheet(table=table, rows=rows, reference_date=reference_date, notices=notices)
 
 

@@ -176,7 +176,7 @@ class SurveyPlanner:
                 names_by_number.setdefault(number, {}).setdefault(row["org_name"], row[ROW_COLUMN])
         for number, names in names_by_number.items():
             if len(names) > 1:
-                listed = "、".join(f"{name} (row {row})" for name, row in names.items())
+                listed = "、".join(_("%(name)s (row %(row)s)") % {"name": name, "row": row} for name, row in names.items())
                 self.outcome.warnings.append(
                     _("団体No %(number)s is given to %(names)s: it is only a hint, the organizations stay separate.")
                     % {"number": number, "names": listed}
