@@ -9,7 +9,7 @@ from tests.english_check import english_lines
 from tests.published import load_2017
 
 pytestmark = pytest.mark.django_db
-FILES = ["datapackage.json", "bases.csv", "agreements.csv", "organizations.csv"]
+FILES = ["datapackage.json", "bases.csv", "agreements.csv", "organizations.csv", "list.pdf", "report.pdf"]
 
 
 @pytest.fixture

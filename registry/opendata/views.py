@@ -85,13 +85,16 @@ def package_descriptor(request, reference_date):
 
 
 def round_listing(state, survey_round):
-    """(file name, URL, size in bytes, e.g. 「12,345」) of a round's files: its datapackage, then its tables."""
+    """(file name, URL, size in bytes, e.g. 「12,345」) of a round's files: its datapackage, its tables, its PDFs."""
     day = survey_round.reference_date
     files = [("datapackage.json", reverse("opendata:datapackage", args=[day]),
               f"{len(descriptor_response(survey_round).content):,}")]
     for table in TABLES:
         url = reverse("opendata:table", args=[day, table.path.removesuffix(".csv")])
         files.append((table.path, url, f"{len(round_file(state, survey_round, table.path)):,}"))
+    for name, view, build in (("list.pdf", "list_pdf", round_pdf), ("report.pdf", "report_pdf", report_pdf)):
+        # kept since the worker built them after publication
+        files.append((name, reverse(f"opendata:{view}", args=[day]), f"{len(build(state, survey_round)):,}"))
     return files
 
 
