@@ -9,7 +9,7 @@ from registry.views.lists import StaffPageMixin
 
 
 class ComingUpFilters(forms.Form):
-    kind = forms.ChoiceField(label=_("kind"), required=False, choices=[("", _("All"))] + KIND_CHOICES)
+    kind = forms.ChoiceField(label=_("kind"), required=False, choices=[("", _("every kind"))] + KIND_CHOICES)
     organization = forms.ModelChoiceField(label=_("organization"), required=False, queryset=Organization.objects.none())
 
     def __init__(self, *args, user, **kwargs):
