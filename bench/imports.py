@@ -9,6 +9,9 @@ Measured in the same run, for each size:
 * the plain ``ModelResource`` with simple-history on the same rows (dry run and import);
 * the floor: ``bulk_create`` + simple-history's bulk history of the same bases;
 * the process's peak memory;
+* the xlsx preview (read + plan) with today's reader (calamine) and with the openpyxl reader it replaced
+  (``registry/sheets/reader.py`` as it was before issue 28, loaded from git as in ``bench/sheet_reader.py``):
+  the same file in the same process, the two readers taking turns, best of ``--repeat`` runs each, and the ratio;
 * the agreement (tie) list: a synthetic list of 5,000 ties in the tie import's own layout (title row, the
   layout's header, dates as clerks write them: ISO, era, Japanese, renewals), measured the same way —
   preview, apply, re-import, 10% changed — against the bulk floor of the same partners and ties.
@@ -16,6 +19,8 @@ Measured in the same run, for each size:
 Prints one JSON object last and writes it to ``bench/results/imports-<time>.json``.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/imports.py [--quick]
+
+Only the xlsx preview, side by side (a few minutes): ``--only xlsx-preview --sizes 10000``.
 """
 import argparse
 import datetime
@@ -39,6 +44,7 @@ TITLE = "自治体の海外拠点一覧(令和元年9月末現在)"
 PLACES = [("中国", "CN", "上海"), ("韓国", "KR", "ソウル"), ("アメリカ", "US", "ニューヨーク"),
           ("シンガポール", "SG", "シンガポール"), ("タイ", "TH", "バンコク"), ("フランス", "FR", "パリ"),
           ("ベトナム", "VN", "ハノイ"), ("ドイツ", "DE", "フランクフルト")]
+OLD_READER_COMMIT = "3e98861~1"  # the last reader.py on openpyxl (issue 28 moved workbooks to calamine)
 FORMS = ["a 独自事務所", "b 機関等派遣(JETRO)", "c 業務委託", "d その他"]
 
 
@@ -50,6 +56,9 @@ def parse_args():
     parser.add_argument("--no-baseline", action="store_true", help="skip the plain import-export baseline")
     parser.add_argument("--only-ties", action="store_true", help="measure only the agreement (tie) list")
     parser.add_argument("--tie-sizes", default="", help="comma-separated tie counts (default 5000; quick: 500)")
+    parser.add_argument("--only", choices=["xlsx-preview"], help="measure only this case (at --sizes)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each reader in the xlsx preview comparison")
+    parser.add_argument("--old-commit", default=OLD_READER_COMMIT, help="the commit whose reader.py is openpyxl's")
     return parser.parse_args()
 
 
@@ -165,6 +174,61 @@ def ours(content, file_name, survey_date):
     return {"preview": preview, "apply": apply, "counts": outcome.counts}
 
 
+def xlsx_preview_side_by_side(rows, repeat, old_commit):
+    """The whole xlsx preview (read + plan, no writes) of one file with today's reader and with the old openpyxl
+    one swapped in for the plan's ``read_table``: the two take turns (which one goes first alternates), ``repeat``
+    runs each; both must plan the same rows. Wall and CPU seconds of the preview and of its read alone (the
+    machine is shared: CPU time is the steadier figure), best and median of the runs, and the ratios."""
+    import statistics
+
+    from sheet_reader import old_reader
+
+    from registry.sheets import reader
+    from registry.sheets.session import ImportSession
+    from registry.sheets.survey import plan as survey_plan
+
+    content = as_xlsx(rows)
+    readers = {"calamine": reader.read_table, "openpyxl": old_reader(old_commit).read_table}
+    runs = {name: [] for name in readers}
+    planned = {}
+
+    def timed(step):
+        wall, cpu = time.perf_counter(), time.process_time()
+        value = step()
+        return value, time.perf_counter() - wall, time.process_time() - cpu
+
+    def preview(name):
+        read = {}
+
+        def read_table(*arguments):
+            table, read["wall"], read["cpu"] = timed(lambda: readers[name](*arguments))
+            return table
+
+        survey_plan.read_table = read_table
+        try:
+            plan, wall, cpu = timed(lambda: survey_plan.plan_survey(
+                content, "synthetic.xlsx", ImportSession(survey_date=ROUND, file_name="synthetic.xlsx")))
+        finally:
+            survey_plan.read_table = reader.read_table
+        assert not plan.outcome.errors, plan.outcome.report_lines()[:5]
+        runs[name].append({"preview_s": wall, "preview_cpu_s": cpu, "read_s": read["wall"], "read_cpu_s": read["cpu"]})
+        planned[name] = (len(plan.outcome.new_rows), plan.outcome.counts)
+
+    for turn in range(repeat):
+        for name in (("calamine", "openpyxl") if turn % 2 == 0 else ("openpyxl", "calamine")):
+            preview(name)
+    assert planned["calamine"] == planned["openpyxl"], planned
+    figures = {"rows": len(rows), "xlsx_bytes": len(content), "runs_each": repeat, "old_reader": old_commit}
+    for name, measured in runs.items():
+        for key in measured[0]:
+            values = [run[key] for run in measured]
+            figures[f"{name}_{key}"] = {"best": round(min(values), 3), "median": round(statistics.median(values), 3),
+                                        "runs": [round(value, 3) for value in values]}
+    figures["speedup"] = {key: {kind: round(figures[f"openpyxl_{key}"][kind] / figures[f"calamine_{key}"][kind], 2)
+                                for kind in ("best", "median")} for key in ("preview_s", "preview_cpu_s", "read_s")}
+    return figures
+
+
 def plain_resource_class():
     from import_export import resources
     from import_export.fields import Field
@@ -231,11 +295,12 @@ def bulk_floor(rows):
     return floor
 
 
-def run_size(count, orgs, with_baseline):
+def run_size(count, orgs, with_baseline, repeat, old_commit):
     rows = synthetic_rows(count, orgs)
     content = as_text(rows)
     figures = {"rows": count}
     reset()
+    figures["xlsx_preview_vs_openpyxl"] = xlsx_preview_side_by_side(rows, repeat, old_commit)
     figures["first_import"] = ours(content, "synthetic.tsv", ROUND)
     again = ours(content, "synthetic.tsv", ROUND)
     figures["reimport"] = {**again, "total_seconds": round(again["preview"]["seconds"] + again["apply"]["seconds"], 3)}
@@ -403,7 +468,9 @@ def ratios(figures):
 
 def main():
     args = parse_args()
-    sizes = [int(s) for s in args.sizes.split(",") if s] or ([500, 2000] if args.quick else [1000, 10000, 20000])
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    if args.only is None:
+        sizes = sizes or ([500, 2000] if args.quick else [1000, 10000, 20000])
     prepare_database(args.database)
     setup_django()
     from django.db import connection
@@ -411,12 +478,14 @@ def main():
     orgs = organizations()
     results = {"database": connection.vendor, "quick": args.quick, "sizes": [], "started": datetime.datetime.now(
         datetime.timezone.utc).isoformat(timespec="seconds")}
+    if args.only == "xlsx-preview":
+        return only_xlsx_preview(args, sizes or [10000], orgs, results)
     if args.only_ties:
         sizes = []
     else:
         results["real_2017_sheet"] = real_sheet()
     for count in sizes:
-        figures = run_size(count, orgs, not args.no_baseline)
+        figures = run_size(count, orgs, not args.no_baseline, args.repeat, args.old_commit)
         figures["ratios"] = ratios(figures)
         results["sizes"].append(figures)
         print(json.dumps({"rows": count, **figures["ratios"], "preview_s": figures["first_import"]["preview"]["seconds"],
@@ -429,11 +498,22 @@ def main():
                           "apply_s": figures["first_import"]["apply"]["seconds"],
                           "preview_queries": figures["first_import"]["preview"]["queries"],
                           "apply_queries": figures["first_import"]["apply"]["queries"]}, ensure_ascii=False), flush=True)
+    write_results(results, "quick" if args.quick else "")
+
+
+def only_xlsx_preview(args, sizes, orgs, results):
+    reset()
+    results["xlsx_preview_vs_openpyxl"] = [xlsx_preview_side_by_side(synthetic_rows(count, orgs), args.repeat,
+                                                                     args.old_commit) for count in sizes]
+    write_results(results, "xlsx-preview")
+
+
+def write_results(results, label):
     results["peak_memory_mb"] = peak_mb()
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    path = out_dir / f"imports-{'quick-' if args.quick else ''}{stamp}.json"
+    path = out_dir / f"imports-{label + '-' if label else ''}{stamp}.json"
     path.write_text(json.dumps(results, ensure_ascii=False, indent=2))
     results["written_to"] = str(path.relative_to(ROOT))
     print(json.dumps(results, ensure_ascii=False))
