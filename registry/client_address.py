@@ -6,6 +6,7 @@ proxy appends the address it received the request from, so with N proxies the cl
 the right; whatever a client wrote further left is its own claim and ignored. With no trusted proxy (the
 default) the header is ignored and the address is the connection's (``REMOTE_ADDR``).
 """
+import ipaddress
 import logging
 import time
 
@@ -18,9 +19,14 @@ def client_address(request):
     remote = request.META.get("REMOTE_ADDR", "")
     trusted = settings.TRUSTED_PROXY_COUNT
     hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
-    if trusted <= 0 or not hops:
+    if trusted <= 0 or len(hops) < trusted:  # fewer hops than trusted proxies: the leftmost may be a client's claim
         return remote
-    return hops[-min(trusted, len(hops))]
+    hop = hops[-trusted]
+    try:
+        ipaddress.ip_address(hop)
+    except ValueError:  # not an address (a proxy that passes on garbage): the connection's address instead
+        return remote
+    return hop
 
 
 class AccessLogMiddleware:

@@ -261,8 +261,13 @@ def visible_notifications(user):
     return [n for n in Notification.objects.filter(user=user)[:200] if still_visible(user, n)]
 
 
+UNREAD_COUNTED = 99  # the header counts this many unread at the most (「99+」 beyond): every page asks
+
+
 def unread_count(user):
+    """The header's count: a number, or 「99+」 when more are unread (only the newest are read, every page)."""
     if not is_active_user(user):
         return 0
-    return sum(1 for n in Notification.objects.filter(user=user, read_at__isnull=True).only("details")
-               if still_visible(user, n))
+    newest = Notification.objects.filter(user=user, read_at__isnull=True).only("details").order_by("-pk")
+    count = sum(1 for n in newest[:UNREAD_COUNTED + 1] if still_visible(user, n))
+    return f"{UNREAD_COUNTED}+" if count > UNREAD_COUNTED else count

@@ -108,6 +108,10 @@ class Publication:
         """``build()`` once per state of ``survey_round``'s figures (from ``rounds``) and of the live tables."""
         return cache.get_or_set(self.round_key(survey_round, *parts), build, timeout)
 
+    def round_kept(self, survey_round, *parts):
+        """What ``round_cached`` keeps for this state, or None when it is not built yet (nothing is built)."""
+        return cache.get(self.round_key(survey_round, *parts))
+
     def round(self, reference_date):
         return next((r for r in self.rounds if r.reference_date == reference_date), None)
 

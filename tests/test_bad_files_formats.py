@@ -42,7 +42,33 @@ REPEATED_COLUMNS = ('<table:table-row><table:table-cell table:number-columns-rep
                     'office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row>')
 FORMULA_WITHOUT_VALUE = '<table:table-row><table:table-cell table:formula="of:=[.L6]+[.M6]"/></table:table-row>'
 
+def xlsx_with_workbook_xml(change):
+    """A two-sheet survey xlsx whose xl/workbook.xml is rewritten by ``change`` (as only a crafted file is)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for row in ([TITLE], [], HEADER, SUBHEADER, base_row(number="1")):
+        book.active.append(row)
+    book.create_sheet("Sheet2").append(["x"])
+    saved = io.BytesIO()
+    book.save(saved)
+    rebuilt = io.BytesIO()
+    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(rebuilt, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            target.writestr(item, change(data.decode()).encode() if item.filename == "xl/workbook.xml" else data)
+    return rebuilt.getvalue()
+
+
+def active_tab(value):
+    return lambda xml: xml.replace('activeTab="0"', f'activeTab="{value}"', 1)
+
+
 CORPUS = {
+    "two-sheets-of-one-name-xlsx": ("sheet.xlsx", lambda: xlsx_with_workbook_xml(
+        lambda xml: active_tab("1")(xml.replace('name="Sheet2"', 'name="Sheet"'))), "xlsxファイルを読み込めません"),
+    "superscript-repeat-ods": ("sheet.ods", lambda: survey_ods(REPEATED_ROWS.replace('"1000000"', '"²"')),
+                               "odsファイルを読み込めません"),
     "truncated-xls": ("sheet.xls", lambda: XLS_2017.read_bytes()[:20_000], "xlsファイルを読み込めません"),
     "ole-header-only-xls": ("sheet.xls", lambda: XLS_2017.read_bytes()[:512], "xlsファイルを読み込めません"),
     "text-named-xls": ("sheet.xls", lambda: "\t".join(HEADER).encode(), "xlsファイルとして読み込めません"),
@@ -92,3 +118,11 @@ def test_an_xls_or_ods_over_the_row_limit_is_refused_and_changes_nothing(db, fil
     printed = refused(tmp_path, capsys, path.name, path.read_bytes())
     assert "100行を超えています" in printed, printed[-2000:]
     assert fingerprint() == before
+
+
+def test_an_active_tab_that_is_no_number_opens_the_first_sheet():
+    """「²」 passes str.isdigit() but not int(): the reader takes the first sheet, as Excel would, and no error."""
+    from registry.sheets.reader import read_table
+
+    table = read_table(xlsx_with_workbook_xml(active_tab("²")), "sheet.xlsx")
+    assert table.rows[0].cells[0] == TITLE

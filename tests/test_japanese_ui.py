@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Words that stay as they are in a Japanese UI: formats, protocols, abbreviations, key names, "No" as in 拠点No.
 ALLOWED = frozenset({
-    "CSV", "Excel", "xlsx", "csv", "tsv", "TSV", "URL", "ID", "IP", "SHA", "HTTP", "Accept", "GET", "POST", "UTF",
+    "CSV", "Excel", "xlsx", "xls", "ods", "csv", "tsv", "TSV", "URL", "ID", "IP", "SHA", "HTTP", "Accept", "GET", "POST", "UTF",
     "BOM", "MOU", "OCR", "JSON", "PDF", "LDAP", "User", "Agent", "No", "Control", "Command", "Mac",
     # The public portal: the API, the catalog format, licence and data sources by their names, and the language
     # switch, which names English in English.

@@ -23,6 +23,8 @@ def listed_files(page):
 
 
 def test_opendata_lists_each_rounds_files_with_their_sizes(round_2017):
+    for pdf in ("list.pdf", "report.pdf"):  # built as the worker builds them after publication
+        assert Client().get(f"/opendata/2017-09-30/{pdf}").status_code == 200
     response = Client(HTTP_ACCEPT_LANGUAGE="en").get("/opendata/")
     assert response.status_code == 200
     page = response.content.decode()
@@ -49,3 +51,15 @@ def test_open_data_csv_starts_with_a_bom_that_the_package_declares(round_2017, t
     resource = next(r for r in client.get("/opendata/2017-09-30/datapackage.json").json()["resources"]
                     if r["name"] == table)
     assert resource["encoding"] == "utf-8-sig"
+
+
+def test_the_list_never_builds_a_pdf_that_is_not_built_yet(round_2017):
+    """A visitor waits for no PDF: one the worker has not built yet reads 「作成中」, and is still not built."""
+    from registry.publishing import publication
+    from registry.rounds.printable import LIST_PDF, REPORT_PDF
+
+    page = Client().get("/opendata/").content.decode()
+    assert [name for _url, name, _size in listed_files(page)] == FILES[:4]
+    assert page.count("作成中") == 2 and "list.pdf" in page and "report.pdf" in page
+    state = publication(None)
+    assert [state.round_kept(state.rounds[0], part) for part in (LIST_PDF, REPORT_PDF)] == [None, None]

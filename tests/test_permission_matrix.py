@@ -300,6 +300,14 @@ OPEN_DATA_MATRIX = {
         Case("404 404 404 404 404 404",
              lambda w: reverse("opendata:table", args=[w.objects["surveyround"].reference_date, "users"])),
     ],
+    **{name: [  # the published round's PDFs: public; none for a round not published; read-only
+        Case("200 200 200 200 200 200", with_round("published", lambda w, name=name: reverse(
+            name, args=[w.objects["surveyround"].reference_date]))),
+        Case("404 404 404 404 404 404", with_round("closed", lambda w, name=name: reverse(
+            name, args=[w.objects["surveyround"].reference_date]))),
+        Case("405 405 405 405 405 405", with_round("published", lambda w, name=name: reverse(
+            name, args=[w.objects["surveyround"].reference_date])), method="post"),
+    ] for name in ("opendata:list_pdf", "opendata:report_pdf")},
 }
 
 def feed_token(world, role):

@@ -111,3 +111,13 @@ def test_an_unpublished_round_has_no_pdf(client, db):
     load_2017(published=False)
     assert client.get(PDF_URL).status_code == 404
     assert SurveyRound.objects.get(reference_date=DAY_2017).reference_date == datetime.date(2017, 9, 30)
+
+
+def test_the_public_pdf_leaves_out_the_forms_free_text_detail(db, tmp_path):
+    """The open data and the API do not publish a record's form detail; neither does the published list."""
+    survey_round = load_2017()
+    record = reported_records(survey_round).first()
+    record.form_detail = "非公開の形態メモ"
+    record.save(update_fields=["form_detail"])
+    text = "\n".join("\n".join(page) for page in pdf_pages(round_pdf_bytes(survey_round), tmp_path))
+    assert record.name.split()[0] in text and "非公開の形態メモ" not in text

@@ -89,6 +89,13 @@ def test_another_organizations_record_has_no_page_and_cannot_be_watched(client, 
     assert not Watch.objects.filter(user=world["clerk"]).exists()
 
 
+@pytest.mark.parametrize("value", ["²", "١", "1" * 30, "", "-1"])
+def test_a_record_number_that_is_no_plain_number_is_a_bad_request(client, world, value):
+    client.force_login(world["clerk"])
+    response = client.post(reverse("registry:watch"), {"target": "base", "id": value, "action": "watch"})
+    assert response.status_code == 400 and not Watch.objects.filter(user=world["clerk"]).exists()
+
+
 def test_a_coordinator_sees_the_button_on_any_organizations_base(client, world):
     client.force_login(make_user(Role.COORDINATOR, username="coordinator"))
     button = watch_button(client.get(change_url(world["sapporo_base"])).content.decode())

@@ -13,7 +13,7 @@ from django.views.decorators.http import condition, require_GET
 from registry.opendata.package import datapackage, dcat_catalog, round_files
 from registry.opendata.tables import TABLES
 from registry.publishing import LICENCE, TIMEOUT, publication
-from registry.rounds.printable import report_pdf, round_pdf
+from registry.rounds.printable import LIST_PDF, REPORT_PDF, report_pdf, round_pdf
 
 
 def last_modified(request, *args, **kwargs):
@@ -92,9 +92,10 @@ def round_listing(state, survey_round):
     for table in TABLES:
         url = reverse("opendata:table", args=[day, table.path.removesuffix(".csv")])
         files.append((table.path, url, f"{len(round_file(state, survey_round, table.path)):,}"))
-    for name, view, build in (("list.pdf", "list_pdf", round_pdf), ("report.pdf", "report_pdf", report_pdf)):
-        # kept since the worker built them after publication
-        files.append((name, reverse(f"opendata:{view}", args=[day]), f"{len(build(state, survey_round)):,}"))
+    for name, view, part in (("list.pdf", "list_pdf", LIST_PDF), ("report.pdf", "report_pdf", REPORT_PDF)):
+        # the size of what the worker built after publication; a PDF not built yet is never built by this page
+        kept = state.round_kept(survey_round, part)
+        files.append((name, reverse(f"opendata:{view}", args=[day]), f"{len(kept):,}" if kept else None))
     return files
 
 

@@ -69,12 +69,15 @@ def report_pdf_bytes(survey_round):
     }, "report.css")
 
 
+LIST_PDF, REPORT_PDF = "pdf", "report-pdf"  # their parts of the round's cache key (Publication.round_key)
+
+
 def round_pdf(state, survey_round):
     """The PDF of a published round's list (``state``: the ``Publication``), built once per state of its figures
     and of the live tables."""
-    return state.round_cached(lambda: round_pdf_bytes(survey_round), survey_round, "pdf")
+    return state.round_cached(lambda: round_pdf_bytes(survey_round), survey_round, LIST_PDF)
 
 
 def report_pdf(state, survey_round):
     """The PDF of a published round's report, kept like ``round_pdf``."""
-    return state.round_cached(lambda: report_pdf_bytes(survey_round), survey_round, "report-pdf")
+    return state.round_cached(lambda: report_pdf_bytes(survey_round), survey_round, REPORT_PDF)

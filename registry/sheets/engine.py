@@ -60,8 +60,10 @@ class import_lock:  # noqa: N801 - used as a context manager
     def __exit__(self, *exc):
         self.held.depth -= 1
         if not self.held.depth:
-            ImportLock.objects.filter(name=ImportLock.NAME).delete()
-            self.held.lock.release()
+            try:  # the note of who holds it may fail to go (a busy database): the lock itself goes regardless
+                ImportLock.objects.filter(name=ImportLock.NAME).delete()
+            finally:
+                self.held.lock.release()
 
     def acquire(self):
         lock = ProcessLock(LOCK_NAME)

@@ -76,7 +76,9 @@ def calamine_rows(content, file_format, sheet_name, limits):
     try:
         with CalamineWorkbook.from_filelike(io.BytesIO(content)) as workbook:
             names = workbook.sheet_names
-            sheet = workbook.get_sheet_by_name(sheet_name if sheet_name in names else names[0])
+            if sheet_name is not None and sheet_name not in names:  # not the sheet the scan checked: refused
+                raise unreadable(file_format, f"no sheet named {sheet_name!r}")
+            sheet = workbook.get_sheet_by_name(sheet_name if sheet_name is not None else names[0])
             # Rows come from the sheet's first row; columns from its first used column.
             padding = [None] * (sheet.start[1] if sheet.start else 0)
             rows = []
@@ -218,9 +220,13 @@ def xlsx_active_sheet(content):
         raise unreadable_xlsx(error) from error
     sheets = workbook.findall(f"{SPREADSHEETML}sheets/{SPREADSHEETML}sheet")
     view = workbook.find(f"{SPREADSHEETML}bookViews/{SPREADSHEETML}workbookView")
-    active = int(view.get("activeTab", "0")) if view is not None and view.get("activeTab", "0").isdigit() else 0
+    tab = view.get("activeTab", "0") if view is not None else "0"
+    active = int(tab) if re.fullmatch(r"[0-9]{1,5}", tab) else 0
     if not sheets:
         raise unreadable_xlsx("no sheet")
+    names = [entry.get("name") for entry in sheets]
+    if len(set(names)) < len(names):  # Excel never saves two sheets of one name: the scan and calamine could differ
+        raise unreadable_xlsx("two sheets of one name")
     sheet = sheets[active] if active < len(sheets) else sheets[0]
     targets = {relation.get("Id"): relation.get("Target", "")
                for relation in relations.iter(f"{PACKAGE_RELATIONSHIPS}Relationship")}
@@ -249,8 +255,10 @@ def scan_part(content, part, scan, file_format):
             parser.Parse(b"", True)
     except StopScan:
         return
-    except (KeyError, zipfile.BadZipFile, OSError, EOFError, xml.parsers.expat.ExpatError) as error:
-        raise unreadable(file_format, error) from error
+    except SheetReadError:
+        raise
+    except (KeyError, zipfile.BadZipFile, OSError, EOFError, xml.parsers.expat.ExpatError, ValueError) as error:
+        raise unreadable(file_format, error) from error  # ValueError: a number attribute int() refuses (「²」)
 
 
 class CellScan:

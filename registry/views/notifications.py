@@ -1,4 +1,6 @@
 """A user's notifications (通知), their settings (e-mail, watches, calendar feed) and the calendar feeds."""
+import re
+
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
@@ -106,7 +108,7 @@ class WatchView(StaffPageMixin, View):
 
     def post(self, request):
         target = request.POST.get("target")
-        if target not in WATCH_MODELS or not request.POST.get("id", "").isdigit():
+        if target not in WATCH_MODELS or not re.fullmatch(r"[0-9]{1,18}", request.POST.get("id", "")):
             return HttpResponseBadRequest()
         record = WATCH_MODELS[target].objects.restrict(request.user, "view").filter(pk=request.POST["id"]).first()
         if record is None:
@@ -134,5 +136,6 @@ def watch_rows(user):
     rows = [(WATCH_MODELS["organization"].objects.get(pk=pk), "organization", pk in organizations)
             for pk in sorted(set(user.memberships.values_list("organization_id", flat=True)) | organizations)]
     for target, ids in records.items():
-        rows += [(record, target, True) for record in WATCH_MODELS[target].objects.filter(pk__in=ids)]
+        visible = WATCH_MODELS[target].objects.restrict(user, "view").filter(pk__in=ids)  # not what left their scope
+        rows += [(record, target, True) for record in visible]
     return rows

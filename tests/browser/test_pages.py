@@ -11,7 +11,7 @@ from .screens import SCREENS, open_screen
 
 pytestmark = pytest.mark.browser
 
-ALLOWED = frozenset({"CSV", "Excel", "xlsx", "URL", "ID", "MOU", "No", "OCR", "GeoNames"})  # GeoNames: the gazetteer by name
+ALLOWED = frozenset({"CSV", "Excel", "xlsx", "PDF", "URL", "ID", "MOU", "No", "OCR", "GeoNames"})  # GeoNames: the gazetteer by name
 
 
 def stored_texts(database):
