@@ -4,12 +4,12 @@ import io
 import zipfile
 
 import pytest
-from django.core.management import call_command
 
 from tests.files.make_survey_2017_workbooks import TARGET
 from tests.ods import content_xml, ods_bytes
 from tests.sheets import HEADER, SUBHEADER, TITLE, base_row
 from tests.test_bad_files import fingerprint, filled_registry  # noqa: F401 - the module's registry fixture
+from tests.test_bad_files_bounds import import_refused
 
 XLS_2017 = TARGET / "clair_overseas_bases_2017-09.xls"
 ODS_2017 = TARGET / "clair_overseas_bases_2017-09.ods"
@@ -90,13 +90,7 @@ def ods_without_content():
 
 
 def refused(tmp_path, capsys, file_name, content):
-    path = tmp_path / file_name
-    path.write_bytes(content)
-    with pytest.raises(SystemExit) as stopped:
-        call_command("import_survey", str(path), "--survey-date", "2019-09-30")
-    output = capsys.readouterr()
-    assert stopped.value.code == 1
-    return output.out + output.err
+    return import_refused(tmp_path, capsys, content, file_name)
 
 
 @pytest.mark.parametrize("key", list(CORPUS))
