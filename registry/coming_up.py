@@ -104,8 +104,10 @@ def ending_events(agreements, bases, today, days):
 
 
 def deadline_events(user, today):
+    """The open round's due date, passed or not: while the round is open its answers are still owed, and a
+    subscribed calendar keeps the day."""
     survey_round = current_round()
-    if survey_round is None or survey_round.due_date is None or survey_round.due_date < today:
+    if survey_round is None or survey_round.due_date is None:
         return
     if not has_model_permission(user, SurveyRound, "view"):
         return

@@ -100,3 +100,11 @@ def test_the_public_feed_holds_the_published_rounds_dates(client, records):
     starts = sorted(event.decoded("dtstart") for event in calendar.walk("VEVENT"))
     assert starts == [published.reference_date, datetime.date(2018, 3, 1)]
     assert "大阪" not in response.content.decode()  # nothing of the open round nor of ties
+
+
+def test_an_open_rounds_due_date_stays_in_the_feed_after_it_passed(client, records):
+    """The round is still open, its answers still owed: the day does not vanish from a subscribed calendar."""
+    SurveyRound.objects.filter(status="open").update(due_date=datetime.date.today() - datetime.timedelta(days=3))
+    clerk = make_user(Role.CLERK, records["osaka"])
+    due = [event for event in feed_of(client, clerk).walk("VEVENT") if "回答期限" in str(event["summary"])]
+    assert [event.decoded("dtstart") for event in due] == [datetime.date.today() - datetime.timedelta(days=3)]
