@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 from django.dispatch import receiver
 
-from registry.history import Source, change_context, current_context, is_loading_recorded_data
+from registry.history import Source, change_context
 from registry.permissions import Role, forget_cached_access
 
 REGISTRY_MODELS = (
@@ -185,28 +185,10 @@ def revoke_role(user, role, organizations=(), actor_name="", reason=""):
 
 # --- every role change is logged -------------------------------------------------------------
 
-def _actor_name():
-    context = current_context()
-    if context is None:
-        return ""
-    if context.user is not None:
-        return context.user.get_username()
-    return context.actor_name
-
-
 def _log(user, action, role="", organization=None):
-    from registry.models import RoleChange
+    from registry.accounts.audit import record
 
-    if is_loading_recorded_data():  # a restored backup brings its own access log
-        return
-    RoleChange.objects.create(
-        user_name=user.get_username(),
-        role=role,
-        organization_code=organization.code if organization else "",
-        organization_name=organization.name if organization else "",
-        action=action,
-        actor_name=_actor_name(),
-    )
+    record(user, action, role=role, organization=organization)
 
 
 GROUP_ROLES = {name: role for role, name in Role.GROUP_NAMES.items()}

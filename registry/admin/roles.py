@@ -17,7 +17,7 @@ from .scoping import LogAdmin
 class RoleChangeAdmin(LogAdmin):
     """The access log: read-only, written by grant_role, revoke_role and any change of role groups."""
 
-    list_display = ["changed_at", "user_name", "role", "organization_code", "organization_name", "action", "actor_name"]
+    list_display = ["changed_at", "user_name", "action", "role", "organization_code", "organization_name", "actor_name", "address", "detail"]
     list_filter = ["action", "role"]
     search_fields = ["user_name", "organization_code", "organization_name", "actor_name"]
     date_hierarchy = "changed_at"

@@ -36,20 +36,38 @@ class Membership(models.Model):
 
 
 class RoleChange(models.Model):
-    """One role or organization membership given to or taken from a user: the audit trail of access."""
+    """One account event: a role or membership given or taken, an invitation, a password reset, a handover, a
+    deactivation, a second factor enrolled or reset. The audit trail of access, written only through
+    ``registry.accounts.audit.record`` and never edited or deleted through the UI."""
 
     class Action(models.TextChoices):
-        GRANTED = "granted", _("Granted")
-        REVOKED = "revoked", _("Revoked")
+        GRANTED = "granted", "付与"
+        REVOKED = "revoked", "取消"
+        INVITED = "invited", "招待"
+        INVITATION_RESENT = "invitation_resent", "招待の再送"
+        INVITATION_WITHDRAWN = "invitation_withdrawn", "招待の取り下げ"
+        ACCEPTED = "accepted", "招待の受諾"
+        PASSWORD_RESET_REQUESTED = "password_reset_requested", "パスワード再設定の依頼"
+        PASSWORD_RESET = "password_reset", "パスワード再設定"
+        HANDOVER_SCHEDULED = "handover_scheduled", "引継ぎの予定"
+        ENDED = "ended", "所属の終了"
+        IDLE_NOTICE = "idle_notice", "未使用の予告"
+        DEACTIVATED = "deactivated", "停止"
+        REACTIVATED = "reactivated", "再開"
+        MFA_ENROLLED = "mfa_enrolled", "二要素認証の登録"
+        MFA_RESET = "mfa_reset", "二要素認証のリセット"
+        RECOVERY_CODE_USED = "recovery_code_used", "回復コードの使用"
 
     # Plain text, not foreign keys: the log outlives deleted users and organizations.
     user_name = models.CharField(_("user name"), max_length=150, db_index=True)
     role = models.CharField(_("role"), max_length=20, choices=ROLE_CHOICES, blank=True)
     organization_code = models.CharField(_("organization code"), max_length=6, blank=True, db_index=True)
     organization_name = models.CharField(_("organization"), max_length=50, blank=True)
-    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    action = models.CharField(_("action"), max_length=30, choices=Action.choices)
     actor_name = models.CharField(_("changed by"), max_length=150, blank=True)
     changed_at = models.DateTimeField(_("changed at"), auto_now_add=True, db_index=True)
+    address = models.GenericIPAddressField("操作元アドレス", null=True, blank=True)
+    detail = models.CharField("内容", max_length=300, blank=True)
 
     objects = SharedQuerySet.as_manager()
 
