@@ -13,6 +13,7 @@ class RegistryConfig(AppConfig):
         from . import notifications  # noqa: F401  (a change group by someone else notifies its watchers)
         from . import publishing  # noqa: F401  (a change of a base's public fields renews what is cached)
         from . import roles  # noqa: F401  (keeps role groups in sync, logs role changes)
+        from .accounts import tasks  # noqa: F401  (the first sign-in of a day enqueues the accounts' daily task)
         from . import summary  # noqa: F401  (a change of a round's records renews its cached counts)
         from .rounds import records  # noqa: F401  (an open round's records follow every save of a base)
 
