@@ -63,7 +63,7 @@ def main():
     from django.core.management import call_command
     from django.db import transaction
 
-    from registry.accounts.bulk import import_invitation_file
+    from registry.sheets.invitations import import_invitation_file
     from registry.accounts.invitations import expiry
     from registry.models import Invitation, Organization, RoleChange
     from registry.permissions import Role

@@ -9,7 +9,8 @@ from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
 
-from registry.accounts import bulk, invitations
+from registry.accounts import invitations
+from registry.sheets import invitations as bulk
 from registry.accounts.daily import reactivate, run_daily
 from registry.accounts.handover import schedule_handover
 from registry.accounts.invitations import InvitationError

@@ -251,7 +251,7 @@ def account_state():
 def bulk_apply_data(world):
     import hashlib
 
-    from registry.accounts.bulk import import_invitation_file
+    from registry.sheets.invitations import import_invitation_file
     from registry.sheets.engine import plan_fingerprint
     from registry.sheets.uploads import UploadStorage
     from tests.accounts_helpers import sheet

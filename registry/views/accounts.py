@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
 
-from registry.accounts import bulk, invitations, listing
+from registry.accounts import invitations, listing
+from registry.sheets import invitations as bulk
 from registry.accounts.daily import reactivate
 from registry.accounts.forms import BulkInviteForm, HandoverForm, InviteForm, SetPasswordForm
 from registry.accounts.handover import schedule_handover
