@@ -30,6 +30,7 @@ def table(response):
 def test_a_coordinator_sees_every_account_and_searches(people):
     page = table(client_for(people["coord"]).get(reverse("registry:accounts")))
     assert "kyoto_clerk@example.jp" in page and "osaka_clerk@example.jp" in page and "二要素認証" in page
+    assert "全団体" in page  # the coordinator's and the supervisor's rows
     found = table(client_for(people["coord"]).get(reverse("registry:accounts"), {"q": "京都市"}))
     assert "kyoto_clerk@example.jp" in found and "osaka_clerk@example.jp" not in found
 
@@ -39,11 +40,13 @@ def test_a_clerk_sees_only_their_organizations_colleagues_read_only(people):
     page = table(client.get(reverse("registry:accounts")))
     assert "kyoto_colleague@example.jp" in page and "osaka_clerk@example.jp" not in page
     assert "再送" not in page and "招待する" not in page
+    own_handover = reverse("registry:handover", args=[people["kyoto"].pk])
+    assert own_handover in page and reverse("registry:handover", args=[people["kyoto2"].pk]) not in page
     assert client.get(reverse("registry:organization_accounts", args=["270008"])).status_code == 404
     assert client.get(reverse("registry:invite")).status_code == 403
 
 
-def test_inviting_from_the_organizations_page_lists_the_invitation_as_pending(people, django_capture_on_commit_callbacks):
+def test_inviting_from_an_organizations_page_lists_it_as_pending(people, django_capture_on_commit_callbacks):
     client = client_for(people["coord"])
     assert "担当者を招待する" in table(client.get(reverse("registry:organization_accounts", args=["261009"])))
     with django_capture_on_commit_callbacks(execute=True):

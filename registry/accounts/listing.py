@@ -61,6 +61,7 @@ class AccountRow:
     user: object = None
     invitation: object = None
     ends_on: object = None
+    all_organizations: bool = False  # a coordinator's, supervisor's or superuser's: every organization
 
     @property
     def expired(self):
@@ -84,21 +85,29 @@ def user_role_label(user):
     return "・".join(role_label(ROLE_BY_GROUP[g.name]) for g in user.groups.all() if g.name in ROLE_BY_GROUP)
 
 
+WIDE_ROLES = (Role.GROUP_NAMES[Role.COORDINATOR], Role.GROUP_NAMES[Role.SUPERVISOR])
+
+
+def works_for_every_organization(user):
+    return user.is_superuser or any(group.name in WIDE_ROLES for group in user.groups.all())
+
+
 def user_row(user, organization_id=None):
     memberships = list(user.memberships.all())
-    ends = [m.ends_on for m in memberships if m.ends_on and (organization_id is None or m.organization_id == organization_id)]
+    ends = [m.ends_on for m in memberships
+            if m.ends_on and (organization_id is None or m.organization_id == organization_id)]
     return AccountRow(
         name=display_name(user), email=user.email, role=user_role_label(user),
         organizations=[m.organization for m in memberships], state=ACTIVE if user.is_active else STOPPED,
         last_login=user.last_login, second_factor=second_factor_enabled(user), user=user,
-        ends_on=min(ends) if ends else None)
+        ends_on=min(ends) if ends else None, all_organizations=works_for_every_organization(user))
 
 
 def invitation_row(invitation):
     return AccountRow(
         name=invitation.name, email=invitation.email, role=role_label(invitation.role),
         organizations=list(invitation.organizations.all()), state=INVITED, last_login=None, second_factor=False,
-        invitation=invitation)
+        invitation=invitation, all_organizations=invitation.role != Role.CLERK)
 
 
 def search_filter(query, prefix=""):

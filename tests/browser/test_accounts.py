@@ -22,8 +22,8 @@ def mail_site(demo_database, tmp_path):
     shutil.copy(demo_database, database)
     outbox = tmp_path / "mail"
     outbox.mkdir()
-    with running_site(database, tmp_path / "server.log", EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
-                      EMAIL_FILE_PATH=str(outbox)) as site:
+    file_mail = "django.core.mail.backends.filebased.EmailBackend"
+    with running_site(database, tmp_path / "server.log", EMAIL_BACKEND=file_mail, EMAIL_FILE_PATH=str(outbox)) as site:
         site.outbox = outbox
         yield site
 
