@@ -346,6 +346,14 @@ EMAIL_USE_TLS = env_flag("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "registry@localhost")
 # The registry's address as its users reach it, e.g. https://registry.example.lg.jp: links in notification e-mails.
 SITE_URL = env_str("SITE_URL", "")
+# EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend writes each message into this folder.
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
+
+# Accounts (docs/accounts.md): an invitation's link works this many days; an account nobody signed in to for
+# ACCOUNT_IDLE_DAYS is stopped by ``manage.py accounts daily``, after a notice ACCOUNT_IDLE_NOTICE_DAYS before.
+INVITATION_DAYS = env_int("INVITATION_DAYS", 7)
+ACCOUNT_IDLE_DAYS = env_int("ACCOUNT_IDLE_DAYS", 180)
+ACCOUNT_IDLE_NOTICE_DAYS = env_int("ACCOUNT_IDLE_NOTICE_DAYS", 14)
 
 if not DEBUG:
     SESSION_COOKIE_HTTPONLY = True

@@ -18,6 +18,7 @@ class RegistryConfig(AppConfig):
         from registry.accounts import roles  # noqa: F401  (keeps role groups in sync, logs role changes)
         from registry.survey import summary  # noqa: F401  (a change of a round's records renews its cached counts)
         from registry.survey import records  # noqa: F401  (an open round's records follow every save of a base)
+        from registry.accounts import tasks  # noqa: F401  (the first sign-in of a day enqueues the accounts' daily task)
 
         from django.apps import apps
 

@@ -41,7 +41,7 @@ def test_clerk_sees_their_bases_ties_and_the_rounds_to_do(client, organization):
     assert reverse("registry:survey_review", args=["2019-09-30"]) in page
     assert 'id="round-todo"' in page  # the round's to-do (registry/rounds/_todo.html)
     assert "次にすること" in page
-    assert nav_labels(page) == ["ホーム", "拠点", "提携", "委託先", "調査", "変更履歴", "管理画面"]
+    assert nav_labels(page) == ["ホーム", "拠点", "提携", "委託先", "調査", "変更履歴", "アカウント", "管理画面"]
     assert "最近の取込" not in page and "最近の変更" not in page
 
 
@@ -83,7 +83,7 @@ def test_one_header_on_staff_and_admin_pages(client, organization, url):
     client.force_login(make_user(Role.SUPERVISOR))
     page = client.get(url).content.decode()
     assert page.count('id="site-header"') == 1
-    assert nav_labels(page) == ["ホーム", "拠点", "提携", "委託先", "調査", "変更履歴", "管理画面"]
+    assert nav_labels(page) == ["ホーム", "拠点", "提携", "委託先", "調査", "変更履歴", "アカウント", "管理画面"]
     assert "ログアウト" in page
 
 

@@ -44,3 +44,33 @@ def get_or_create_with_password(user_model, username):
     user.set_password(DEMO_PASSWORD)
     user.save()
     return user, True
+
+
+DEMO_INVITATION = ("京都 花子", "kyoto.invited@example.jp", "261009")  # 京都市: a pending invitation
+DEMO_SUCCESSOR = ("札幌 次郎", "sapporo.successor@example.jp")  # takes over sapporo_clerk's seat on 31 March
+
+
+def next_march_31(today):
+    this_year = today.replace(month=3, day=31)
+    return this_year if this_year >= today else this_year.replace(year=today.year + 1)
+
+
+def create_demo_accounts(stdout):
+    """One pending invitation and one handover scheduled for the next 31 March; safe to run again."""
+    from django.utils import timezone
+
+    from registry.accounts.handover import schedule_handover
+    from registry.accounts.invitations import invite
+    from registry.core.history import Source, change_context
+    from registry.models import Invitation
+
+    with change_context(source=Source.COMMAND, actor_name="setup_demo"):
+        name, email, code = DEMO_INVITATION
+        if not Invitation.objects.filter(email=email).exists():
+            invite(name, email, Role.CLERK, Organization.objects.filter(code=code))
+        successor_name, successor_email = DEMO_SUCCESSOR
+        outgoing = get_user_model().objects.get(username="sapporo_clerk")
+        if not Invitation.objects.filter(email=successor_email).exists():
+            ends_on = next_march_31(timezone.localdate())
+            schedule_handover(outgoing, outgoing.memberships.all(), successor_name, successor_email, ends_on)
+    stdout.write(f"Demo invitation pending for {email}; sapporo_clerk hands over to {successor_email}")

@@ -13,6 +13,7 @@ partners, survey rounds) only need the model permission, except places: every
 clerk reads them, but changes only those no other organization's records name
 (``PlaceQuerySet.for_organizations``).
 """
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -56,7 +57,9 @@ def user_roles(user):
 def member_organization_ids(user):
     cached = getattr(user, "_registry_org_ids", None)
     if cached is None:
-        cached = set(user.memberships.values_list("organization_id", flat=True))
+        # A membership whose end date (a handover's) has come gives nothing, even before the daily task ends it.
+        current = user.memberships.exclude(ends_on__lte=timezone.localdate())
+        cached = set(current.values_list("organization_id", flat=True))
         user._registry_org_ids = cached
     return cached
 

@@ -232,6 +232,7 @@ class ImportRecord(models.Model):
         SURVEY = "survey", _("Survey sheet")
         AGREEMENTS = "agreements", _("Partnership agreements")
         CONTRACTORS = "contractors", _("Contractors")
+        INVITATIONS = "invitations", "招待"
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.SURVEY)
     survey_round = models.ForeignKey(

@@ -17,6 +17,7 @@ class NavLink:
 
 def navigation_links(request):
     """ホーム, 拠点, 提携, 委託先, 調査, 変更履歴 and 管理画面, each only for those who may open it."""
+    from registry.accounts.listing import readable_organization_ids as readable_account_scope
     from registry.core.history.log import visible_models
 
     user = getattr(request, "user", None)
@@ -29,6 +30,7 @@ def navigation_links(request):
         (_("Contractors"), "registry:contractor_list", has_model_permission(user, Contractor, "view")),
         (_("Surveys"), "registry:survey_rounds", has_model_permission(user, SurveyRound, "view")),
         (_("Change history"), "registry:history", bool(visible_models(user))),
+        ("アカウント", "registry:accounts", readable_account_scope(user) != set()),
         (_("Admin"), "admin:index", True),
     ]
     links = [NavLink(label, reverse(name)) for label, name, allowed in candidates if allowed]

@@ -13,6 +13,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from registry.accounts.listing import can_read_audit
 from registry.core.downloads import download_response
 from registry.core.history.log import (
     ACTION_CHOICES,
@@ -162,6 +163,7 @@ class ChangeLogView(StaffPageMixin, ListView):
             one_action=one_action,
             csv_url=f"{reverse('registry:history_export', args=['csv'])}?{query}",
             xlsx_url=f"{reverse('registry:history_export', args=['xlsx'])}?{query}",
+            account_events=can_read_audit(self.request.user),
         )
         if one_action:
             real, bookkeeping = split_bookkeeping(list(context["page_obj"].object_list))
