@@ -34,6 +34,7 @@ from registry.sheets.survey.export import export_survey_xlsx
 from registry.views.lists import StaffPageMixin
 
 STATE_LABELS = dict(ReviewState.choices)
+NAMED_IN_A_MESSAGE = 10  # organizations named in a message; the page before it lists them all
 
 
 def xlsx_response(content, file_name):
@@ -258,7 +259,9 @@ class RemindView(CoordinatorMixin, RoundMixin, TemplateView):
             if result.mails:
                 messages.success(request, f"{reached} 団体の担当者に督促メールを送りました（{result.mails} 通）。")
             if result.unreachable:
-                names = "、".join(organization.name for organization in result.unreachable)
+                names = "、".join(organization.name for organization in result.unreachable[:NAMED_IN_A_MESSAGE])
+                if len(result.unreachable) > NAMED_IN_A_MESSAGE:
+                    names += f" ほか {len(result.unreachable) - NAMED_IN_A_MESSAGE} 団体"
                 messages.warning(request, f"メールアドレスが登録されていないため、次の {len(result.unreachable)} 団体には"
                                           f"督促を送れませんでした: {names}。電話などで連絡してください。")
         return HttpResponseRedirect(reverse("registry:survey_progress", args=[self.survey_round.reference_date]))
