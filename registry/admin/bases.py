@@ -122,9 +122,9 @@ class BaseAdmin(SurveyImportExportMixin, SharedSearchMixin, ScopedAdmin):
     # --- the yearly work: the next free number, back to the to-do, 回答完了 reopened -----------------
 
     def organization_asked(self, request):
-        from registry.views.survey import record_id
-
-        return record_id(request.GET.get("organization"))
+        """The organization the add link names (``?organization=<id>``, the to-do's and the home's), or None."""
+        value = request.GET.get("organization", "")
+        return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
