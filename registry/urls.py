@@ -1,7 +1,7 @@
 from django.urls import path, re_path, register_converter
 
-from registry.converters import IsoDateConverter
-from registry.views import coming_up, history, home, lists, notifications, survey
+from registry.core.converters import IsoDateConverter
+from registry.staff.views import coming_up, history, home, lists, notifications, survey
 
 app_name = "registry"
 

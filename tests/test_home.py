@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from registry.models import Base, ImportRecord, SurveyRound
-from registry.permissions import Role
+from registry.core.permissions import Role
 from tests.factories import make_base
 from tests.roles import make_user
 
@@ -62,7 +62,7 @@ def test_supervisor_sees_recent_changes_and_import_groups(client, organization):
     base = make_base(organization("大阪府"), name="上海事務所")
     base.name = "上海代表処"
     base.save()
-    from registry.history import Source, change_context
+    from registry.core.history import Source, change_context
 
     record = ImportRecord.objects.create(file_name="2019.xlsx", sha256="0" * 64, counts={"new": 2})
     with change_context(source=Source.IMPORT, import_record=record, actor_name="coordinator"):

@@ -48,7 +48,7 @@ from registry.models import (
     RoleChange,
     SurveyRound,
 )
-from registry.permissions import Role
+from registry.core.permissions import Role
 from tests.factories import make_base, make_contractor
 from tests.roles import make_user
 

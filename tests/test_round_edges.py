@@ -5,11 +5,11 @@ import datetime
 
 import pytest
 
-from registry.history import change_context, restore_version
+from registry.core.history import change_context, restore_version
 from registry.models import Notification, ReviewState, RoundResponse
-from registry.permissions import Role
-from registry.rounds import lifecycle
-from registry.rounds.reminders import remind_round
+from registry.core.permissions import Role
+from registry.survey import lifecycle
+from registry.survey.reminders import remind_round
 from registry.sheets.session import ImportSession
 from tests.factories import make_base
 from tests.roles import make_user

@@ -1,13 +1,13 @@
 """The base admin in the yearly work: back to the clerk's to-do after a save, the next free 拠点番号 proposed,
-and the clerk told when their save reopened 回答完了 (the rule itself: registry.rounds.lifecycle.reopen_answer)."""
+and the clerk told when their save reopened 回答完了 (the rule itself: registry.survey.lifecycle.reopen_answer)."""
 from django.contrib import messages
 from django.db.models import Max
 from django.http import HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from registry.models import Base, Organization, RoundResponse
-from registry.permissions import organization_ids_in_scope
-from registry.rounds.progress import current_round
+from registry.core.permissions import organization_ids_in_scope
+from registry.survey.progress import current_round
 
 RETURN_FIELD = "next"  # the page to land on after saving (the to-do links give it)
 HINTED_ORGANIZATIONS = 5  # a hint line per organization, for clerks (who have one or a few)

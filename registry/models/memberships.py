@@ -2,8 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from registry.history import TrackedHistory
-from registry.permissions import Role
+from registry.core.history import TrackedHistory
+from registry.core.permissions import Role
 
 from .querysets import RestrictedQuerySet, SharedQuerySet
 

@@ -3,7 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from registry.history import TrackedHistory
+from registry.core.history import TrackedHistory
 
 from .bases import BaseStatus, OperatingForm, StaffFigures
 from .fields import CountriesField

@@ -6,10 +6,10 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from registry.demo import create_demo_users
-from registry.history import Source, change_context
+from registry.accounts.demo import create_demo_users
+from registry.core.history import Source, change_context
 from registry.models import RoundStatus, SurveyRound
-from registry.rounds import lifecycle
+from registry.survey import lifecycle
 from registry.sheets.survey.importing import import_survey_file
 
 SURVEY_2017 = Path(settings.BASE_DIR) / "fixtures" / "clair_overseas_bases_2017-09.tsv"
