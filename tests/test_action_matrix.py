@@ -147,6 +147,26 @@ def test_change_by_post(db, world, key):
     check_roles(world, key, CHANGE[key], send)
 
 
+@pytest.mark.parametrize("target, lands_on", [("/survey/", "/survey/"), ("https://example.com/", None),
+                                              ("//example.com/", None)])
+def test_a_base_saved_with_a_return_address_goes_back_only_to_our_own_pages(db, world, target, lands_on):
+    """The to-do's 編集 links carry ``?next=``: the same answers as a plain save, and a save lands on ``next``
+    only when it is one of our pages (otherwise the admin's list, as without it)."""
+    obj = world.objects["base"]
+    form = change_form_data(client_for(world, "root").get(admin_url(obj, "change", obj.pk)),
+                            change_reason="権限の確認")
+    landed = []
+
+    def send(client, obj):
+        response = client.post(admin_url(obj, "change", obj.pk) + f"?next={target}", form)
+        if response.status_code == 302 and "/login/" not in response["Location"]:
+            landed.append(response["Location"])
+        return response
+
+    check_roles(world, "base", CHANGE["base"], send)
+    assert landed and set(landed) == {lands_on or admin_url(obj, "changelist")}
+
+
 @pytest.mark.parametrize("key", list(DELETE))
 def test_delete_by_post(db, world, key):
     check_roles(world, key, DELETE[key], lambda client, obj: client.post(admin_url(obj, "delete", obj.pk),

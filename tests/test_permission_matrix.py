@@ -470,7 +470,12 @@ MATRIX = {
     **{f"registry:survey_{step}": [
         Case("L 403 403 405 403 405", lambda w, step=step: survey_url(f"survey_{step}", w)),
         Case("L 403 403 R 403 R", lambda w, step=step: survey_url(f"survey_{step}", w), method="post"),
-    ] for step in ("close", "publish", "remind")},
+    ] for step in ("close", "publish")},
+    # 督促: a page saying who gets the reminder and who cannot (no address), then the POST sends it.
+    "registry:survey_remind": [
+        Case("L 403 403 200 403 200", lambda w: survey_url("survey_remind", w)),
+        Case("L 403 403 R 403 R", lambda w: survey_url("survey_remind", w), method="post"),
+    ],
     # The open round (none in the world): everyone signed in is sent to the list of rounds.
     "registry:survey_current": [Case("L R R R R R", lambda w: reverse("registry:survey_current"))],
     "registry:survey_list": [Case("L 200 200 200 200 200", lambda w: survey_url("survey_list", w))],

@@ -17,7 +17,14 @@ class ImportSession:
     record: ImportRecord = None
     sha256: str = ""  # of the file as uploaded; the reader computes it
     _round: SurveyRound = None
-    conflicts: str = ""  # where the sheet and a clerk's answer disagree: "sheet" or "clerk" wins
+    # Where the sheet and a clerk's answer disagree: "sheet" or "clerk" wins for every base, or per row
+    # ({row number as text: "sheet" | "clerk"}, the admin's confirm step); a row left out is undecided.
+    conflicts: object = ""
+
+    def conflict_winner(self, row):
+        if isinstance(self.conflicts, dict):
+            return self.conflicts.get(str(row), "")
+        return self.conflicts
 
     def take(self, dataset=None, user=None, file_name=""):
         """What the caller and the reader know: the user and file name if not set yet, the file's facts."""

@@ -158,6 +158,27 @@ def create_change_notification(user, group, entries):
     return notification
 
 
+def notify_clerks(organization_id, text, link):
+    """A notice about the survey round to the clerks of one organization (the one acting excepted: the page they
+    land on tells them)."""
+    from registry.core.history.context import current_context
+
+    context = current_context()
+    actor = context.user if context is not None else None
+    clerks = get_user_model().objects.filter(is_active=True, memberships__organization_id=organization_id,
+                                             groups__name=Role.GROUP_NAMES[Role.CLERK]).distinct()
+    created = []
+    for user in clerks:
+        if actor is not None and user.pk == actor.pk:
+            continue
+        notification = Notification.objects.create(
+            user=user, kind=Notification.Kind.CHANGE, text=text[:500], link=link,
+            details={"organizations": [organization_id]})
+        send_if_immediate(notification)
+        created.append(notification)
+    return created
+
+
 # --- reminders ------------------------------------------------------------------------------------
 
 def reminder_lead(days_ahead):

@@ -6,10 +6,11 @@ a step the round's state does not allow raises ``RoundRefused`` and writes nothi
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from registry.core.history import Source, change_context
+from registry.core.history import Source, change_context, current_context
 from registry.models import (
     Base,
     BaseRoundRecord,
@@ -31,6 +32,7 @@ REASON_CLOSED = "調査の締切: 廃止を適用"
 REASON_COMPLETED = "回答完了"
 REASON_RETURNED = "回答の差し戻し"
 REASON_CORRECTION = "訂正"
+REASON_REOPENED = "回答完了の後の拠点の変更"
 
 
 @dataclass
@@ -149,6 +151,50 @@ def return_answer(survey_round, organization, reason, user):
         response.completed_by = None
         response.returned_reason = reason
         response.save()
+    return response
+
+
+def after_base_followed(survey_round, base, state_before, *, created=False):
+    """The open round's record followed a saved base: a change after 回答完了 reopens the answer, and a revert
+    (by a supervisor, say) is told to the organization's clerks with the base's state in the round now."""
+    reopen_answer(survey_round, base, created=created)
+    context = current_context()
+    if context is None or context.source != Source.REVERT:
+        return
+    from registry.staff.notifications import notify_clerks
+
+    record = BaseRoundRecord.objects.get(survey_round=survey_round, base=base)
+    before = ReviewState(state_before).label if state_before else "-"
+    reason = f"（理由: {context.reason}）" if context.reason else ""
+    notify_clerks(
+        base.organization_id,
+        f"拠点「{base.name}」が以前の版に戻されました{reason}。{survey_round} での状態: {before} → "
+        f"{record.get_review_state_display()}",
+        reverse("registry:survey_review", args=[survey_round.reference_date]) + f"?organization={base.organization_id}",
+    )
+
+
+def reopen_answer(survey_round, base, *, created=False):
+    """A base added or changed after its organization's 回答完了: the answer is open again (with a history entry)
+    and the organization's clerks are told (the one who made the change sees it on the page they land on)."""
+    from registry.staff.notifications import notify_clerks
+
+    response = RoundResponse.objects.filter(survey_round=survey_round, organization_id=base.organization_id,
+                                            completed_at__isnull=False).first()
+    if response is None:
+        return None
+    what = "追加" if created else "変更"
+    with change_context(reason=f"{REASON_REOPENED}: {base.name}（{what}）", source=Source.REVIEW):
+        response.completed_at = None
+        response.completed_by = None
+        response.returned_reason = f"回答完了の後に拠点「{base.name}」が{what}されました"
+        response.save()
+    notify_clerks(
+        base.organization_id,
+        f"{survey_round}: 回答完了の後に拠点「{base.name}」が{what}されたため、回答完了を取り消しました。"
+        "拠点を確認して、もう一度「回答完了」を押してください。",
+        reverse("registry:survey_review", args=[survey_round.reference_date]),
+    )
     return response
 
 

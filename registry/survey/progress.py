@@ -160,10 +160,12 @@ def round_todo(user, survey_round=None):
     for base in bases:
         if base.organization not in organizations:
             organizations.append(base.organization)
+    answers = [(organization, own.get(organization.pk)) for organization in organizations]
     return {
         "survey_round": survey_round,
         "rows": [(base, records.get(base.pk)) for base in bases],
-        "organizations": [(organization, own.get(organization.pk)) for organization in organizations],
+        "organizations": answers,
+        "all_completed": bool(answers) and all(row is not None and row.completed for _org, row in answers),
         "not_reviewed": sum(1 for base in bases if records.get(base.pk) is None
                             or records[base.pk].review_state == ReviewState.NOT_REVIEWED),
     }

@@ -153,7 +153,7 @@ def plan_records(survey_round, bases, existing, *, states=None, created_ids=(), 
         if state is None or (not changed and not verdict_applies(record, state)):
             state = record.review_state
             if changed and state not in KEPT_ON_EDIT:
-                state = ReviewState.CHANGED
+                state = state_with_these_figures(record) or ReviewState.CHANGED
         if not changed and state == record.review_state:
             continue
         if state != ReviewState.CLOSING:
@@ -162,6 +162,16 @@ def plan_records(survey_round, bases, existing, *, states=None, created_ids=(), 
         _stamp(record, activity)
         to_update.append(record)
     return to_create, to_update, fields
+
+
+def state_with_these_figures(record):
+    """The state the record had when it last carried the figures it now has again (an edit undone, a revert to
+    the round's own version), or None if it never did: figures back where they were are not 変更あり."""
+    entries = BaseRoundRecord.history.filter(id=record.pk).order_by("-history_date", "-history_id")
+    for entry in entries.iterator():
+        if not differs(entry, record):
+            return entry.review_state
+    return None
 
 
 def following_round():
@@ -178,10 +188,20 @@ def verdict_applies(record, state):
 
 
 def follow_base(base, created=False):
-    """After a base is saved: the open round's record follows it (the one hook of every single-base write)."""
+    """After a base is saved: the open round's record follows it (the one hook of every single-base write).
+
+    What that means for the people in the round (回答完了 reopened, the clerks told of a revert) is
+    ``lifecycle.after_base_followed``.
+    """
     survey_round = following_round()
-    if survey_round is not None:
-        record_bases(survey_round, [base], created_ids=[base.pk] if created else ())
+    if survey_round is None:
+        return
+    before = BaseRoundRecord.objects.filter(survey_round=survey_round, base=base).values_list(
+        "review_state", flat=True).first()
+    if record_bases(survey_round, [base], created_ids=[base.pk] if created else ()):
+        from registry.survey.lifecycle import after_base_followed
+
+        after_base_followed(survey_round, base, before, created=created)
 
 
 @receiver(post_save, sender=Base, dispatch_uid="rounds_follow_base")

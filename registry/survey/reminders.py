@@ -2,7 +2,7 @@
 
 Mail goes through Django's mail framework: the console backend unless ``EMAIL_HOST`` is set (see settings).
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
@@ -30,10 +30,23 @@ BODY = """{organization} ご担当者様
 class ReminderResult:
     organizations: int
     mails: int
+    unreachable: list = field(default_factory=list)  # organizations with no clerk address: nobody was reminded
 
     @property
     def line(self):
         return f"organizations={self.organizations} mails={self.mails}"
+
+
+@dataclass
+class Recipient:
+    """An organization not yet 回答完了 and the addresses of its clerks (none: a reminder reaches nobody)."""
+
+    progress: object
+    addresses: list
+
+    @property
+    def organization(self):
+        return self.progress.organization
 
 
 def clerk_addresses(organization):
@@ -43,16 +56,22 @@ def clerk_addresses(organization):
     return sorted({user.email for user in users})
 
 
+def reminder_recipients(survey_round, user=None):
+    """Who a reminder would go to now (the confirmation page shows it before anything is sent)."""
+    return [Recipient(row, clerk_addresses(row.organization))
+            for row in round_progress(survey_round, user) if not row.done]
+
+
 def remind_round(survey_round, user=None, *, base_url=""):
     """E-mail the clerks of every organization not yet 回答完了; one RoundReminder per organization."""
     require_open(survey_round)
-    progress = [row for row in round_progress(survey_round, user) if not row.done]
+    recipients = reminder_recipients(survey_round, user)
     sender = user.get_username() if user else "command"
     link = base_url + reverse("registry:survey_review", args=[survey_round.reference_date])
     messages = []
     with transaction.atomic():
-        for row in progress:
-            addresses = clerk_addresses(row.organization)
+        for recipient in recipients:
+            row, addresses = recipient.progress, recipient.addresses
             RoundReminder.objects.create(
                 survey_round=survey_round, organization=row.organization, sent_by=sender,
                 recipients=", ".join(addresses),
@@ -65,5 +84,5 @@ def remind_round(survey_round, user=None, *, base_url=""):
                 messages.append(EmailMessage(SUBJECT.format(round=survey_round), body, to=addresses))
     if messages:
         get_connection().send_messages(messages)
-    return ReminderResult(organizations=len(progress), mails=len(messages))
-
+    unreachable = [recipient.organization for recipient in recipients if not recipient.addresses]
+    return ReminderResult(organizations=len(recipients), mails=len(messages), unreachable=unreachable)

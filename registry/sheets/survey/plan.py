@@ -351,7 +351,7 @@ class SurveyPlanner:
         answer = self.clerk_answers.get(original.pk)
         if answer is None:
             return False
-        winner = self.session.conflicts
+        winner = self.session.conflict_winner(number)
         self.outcome.conflicts.append((number, label, answer.get_review_state_display(), changes, winner))
         return winner == CLERK_WINS
 

@@ -1,8 +1,8 @@
 """List pages for signed-in staff: filter, sort, page through and download bases, agreements, contractors."""
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import F
-from django.http import HttpResponseBadRequest
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView
 
@@ -38,10 +38,19 @@ class FilteredListView(StaffPageMixin, ListView):
         export_format = request.GET.get("export")
         if export_format in EXPORT_FORMATS:
             if not self.filterset.is_valid():
-                return HttpResponseBadRequest(self.error_text(), content_type="text/plain; charset=utf-8")
+                return self.refused_export(request, *args, **kwargs)
             return export_response(export_format, self.export_columns, self.filterset.qs, self.export_file_stem,
                                    title=self.title)
         return super().get(request, *args, **kwargs)
+
+    def refused_export(self, request, *args, **kwargs):
+        """A download with a filter value that is wrong or out of the user's scope: the list page itself (400),
+        the errors beside the filters and a message above, never a plain-text answer."""
+        messages.error(request, "条件に誤りがあるため、ダウンロードできません。条件を直してからもう一度ダウンロードしてください。"
+                                f"（{self.error_text()}）")
+        response = super().get(request, *args, **kwargs)
+        response.status_code = 400
+        return response
 
     def scoped_queryset(self):
         return self.model.objects.restrict(self.request.user, "view")

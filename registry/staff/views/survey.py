@@ -28,12 +28,13 @@ from registry.survey.progress import (
     round_todo,
 )
 from registry.survey.records import RoundRefused
-from registry.survey.reminders import remind_round
+from registry.survey.reminders import remind_round, reminder_recipients
 from registry.survey.sheet import published_sheet_xlsx
 from registry.sheets.survey.export import export_survey_xlsx
 from registry.staff.views.lists import StaffPageMixin
 
 STATE_LABELS = dict(ReviewState.choices)
+NAMED_IN_A_MESSAGE = 10  # organizations named in a message; the page before it lists them all
 
 
 def xlsx_response(content, file_name):
@@ -218,7 +219,7 @@ class PublishedSheetView(RoundMixin, View):
 
 
 class RoundStepView(CoordinatorMixin, RoundMixin, View):
-    """Close, publish or remind: one POST, one message, back to the progress page."""
+    """Close or publish: one POST, one message, back to the progress page."""
 
     def post(self, request, *args, **kwargs):
         step = kwargs["step"]
@@ -230,14 +231,39 @@ class RoundStepView(CoordinatorMixin, RoundMixin, View):
             elif step == "publish":
                 lifecycle.publish_round(self.survey_round, user=request.user)
                 message = gettext("%(round)s is published.") % {"round": self.survey_round}
-            else:
-                result = remind_round(self.survey_round, request.user)
-                message = gettext("Reminders sent to %(organizations)d organizations (%(mails)d e-mails).") % {
-                    "organizations": result.organizations, "mails": result.mails}
         except RoundRefused as refusal:
             messages.error(request, str(refusal))
         else:
             messages.success(request, message)
+        return HttpResponseRedirect(reverse("registry:survey_progress", args=[self.survey_round.reference_date]))
+
+
+class RemindView(CoordinatorMixin, RoundMixin, TemplateView):
+    """督促: a page that says who will get the reminder and who cannot (no address known), then one POST."""
+
+    template_name = "registry/rounds/remind_confirm.html"
+
+    def get_context_data(self, **kwargs):
+        recipients = reminder_recipients(self.survey_round, self.request.user) if self.survey_round.is_open else []
+        return super().get_context_data(
+            title=f"{self.survey_round}: 督促の確認", recipients=[r for r in recipients if r.addresses],
+            unreachable=[r for r in recipients if not r.addresses], **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        try:
+            result = remind_round(self.survey_round, request.user)
+        except RoundRefused as refusal:
+            messages.error(request, str(refusal))
+        else:
+            reached = result.organizations - len(result.unreachable)
+            if result.mails:
+                messages.success(request, f"{reached} 団体の担当者に督促メールを送りました（{result.mails} 通）。")
+            if result.unreachable:
+                names = "、".join(organization.name for organization in result.unreachable[:NAMED_IN_A_MESSAGE])
+                if len(result.unreachable) > NAMED_IN_A_MESSAGE:
+                    names += f" ほか {len(result.unreachable) - NAMED_IN_A_MESSAGE} 団体"
+                messages.warning(request, f"メールアドレスが登録されていないため、次の {len(result.unreachable)} 団体には"
+                                          f"督促を送れませんでした: {names}。電話などで連絡してください。")
         return HttpResponseRedirect(reverse("registry:survey_progress", args=[self.survey_round.reference_date]))
 
 
