@@ -43,10 +43,12 @@ def clerk_addresses(organization):
     return sorted({user.email for user in users})
 
 
-def remind_round(survey_round, user=None, *, base_url=""):
-    """E-mail the clerks of every organization not yet 回答完了; one RoundReminder per organization."""
+def remind_round(survey_round, user=None, *, base_url="", organization=None):
+    """E-mail the clerks of every organization in the user's scope not yet 回答完了 (or of ``organization`` only);
+    one RoundReminder per organization."""
     require_open(survey_round)
-    progress = [row for row in round_progress(survey_round, user) if not row.done]
+    progress = [row for row in round_progress(survey_round, user) if not row.done
+                and (organization is None or row.organization.pk == organization.pk)]
     sender = user.get_username() if user else "command"
     link = base_url + reverse("registry:survey_review", args=[survey_round.reference_date])
     messages = []

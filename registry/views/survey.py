@@ -15,6 +15,13 @@ from django.views.generic import FormView, ListView, TemplateView, View
 
 from registry.downloads import XLSX_CONTENT_TYPE
 from registry.models import BaseRoundRecord, Organization, ReviewState, RoundCorrection, SurveyRound
+from registry.permissions import (
+    can_check_answers_of,
+    can_remind,
+    can_steer_answers_of,
+    lead_prefecture_ids,
+    leads_organization,
+)
 from registry.report import compare_rounds, survey_report
 from registry.rounds import lifecycle
 from registry.rounds.progress import (
@@ -69,8 +76,8 @@ class CurrentRoundView(StaffPageMixin, View):
         survey_round = current_round()
         if survey_round is None:
             return HttpResponseRedirect(reverse("registry:survey_rounds"))
-        steers = request.user.has_perm("registry.change_surveyround") or not request.user.has_perm(
-            "registry.change_base")
+        steers = (request.user.has_perm("registry.change_surveyround") or lead_prefecture_ids(request.user)
+                  or not request.user.has_perm("registry.change_base"))
         name = "registry:survey_progress" if steers else "registry:survey_review"
         return HttpResponseRedirect(reverse(name, args=[survey_round.reference_date]))
 
@@ -132,7 +139,10 @@ class SurveyReportView(RoundMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         context["title"] = gettext("Survey report: %(round)s") % {"round": self.survey_round}
-        context["report"] = survey_report(self.survey_round, user)
+        prefecture = self.prefecture()
+        context["report"] = survey_report(self.survey_round, user, prefecture)
+        context["prefecture"] = prefecture
+        context["prefectures"] = Organization.objects.restrict(user, "view").filter(kind=Organization.Kind.PREFECTURE)
         context["corrections"] = (
             RoundCorrection.objects.restrict(user, "view").filter(record__survey_round=self.survey_round)
             .select_related("record__base__organization")
@@ -140,6 +150,17 @@ class SurveyReportView(RoundMixin, TemplateView):
         context["other_rounds"] = SurveyRound.objects.restrict(user, "view").exclude(pk=self.survey_round.pk)
         context.update(self.comparison_context(context["report"]["summary"]))
         return context
+
+    def prefecture(self):
+        """The prefecture the report is narrowed to (``?prefecture=27``): a lead's own by default."""
+        text = self.request.GET.get("prefecture", "")
+        if text == "all":
+            return None
+        visible = Organization.objects.restrict(self.request.user, "view").filter(kind=Organization.Kind.PREFECTURE)
+        if re.fullmatch(r"[0-9]{2}", text):
+            return visible.filter(code__startswith=text).first()
+        led = lead_prefecture_ids(self.request.user)
+        return visible.filter(pk__in=led).order_by("code").first() if led else None
 
     def comparison_context(self, summary):
         text = self.request.GET.get("compare", "").strip()
@@ -184,6 +205,8 @@ class SurveyProgressView(RoundMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         progress = round_progress(self.survey_round, self.request.user)
         page = Paginator(progress, self.paginate_by).get_page(self.request.GET.get("page"))
+        for row in page.object_list:
+            row.led_by_user = leads_organization(self.request.user, row.organization)
         context.update(
             title=gettext("Update progress: %(round)s") % {"round": self.survey_round},
             progress=page.object_list,
@@ -193,6 +216,8 @@ class SurveyProgressView(RoundMixin, TemplateView):
             state_labels=[STATE_LABELS[state] for state in STATE_ORDER],
             pending_count=sum(1 for row in progress if not row.done),
             can_steer=self.request.user.has_perm("registry.change_surveyround"),
+            can_remind=can_remind(self.request.user),
+            led_prefectures=lead_prefecture_ids(self.request.user),
             reminders=self.survey_round.reminders.restrict(self.request.user, "view").select_related("organization")[:20],
         )
         return context
@@ -217,8 +242,21 @@ class PublishedSheetView(RoundMixin, View):
         return xlsx_response(content, f"survey_{self.survey_round.reference_date:%Y-%m-%d}_published.xlsx")
 
 
-class RoundStepView(CoordinatorMixin, RoundMixin, View):
-    """Close, publish or remind: one POST, one message, back to the progress page."""
+class RoundStepView(RoundMixin, View):
+    """Close, publish or remind: one POST, one message, back to the progress page.
+
+    Closing and publishing are the coordinator's; reminders (督促) also a prefecture's lead's, to its own
+    municipalities (the progress they are sent from is restricted to the user's scope). ``organization``: remind
+    that one organization only.
+    """
+
+    def dispatch(self, request, *args, **kwargs):
+        user = request.user
+        if user.is_authenticated:
+            allowed = can_remind(user) if kwargs["step"] == "remind" else user.has_perm("registry.change_surveyround")
+            if not allowed:
+                raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
         step = kwargs["step"]
@@ -231,7 +269,7 @@ class RoundStepView(CoordinatorMixin, RoundMixin, View):
                 lifecycle.publish_round(self.survey_round, user=request.user)
                 message = gettext("%(round)s is published.") % {"round": self.survey_round}
             else:
-                result = remind_round(self.survey_round, request.user)
+                result = remind_round(self.survey_round, request.user, organization=self.reminded_organization())
                 message = gettext("Reminders sent to %(organizations)d organizations (%(mails)d e-mails).") % {
                     "organizations": result.organizations, "mails": result.mails}
         except RoundRefused as refusal:
@@ -239,6 +277,13 @@ class RoundStepView(CoordinatorMixin, RoundMixin, View):
         else:
             messages.success(request, message)
         return HttpResponseRedirect(reverse("registry:survey_progress", args=[self.survey_round.reference_date]))
+
+
+    def reminded_organization(self):
+        if not self.request.POST.get("organization"):
+            return None
+        return get_object_or_404(Organization.objects.restrict(self.request.user, "view"),
+                                 pk=record_id(self.request.POST.get("organization")))
 
 
 class ReviewerMixin(RoundMixin):
@@ -284,7 +329,9 @@ class SurveyReviewView(ReviewerMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         action = request.POST.get("action", "")
-        if action in ("complete", "return"):
+        if action in ("return", "check"):
+            return self.steer(request, action)
+        if action == "complete":
             return self.answer(request, action)
         requested = {record_id(pk) for pk in request.POST.getlist("base")} - {None}
         bases = list(reviewable_bases(request.user).filter(pk__in=requested))
@@ -307,18 +354,33 @@ class SurveyReviewView(ReviewerMixin, TemplateView):
             pk=record_id(request.POST.get("organization")),
         )
         try:
-            if action == "complete":
-                lifecycle.complete_answer(self.survey_round, organization, request.user)
-                messages.success(request, gettext("%(organization)s: answer completed.") % {
-                    "organization": organization})
-            else:
-                if not request.user.has_perm("registry.change_surveyround"):
-                    raise PermissionDenied
+            lifecycle.complete_answer(self.survey_round, organization, request.user)
+            messages.success(request, gettext("%(organization)s: answer completed.") % {
+                "organization": organization})
+        except RoundRefused as refusal:
+            messages.error(request, str(refusal))
+        return self.back(request)
+
+    def steer(self, request, action):
+        """差し戻し (coordinators, the prefecture's lead) and 確認済み (the prefecture's lead) of one answer."""
+        organization = get_object_or_404(Organization.objects.restrict(request.user, "view").select_related(
+            "prefecture"), pk=record_id(request.POST.get("organization")))
+        allowed = can_steer_answers_of if action == "return" else can_check_answers_of
+        if not allowed(request.user, organization):
+            raise PermissionDenied
+        try:
+            if action == "return":
                 lifecycle.return_answer(self.survey_round, organization, request.POST.get("reason", ""), request.user)
                 messages.success(request, gettext("%(organization)s: answer returned.") % {
                     "organization": organization})
+            else:
+                lifecycle.check_answer(self.survey_round, organization, request.user)
+                messages.success(request, f"{organization}: 確認済みにしました。")
         except RoundRefused as refusal:
             messages.error(request, str(refusal))
+        return self.back(request)
+
+    def back(self, request):
         return HttpResponseRedirect(request.POST.get("next") if request.POST.get("next", "").startswith("/survey/")
                                     else request.get_full_path())
 
