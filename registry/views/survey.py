@@ -207,6 +207,7 @@ class SurveyProgressView(RoundMixin, TemplateView):
         page = Paginator(progress, self.paginate_by).get_page(self.request.GET.get("page"))
         for row in page.object_list:
             row.led_by_user = leads_organization(self.request.user, row.organization)
+            row.on_behalf = row.led_by_user and row.organization.kind != Organization.Kind.PREFECTURE
         context.update(
             title=gettext("Update progress: %(round)s") % {"round": self.survey_round},
             progress=page.object_list,
