@@ -4,12 +4,13 @@ prefecture's; runs its part of the round (progress, 督促, 差し戻し, 確認
 import datetime
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
-from registry.history.log import HistoryFilters, history_querysets, load_entries, entry_keys
+from registry.history.log import HistoryFilters, entry_keys, history_querysets, load_entries
 from registry.models import Base, BaseRoundRecord, Organization, ReviewState, RoundReminder, RoundResponse
 from registry.permissions import Role, can_manage_accounts_of, organization_ids_in_scope
 from registry.report import survey_report
@@ -42,7 +43,7 @@ def world(db):
 def test_grant_role_lead_takes_a_prefecture(db):
     make_user(username="tanaka")
     call_command("grant_role", "tanaka", "lead", "--organization", OSAKA, stdout=open("/dev/null", "w"))
-    user = make_user.__globals__["get_user_model"]().objects.get(username="tanaka")
+    user = get_user_model().objects.get(username="tanaka")
     scope = organization_ids_in_scope(user)
     assert org(OSAKA).pk in scope and org(SAKAI).pk in scope and org(CHIHAYAAKASAKA).pk in scope
     assert org(SAPPORO).pk not in scope and org(HOKKAIDO).pk not in scope
