@@ -102,8 +102,10 @@ def invitation_link(world):
     return reverse("registry:invitation_accept", args=[token(world.objects["invitation"])])
 
 
-def build_world():
-    osaka = Organization.objects.get(code="270008")
+def build_world(code="270008", base_name=None):
+    """The world of 大阪府's records; ``code``: another organization's (tests/test_lead_matrix.py builds it for
+    堺市 and 札幌市, the "osaka" clerk then being that organization's), ``base_name`` the base's name."""
+    osaka = Organization.objects.get(code=code)
     users = {
         "anon": None,
         "osaka": make_user(Role.CLERK, osaka, username="matrix_osaka"),
@@ -111,8 +113,10 @@ def build_world():
         "coord": make_user(Role.COORDINATOR, username="matrix_coordinator"),
         "super": make_user(Role.SUPERVISOR, username="matrix_supervisor"),
         "root": make_user("superuser", username="matrix_root"),
+        # 大阪府's lead (取りまとめ担当): its column is tests/test_lead_matrix.py's, derived from the clerks'.
+        "lead": make_user(Role.LEAD, "270008", username="matrix_lead"),
     }
-    base = make_base(osaka, number=1)
+    base = make_base(osaka, number=1, **({"name": base_name} if base_name else {}))
     survey_round = SurveyRound.objects.create(reference_date=datetime.date(2017, 9, 1))
     partner = Partner.objects.create(name_ja="上海市", country="CN")
     agreement = Agreement.objects.create(organization=osaka, partner=partner, agreement_type=AgreementType.FRIENDSHIP)

@@ -14,6 +14,7 @@ DEMO_USERS = {
     "sapporo_clerk": (Role.CLERK, ["011002"]),  # 札幌市
     "coordinator": (Role.COORDINATOR, []),
     "supervisor": (Role.SUPERVISOR, []),
+    "osaka_lead": (Role.LEAD, ["270008"]),  # 大阪府の取りまとめ担当 (its municipalities too)
 }
 DEMO_SUPERUSER = "admin"
 

@@ -64,10 +64,15 @@ SUPERVISOR_PERMISSIONS = (
     | {"registry.view_changelog", "registry.revert_change", "auth.view_user", "auth.view_group"}
 )
 
+# A prefecture's lead (取りまとめ担当): what a clerk may do, for the prefecture and its municipalities (the scope
+# is registry.core.permissions'), and reminders to them. Never a survey import, a revert, a round step or publishing.
+LEAD_PERMISSIONS = CLERK_PERMISSIONS | _perms(("view", "add"), "roundreminder")
+
 ROLE_PERMISSIONS = {
     Role.CLERK: CLERK_PERMISSIONS,
     Role.COORDINATOR: COORDINATOR_PERMISSIONS,
     Role.SUPERVISOR: SUPERVISOR_PERMISSIONS,
+    Role.LEAD: LEAD_PERMISSIONS,
 }
 
 
@@ -126,8 +131,7 @@ def has_role(user, role):
 def grant_role(user, role, organizations=(), actor_name="", reason=""):
     """Give ``user`` the role (and, for clerks, the organizations); returns what changed as text lines."""
     group = role_group(role)
-    if organizations and role != Role.CLERK:
-        raise RoleError("Organizations apply to clerks only.")
+    check_organizations(role, organizations)
     changes = []
     with change_context(actor_name=actor_name, source=Source.COMMAND, reason=reason):
         if not has_role(user, role):
@@ -139,6 +143,8 @@ def grant_role(user, role, organizations=(), actor_name="", reason=""):
                 changes.append(f"organization {organization.code} {organization.name} added")
         if role == Role.CLERK and not user.memberships.exists():
             raise RoleError("A clerk needs at least one organization (--organization CODE).")
+        if role == Role.LEAD and not user.memberships.filter(organization__kind="prefecture").exists():
+            raise RoleError("A lead needs its prefecture (--organization CODE, e.g. 270008 for 大阪府).")
         if not user.is_staff:
             user.is_staff = True
             user.save(update_fields=["is_staff"])
@@ -155,8 +161,7 @@ def revoke_role(user, role, organizations=(), actor_name="", reason=""):
     role at all (and not a superuser) loses admin access.
     """
     group = role_group(role)
-    if organizations and role != Role.CLERK:
-        raise RoleError("Organizations apply to clerks only.")
+    check_organizations(role, organizations, granting=False)
     changes = []
     with change_context(actor_name=actor_name, source=Source.COMMAND, reason=reason):
         if organizations:
@@ -167,7 +172,7 @@ def revoke_role(user, role, organizations=(), actor_name="", reason=""):
             keeps_role = user.memberships.exists()
         else:
             keeps_role = False
-            if role == Role.CLERK:
+            if role in Role.WITH_ORGANIZATIONS:
                 for membership in user.memberships.select_related("organization"):
                     membership.delete()
                     changes.append(f"organization {membership.organization.code} {membership.organization.name} removed")
@@ -181,6 +186,17 @@ def revoke_role(user, role, organizations=(), actor_name="", reason=""):
             changes.append("admin access (is_staff) removed")
     forget_cached_access(user)
     return changes
+
+
+def check_organizations(role, organizations, granting=True):
+    """Clerks act for organizations, a lead for prefectures (the code's first two digits: 270008 is 大阪府)."""
+    if organizations and role not in Role.WITH_ORGANIZATIONS:
+        raise RoleError("Organizations apply to clerks only (and a lead's prefecture).")
+    if granting and role == Role.LEAD:
+        for organization in organizations:
+            if organization.kind != organization.Kind.PREFECTURE:
+                raise RoleError(f"A lead is granted a prefecture; {organization.code} {organization.name} is not one "
+                                f"(its prefecture is {organization.code[:2]}…).")
 
 
 # --- every role change is logged -------------------------------------------------------------

@@ -25,6 +25,7 @@ from registry.parsing.text import clean_control_characters
 from registry.core.permissions import (
     can_revert,
     has_model_permission,
+    never_reverts,
     organization_path,
     record_in_scope,
     restrict_choices,
@@ -341,8 +342,9 @@ class ScopedAdmin(WatchButton, ScopedRows, SimpleHistoryAdmin):
         return gettext("Change history: %s") % obj
 
     def may_revert(self, request, obj):
-        """Supervisors revert whatever they may see; editors revert what they may change; nobody reverts access."""
-        if not is_revertible(self.model):
+        """Supervisors revert whatever they may see; editors revert what they may change; nobody reverts access;
+        a prefecture's lead never reverts."""
+        if not is_revertible(self.model) or never_reverts(request.user):
             return False
         if obj is None:
             return can_revert(request.user) or self.has_add_permission(request)

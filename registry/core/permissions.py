@@ -8,7 +8,9 @@ single objects with ``user_can``, and offers foreign-key choices through
 The rule: a user needs the model permission for the action; then clerks act
 only on records whose owning organization (the queryset's
 ``organization_field``) is one of their memberships, coordinators act on all
-organizations, supervisors view all of them. Shared records (contractors,
+organizations, supervisors view all of them, and a prefecture's lead (取りまとめ担当) acts on its
+prefecture's records and those of every municipality in it (``Organization.home_prefecture``: the code's first
+two digits), never on another prefecture's. Shared records (contractors,
 partners, survey rounds) only need the model permission, except places: every
 clerk reads them, but changes only those no other organization's records name
 (``PlaceQuerySet.for_organizations``).
@@ -21,18 +23,23 @@ class Role:
     CLERK = "clerk"
     COORDINATOR = "coordinator"
     SUPERVISOR = "supervisor"
+    LEAD = "lead"
 
     GROUP_NAMES = {
         CLERK: "担当者",
         COORDINATOR: "調査担当",
         SUPERVISOR: "管理者",
+        LEAD: "取りまとめ担当",
     }
     LABELS = {
         CLERK: _("Clerk"),
         COORDINATOR: _("Survey coordinator"),
         SUPERVISOR: _("Supervisor"),
+        LEAD: "取りまとめ担当",
     }
-    ALL = (CLERK, COORDINATOR, SUPERVISOR)
+    ALL = (CLERK, COORDINATOR, SUPERVISOR, LEAD)
+    # Roles whose memberships name the organizations they act for (a lead's names its prefecture).
+    WITH_ORGANIZATIONS = (CLERK, LEAD)
 
 
 VIEW_CHANGELOG_PERMISSION = "registry.view_changelog"
@@ -54,19 +61,93 @@ def user_roles(user):
     return cached
 
 
+def current_memberships(user):
+    """A membership whose end date (a handover's) has come gives nothing, even before the daily task ends it."""
+    return user.memberships.exclude(ends_on__lte=timezone.localdate())
+
+
 def member_organization_ids(user):
+    """The organizations of the user's memberships, and for a lead every municipality of its prefectures."""
     cached = getattr(user, "_registry_org_ids", None)
     if cached is None:
-        # A membership whose end date (a handover's) has come gives nothing, even before the daily task ends it.
-        current = user.memberships.exclude(ends_on__lte=timezone.localdate())
-        cached = set(current.values_list("organization_id", flat=True))
+        cached = set(current_memberships(user).values_list("organization_id", flat=True))
+        led = lead_prefecture_ids(user)
+        if led:
+            from registry.models import Organization
+
+            cached |= set(Organization.objects.filter(prefecture_id__in=led).values_list("pk", flat=True))
         user._registry_org_ids = cached
     return cached
 
 
+def lead_prefecture_ids(user):
+    """The prefectures (organization ids) the user leads (取りまとめ担当): its memberships of prefectures."""
+    if Role.LEAD not in user_roles(user):
+        return set()
+    cached = getattr(user, "_registry_led_ids", None)
+    if cached is None:
+        cached = set(current_memberships(user).filter(organization__kind="prefecture")
+                     .values_list("organization_id", flat=True))
+        user._registry_led_ids = cached
+    return cached
+
+
+def is_lead(user):
+    return bool(lead_prefecture_ids(user))
+
+
+def leads_organization(user, organization):
+    """Whether ``user`` is the lead of ``organization``'s prefecture (the prefecture itself included)."""
+    if organization is None:
+        return False
+    prefecture_id = organization.pk if organization.kind == "prefecture" else organization.prefecture_id
+    return prefecture_id in lead_prefecture_ids(user)
+
+
+def acts_on_behalf(user, organization_id):
+    """The prefecture a lead acts for when it changes ``organization_id``'s records (代理入力), or None: a
+    municipality of its prefecture, not the prefecture itself."""
+    led = lead_prefecture_ids(user)
+    if not led or organization_id is None or organization_id in led:
+        return None
+    from registry.models import Organization
+
+    organization = Organization.objects.filter(pk=organization_id).select_related("prefecture").first()
+    if organization is None or organization.prefecture_id not in led:
+        return None
+    return organization.prefecture
+
+
+def can_steer_answers_of(user, organization):
+    """Return (差し戻し) an organization's answer: coordinators for every organization, a lead for its own."""
+    if not is_active_user(user):
+        return False
+    return user.has_perm("registry.change_surveyround") or leads_organization(user, organization)
+
+
+def can_check_answers_of(user, organization):
+    """Mark an organization's answer 確認済み (the prefecture checked it): the lead of its prefecture only."""
+    return is_active_user(user) and leads_organization(user, organization)
+
+
+def can_remind(user):
+    """Send reminders (督促): coordinators to every organization, leads to their prefecture's (restrict narrows)."""
+    return is_active_user(user) and (user.has_perm("registry.change_surveyround") or is_lead(user))
+
+
+def can_manage_accounts_of(user, organization):
+    """Invite and hand over the clerks of ``organization``: a lead for the municipalities of its prefecture (and
+    the prefecture itself), never for coordinators' or supervisors' accounts (those roles are not an
+    organization's); superusers for every organization. To be wired into the accounts pages."""
+    if not is_active_user(user) or organization is None:
+        return False
+    return user.is_superuser or leads_organization(user, organization)
+
+
 def forget_cached_access(user):
     """Drop what this user object remembers about its roles, memberships and permissions."""
-    for name in ("_registry_roles", "_registry_org_ids", "_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+    for name in ("_registry_roles", "_registry_org_ids", "_registry_led_ids", "_perm_cache", "_user_perm_cache",
+                 "_group_perm_cache"):
         user.__dict__.pop(name, None)
 
 
@@ -200,3 +281,8 @@ def can_view_changelog(user):
 
 def can_revert(user):
     return is_active_user(user) and user.has_perm(REVERT_PERMISSION)
+
+
+def never_reverts(user):
+    """A prefecture's lead edits like its municipalities' clerks but never reverts (a supervisor's step)."""
+    return is_lead(user) and not user.is_superuser and not user.has_perm(REVERT_PERMISSION)

@@ -155,6 +155,12 @@ class RoundResponse(models.Model):
         on_delete=models.SET_NULL, related_name="+",
     )
     returned_reason = models.TextField(_("reason for returning"), blank=True)
+    # 確認済み: the prefecture's lead checked the completed answer (cleared when it is returned or answered again).
+    checked_at = models.DateTimeField("都道府県の確認日時", null=True, blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="都道府県の確認者", null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
 
     objects = RoundResponseQuerySet.as_manager()
     history = TrackedHistory()
@@ -173,6 +179,10 @@ class RoundResponse(models.Model):
     @property
     def completed(self):
         return self.completed_at is not None
+
+    @property
+    def checked(self):
+        return self.completed and self.checked_at is not None
 
 
 class RoundReminder(models.Model):

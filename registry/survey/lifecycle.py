@@ -31,6 +31,7 @@ REASON_CLOSING = "廃止を提案"
 REASON_CLOSED = "調査の締切: 廃止を適用"
 REASON_COMPLETED = "回答完了"
 REASON_RETURNED = "回答の差し戻し"
+REASON_CHECKED = "都道府県の確認済み"
 REASON_CORRECTION = "訂正"
 REASON_REOPENED = "回答完了の後の拠点の変更"
 
@@ -136,13 +137,18 @@ def complete_answer(survey_round, organization, user):
         response.completed_at = timezone.now()
         response.completed_by = user
         response.returned_reason = ""
+        response.checked_at = None  # answered again: the prefecture checks it again
+        response.checked_by = None
         response.save()
     return response
 
 
 def return_answer(survey_round, organization, reason, user):
-    """The coordinator returns an organization's answer: it is no longer 回答完了."""
-    with transaction.atomic(), change_context(reason=f"{REASON_RETURNED}: {reason}".strip(": "), user=user, source=Source.REVIEW):
+    """The coordinator, or the prefecture's lead, returns an organization's answer (差し戻し): it is no longer
+    回答完了, and the reason is shown to its clerks on their home page."""
+    reason = (reason or "").strip()
+    with transaction.atomic(), change_context(reason=f"{REASON_RETURNED}: {reason}".strip(": "), user=user,
+                                              source=Source.REVIEW, lead_step=True):
         require_open(survey_round)
         response = RoundResponse.objects.filter(survey_round=survey_round, organization=organization).first()
         if response is None or not response.completed:
@@ -150,6 +156,8 @@ def return_answer(survey_round, organization, reason, user):
         response.completed_at = None
         response.completed_by = None
         response.returned_reason = reason
+        response.checked_at = None
+        response.checked_by = None
         response.save()
     return response
 
@@ -195,6 +203,21 @@ def reopen_answer(survey_round, base, *, created=False):
         "拠点を確認して、もう一度「回答完了」を押してください。",
         reverse("registry:survey_review", args=[survey_round.reference_date]),
     )
+
+
+def check_answer(survey_round, organization, user):
+    """確認済み: the prefecture's lead checked an organization's completed answer (shown on the progress)."""
+    with transaction.atomic(), change_context(reason=REASON_CHECKED, user=user, source=Source.REVIEW,
+                                              lead_step=True):
+        require_open(survey_round)
+        response = RoundResponse.objects.select_for_update().filter(
+            survey_round=survey_round, organization=organization).first()
+        if response is None or not response.completed:
+            raise RoundRefused(f"{organization} はまだ回答完了していません。確認済みにできるのは回答完了した回答です。")
+        if response.checked_at is None:
+            response.checked_at = timezone.now()
+            response.checked_by = user
+            response.save()
     return response
 
 

@@ -48,6 +48,11 @@ class OrganizationProgress:
         return self.completed
 
     @property
+    def checked(self):
+        """確認済み: the prefecture's lead checked the completed answer."""
+        return self.response is not None and self.response.checked
+
+    @property
     def can_complete(self):
         return not self.completed and self.not_reviewed == 0
 

@@ -56,16 +56,19 @@ def clerk_addresses(organization):
     return sorted({user.email for user in users})
 
 
-def reminder_recipients(survey_round, user=None):
-    """Who a reminder would go to now (the confirmation page shows it before anything is sent)."""
+def reminder_recipients(survey_round, user=None, organization=None):
+    """Who a reminder would go to now: the organizations in the user's scope not yet 回答完了 (or ``organization``
+    only). The confirmation page shows it before anything is sent."""
     return [Recipient(row, clerk_addresses(row.organization))
-            for row in round_progress(survey_round, user) if not row.done]
+            for row in round_progress(survey_round, user) if not row.done
+            and (organization is None or row.organization.pk == organization.pk)]
 
 
-def remind_round(survey_round, user=None, *, base_url=""):
-    """E-mail the clerks of every organization not yet 回答完了; one RoundReminder per organization."""
+def remind_round(survey_round, user=None, *, base_url="", organization=None):
+    """E-mail the clerks of every organization not yet 回答完了 (or of ``organization`` only); one RoundReminder
+    per organization."""
     require_open(survey_round)
-    recipients = reminder_recipients(survey_round, user)
+    recipients = reminder_recipients(survey_round, user, organization)
     sender = user.get_username() if user else "command"
     link = base_url + reverse("registry:survey_review", args=[survey_round.reference_date])
     messages = []

@@ -71,8 +71,8 @@ def year_chart_label(year):
     return f"{year} ({short_era_code(year)})" if year is not None else _("Unknown")
 
 
-def survey_report(survey_round, user):
-    counts = round_counts(reported_records(survey_round, user))
+def survey_report(survey_round, user, prefecture=None):
+    counts = round_counts(reported_records(survey_round, user, prefecture))
     summary = summarize(counts)
     years = by_established_year(counts)
     return {

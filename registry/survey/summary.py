@@ -35,10 +35,14 @@ def reported(records):
     return records.filter(status=BaseStatus.ACTIVE).exclude(review_state=ReviewState.CLOSING)
 
 
-def reported_records(survey_round, user=None):
+def reported_records(survey_round, user=None, prefecture=None):
+    """The round's reported records the user sees; ``prefecture`` (an Organization) narrows them to that prefecture
+    and its municipalities (the code's first two digits), counted by the same rules."""
     records = reported(BaseRoundRecord.objects.filter(survey_round=survey_round))
     if user is not None:
         records = records.restrict(user, "view")
+    if prefecture is not None:
+        records = records.filter(base__organization__code__startswith=prefecture.code[:2])
     return records
 
 

@@ -37,6 +37,7 @@ class ChangeContext:
     source: str = ""
     import_record: object = None
     wrote: bool = False  # set when a history row is written in this group
+    lead_step: bool = False  # a prefecture's lead's own step (差し戻し, 確認済み), not an entry on behalf
 
 
 # Sent when a change group that wrote history rows ends (``group``, acting ``user``); registry/staff/notifications.py
@@ -67,7 +68,7 @@ def is_loading_recorded_data():
 
 
 @contextlib.contextmanager
-def change_context(*, reason="", user=None, actor_name="", source="", import_record=None):
+def change_context(*, reason="", user=None, actor_name="", source="", import_record=None, lead_step=False):
     """Attribute every history row written inside the block to this action.
 
     Each block is a change group of its own. Values not given are inherited from
@@ -81,6 +82,7 @@ def change_context(*, reason="", user=None, actor_name="", source="", import_rec
         actor_name=actor_name or (outer.actor_name if outer else ""),
         source=source or (outer.source if outer else ""),
         import_record=import_record or (outer.import_record if outer else None),
+        lead_step=lead_step or (outer.lead_step if outer else False),
     )
     token = _current.set(context)
     try:

@@ -57,3 +57,25 @@ def reason_label(reason):
     """A stored reason as shown: a command's name becomes what it did; people's reasons as they are."""
     reason = reason or ""
     return str(ACTIONS.get(reason) or WORDS.get(reason) or reason)
+
+
+LEAD = "取りまとめ"
+ON_BEHALF = "代理"
+
+
+def lead_actor_name(name, user, instance, own_step=False):
+    """``name`` as stored for a history row of ``instance`` written by ``user``: with 「(大阪府 取りまとめ (代理))」
+    when a prefecture's lead entered it for one of its municipalities, 「(大阪府 取りまとめ)」 for the lead's own
+    steps on it; as it is otherwise (the lead's own prefecture's records, everyone else)."""
+    from registry.core.permissions import acts_on_behalf, is_lead, organization_path, owning_organization_id
+
+    if not is_lead(user):
+        return name
+    path = organization_path(type(instance))
+    if path is None:
+        return name
+    prefecture = acts_on_behalf(user, owning_organization_id(type(instance), instance, path))
+    if prefecture is None:
+        return name
+    role = f"{prefecture.name} {LEAD}" if own_step else f"{prefecture.name} {LEAD} ({ON_BEHALF})"
+    return f"{name} ({role})"[:150]

@@ -97,16 +97,28 @@ def _context_or_system():
     return current_context() or ChangeContext(group=None, source=Source.COMMAND, actor_name="system")
 
 
-def context_columns(context, user):
-    """Our history columns for a row written by ``user`` (or nobody) inside ``context``."""
+def context_columns(context, user, instance=None):
+    """Our history columns for a row of ``instance`` written by ``user`` (or nobody) inside ``context``."""
     columns = {
-        "actor_name": (user.get_username() if user else "") or context.actor_name,
+        "actor_name": actor_name_for(context, user, instance),
         "change_group": context.group,
         "change_source": context.source or Source.COMMAND,
     }
     if context.import_record is not None:
         columns["import_record_id"] = context.import_record.pk  # by id: no related-object check per history row
     return columns
+
+
+def actor_name_for(context, user, instance=None):
+    """The user's name; a prefecture's lead writing a municipality's record is named with what it did there:
+    「osaka_lead (大阪府 取りまとめ (代理))」 when it entered on the municipality's behalf (代理入力), 「osaka_lead
+    (大阪府 取りまとめ)」 for its own steps (差し戻し, 確認済み), so the history tells them from the clerk's."""
+    from .labels import lead_actor_name
+
+    name = (user.get_username() if user else "") or context.actor_name
+    if user is None or instance is None:
+        return name
+    return lead_actor_name(name, user, instance, own_step=context.lead_step)
 
 
 def bulk_history_options():
@@ -127,6 +139,26 @@ written_in_bulk = Signal()
 
 
 def write_in_bulk(model, created=(), updated=(), fields=(), batch_size=1000, report=None):
+    """``_write_in_bulk`` once per actor name the records' history rows carry (a lead's 代理入力 across
+    municipalities is named per record: ``actor_name_for``)."""
+    context = _context_or_system()
+    created, updated = list(created), list(updated)
+    names = {}
+    if context.user is not None:
+        for obj in created + updated:
+            names[id(obj)] = actor_name_for(context, context.user, obj)
+    if len(set(names.values())) <= 1:
+        name = next(iter(names.values()), None)
+        return _write_in_bulk(model, created, updated, fields, batch_size, report, actor_name=name)
+    written = 0
+    for name in sorted(set(names.values())):
+        written += _write_in_bulk(model, [o for o in created if names[id(o)] == name],
+                                  [o for o in updated if names[id(o)] == name], fields, batch_size, report,
+                                  actor_name=name)
+    return written
+
+
+def _write_in_bulk(model, created=(), updated=(), fields=(), batch_size=1000, report=None, actor_name=None):
     """Insert ``created`` and update ``fields`` of ``updated`` in batches, each record with its history row naming
     the action in progress like a single save (who, when, why, route, import record, change group), written by
     simple-history's bulk API (``bulk_create_with_history``; ``bulk_update_with_history`` for the history of
@@ -136,6 +168,8 @@ def write_in_bulk(model, created=(), updated=(), fields=(), batch_size=1000, rep
     handed to simple-history one at a time, in the same queries.
     """
     options = bulk_history_options()
+    if actor_name is not None:
+        options["custom_historical_attrs"]["actor_name"] = actor_name
     created, updated = list(created), list(updated)
     size = SLICE if report is None else min(SLICE, batch_size)
     for start in range(0, len(created), size):
@@ -203,7 +237,7 @@ def fill_history_extras(sender, instance, history_instance, history_user=None, *
     context.wrote = True
     if history_instance.history_user_id is None and context.user is not None:
         history_instance.history_user = context.user
-    for name, value in context_columns(context, history_instance.history_user).items():
+    for name, value in context_columns(context, history_instance.history_user, instance).items():
         setattr(history_instance, name, value)
     if not history_instance.history_change_reason:
         history_instance.history_change_reason = context.reason

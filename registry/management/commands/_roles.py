@@ -19,7 +19,7 @@ def add_role_arguments(parser):
         action="extend",
         nargs="+",
         default=[],
-        help="6-digit organization code (全国地方公共団体コード); repeat or list several. Clerks only.",
+        help="6-digit organization code (全国地方公共団体コード); repeat or list several. Clerks and leads (a lead: its prefecture, e.g. 270008).",
     )
 
 

@@ -13,7 +13,8 @@ from ._roles import actor_name, add_role_arguments, organizations_by_code, repor
 
 class Command(BaseCommand):
     help = (
-        "Give a user a role (clerk, coordinator, supervisor); clerks act for the organizations given. "
+        "Give a user a role (clerk, coordinator, supervisor, lead); clerks act for the organizations given, "
+        "a lead for the prefecture given and its municipalities. "
         "The change is logged."
     )
 

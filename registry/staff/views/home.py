@@ -12,7 +12,7 @@ from registry.staff.coming_up import coming_up
 from registry.core.history.log import HistoryFilters, history_querysets, visible_models
 from registry.core.history.story import ActionLines
 from registry.models import Base, ImportRecord, Organization, SurveyRound
-from registry.core.permissions import Role, user_roles
+from registry.core.permissions import Role, lead_prefecture_ids, user_roles
 from registry.models import ReviewState
 from registry.survey.progress import STATE_ORDER, current_round, pending_organizations, progress_totals, round_progress, round_todo
 from registry.staff.views.lists import StaffPageMixin
@@ -37,7 +37,8 @@ class HomeView(StaffPageMixin, TemplateView):
         if Role.CLERK in roles:
             context["organizations"] = self.clerk_organizations(user)
             context["todo"] = round_todo(user)  # registry/rounds/_todo.html
-        if everything or Role.COORDINATOR in roles:
+        if everything or Role.COORDINATOR in roles or Role.LEAD in roles:
+            # A lead's progress is its prefecture's and its municipalities' (round_progress is restricted).
             context["rounds"] = rounds[:3]
             if context["open_round"] is not None:
                 progress = round_progress(context["open_round"], user)
@@ -46,9 +47,10 @@ class HomeView(StaffPageMixin, TemplateView):
                 context["progress_pending"] = len(pending_organizations(progress))
                 context["progress_organizations"] = len(progress)
             context["can_import"] = user.has_perm("registry.import_base")
+            context["lead_prefectures"] = lead_prefecture_ids(user)
         if everything or Role.COORDINATOR in roles or Role.SUPERVISOR in roles:
             context["imports"] = ImportRecord.objects.select_related("survey_round")[:RECENT_IMPORTS]
-        if everything or Role.CLERK in roles or Role.COORDINATOR in roles:
+        if everything or Role.CLERK in roles or Role.COORDINATOR in roles or Role.LEAD in roles:
             context["coming_up"] = coming_up(user)[:COMING_UP]
         if (everything or Role.SUPERVISOR in roles) and visible_models(user):
             # The latest actions as the change log tells them (an import is one line).

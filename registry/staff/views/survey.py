@@ -15,6 +15,13 @@ from django.views.generic import FormView, ListView, TemplateView, View
 
 from registry.core.downloads import XLSX_CONTENT_TYPE
 from registry.models import BaseRoundRecord, Organization, ReviewState, RoundCorrection, SurveyRound
+from registry.core.permissions import (
+    can_check_answers_of,
+    can_remind,
+    can_steer_answers_of,
+    lead_prefecture_ids,
+    leads_organization,
+)
 from registry.survey.report import compare_rounds, survey_report
 from registry.survey import lifecycle
 from registry.survey.progress import (
@@ -70,8 +77,8 @@ class CurrentRoundView(StaffPageMixin, View):
         survey_round = current_round()
         if survey_round is None:
             return HttpResponseRedirect(reverse("registry:survey_rounds"))
-        steers = request.user.has_perm("registry.change_surveyround") or not request.user.has_perm(
-            "registry.change_base")
+        steers = (request.user.has_perm("registry.change_surveyround") or lead_prefecture_ids(request.user)
+                  or not request.user.has_perm("registry.change_base"))
         name = "registry:survey_progress" if steers else "registry:survey_review"
         return HttpResponseRedirect(reverse(name, args=[survey_round.reference_date]))
 
@@ -133,7 +140,10 @@ class SurveyReportView(RoundMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         context["title"] = gettext("Survey report: %(round)s") % {"round": self.survey_round}
-        context["report"] = survey_report(self.survey_round, user)
+        prefecture = self.prefecture()
+        context["report"] = survey_report(self.survey_round, user, prefecture)
+        context["prefecture"] = prefecture
+        context["prefectures"] = Organization.objects.restrict(user, "view").filter(kind=Organization.Kind.PREFECTURE)
         context["corrections"] = (
             RoundCorrection.objects.restrict(user, "view").filter(record__survey_round=self.survey_round)
             .select_related("record__base__organization")
@@ -141,6 +151,17 @@ class SurveyReportView(RoundMixin, TemplateView):
         context["other_rounds"] = SurveyRound.objects.restrict(user, "view").exclude(pk=self.survey_round.pk)
         context.update(self.comparison_context(context["report"]["summary"]))
         return context
+
+    def prefecture(self):
+        """The prefecture the report is narrowed to (``?prefecture=27``): a lead's own by default."""
+        text = self.request.GET.get("prefecture", "")
+        if text == "all":
+            return None
+        visible = Organization.objects.restrict(self.request.user, "view").filter(kind=Organization.Kind.PREFECTURE)
+        if re.fullmatch(r"[0-9]{2}", text):
+            return visible.filter(code__startswith=text).first()
+        led = lead_prefecture_ids(self.request.user)
+        return visible.filter(pk__in=led).order_by("code").first() if led else None
 
     def comparison_context(self, summary):
         text = self.request.GET.get("compare", "").strip()
@@ -185,6 +206,9 @@ class SurveyProgressView(RoundMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         progress = round_progress(self.survey_round, self.request.user)
         page = Paginator(progress, self.paginate_by).get_page(self.request.GET.get("page"))
+        for row in page.object_list:
+            row.led_by_user = leads_organization(self.request.user, row.organization)
+            row.on_behalf = row.led_by_user and row.organization.kind != Organization.Kind.PREFECTURE
         context.update(
             title=gettext("Update progress: %(round)s") % {"round": self.survey_round},
             progress=page.object_list,
@@ -194,6 +218,8 @@ class SurveyProgressView(RoundMixin, TemplateView):
             state_labels=[STATE_LABELS[state] for state in STATE_ORDER],
             pending_count=sum(1 for row in progress if not row.done),
             can_steer=self.request.user.has_perm("registry.change_surveyround"),
+            can_remind=can_remind(self.request.user),
+            led_prefectures=lead_prefecture_ids(self.request.user),
             reminders=self.survey_round.reminders.restrict(self.request.user, "view").select_related("organization")[:20],
         )
         return context
@@ -238,20 +264,37 @@ class RoundStepView(CoordinatorMixin, RoundMixin, View):
         return HttpResponseRedirect(reverse("registry:survey_progress", args=[self.survey_round.reference_date]))
 
 
-class RemindView(CoordinatorMixin, RoundMixin, TemplateView):
-    """督促: a page that says who will get the reminder and who cannot (no address known), then one POST."""
+class RemindView(RoundMixin, TemplateView):
+    """督促: a page that says who will get the reminder and who cannot (no address known), then one POST.
+
+    For coordinators, and for a prefecture's lead to its own municipalities (the progress the recipients come from
+    is restricted to the user's scope). ``organization`` (query or form): remind that one organization only.
+    """
 
     template_name = "registry/rounds/remind_confirm.html"
 
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not can_remind(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def reminded_organization(self):
+        value = self.request.POST.get("organization") or self.request.GET.get("organization")
+        if not value:
+            return None
+        return get_object_or_404(Organization.objects.restrict(self.request.user, "view"), pk=record_id(value))
+
     def get_context_data(self, **kwargs):
-        recipients = reminder_recipients(self.survey_round, self.request.user) if self.survey_round.is_open else []
-        return super().get_context_data(
+        organization = self.reminded_organization()
+        recipients = (reminder_recipients(self.survey_round, self.request.user, organization)
+                      if self.survey_round.is_open else [])
+        return super().get_context_data(organization=organization,
             title=f"{self.survey_round}: 督促の確認", recipients=[r for r in recipients if r.addresses],
             unreachable=[r for r in recipients if not r.addresses], **kwargs)
 
     def post(self, request, *args, **kwargs):
         try:
-            result = remind_round(self.survey_round, request.user)
+            result = remind_round(self.survey_round, request.user, organization=self.reminded_organization())
         except RoundRefused as refusal:
             messages.error(request, str(refusal))
         else:
@@ -310,7 +353,9 @@ class SurveyReviewView(ReviewerMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         action = request.POST.get("action", "")
-        if action in ("complete", "return"):
+        if action in ("return", "check"):
+            return self.steer(request, action)
+        if action == "complete":
             return self.answer(request, action)
         requested = {record_id(pk) for pk in request.POST.getlist("base")} - {None}
         bases = list(reviewable_bases(request.user).filter(pk__in=requested))
@@ -333,18 +378,33 @@ class SurveyReviewView(ReviewerMixin, TemplateView):
             pk=record_id(request.POST.get("organization")),
         )
         try:
-            if action == "complete":
-                lifecycle.complete_answer(self.survey_round, organization, request.user)
-                messages.success(request, gettext("%(organization)s: answer completed.") % {
-                    "organization": organization})
-            else:
-                if not request.user.has_perm("registry.change_surveyround"):
-                    raise PermissionDenied
+            lifecycle.complete_answer(self.survey_round, organization, request.user)
+            messages.success(request, gettext("%(organization)s: answer completed.") % {
+                "organization": organization})
+        except RoundRefused as refusal:
+            messages.error(request, str(refusal))
+        return self.back(request)
+
+    def steer(self, request, action):
+        """差し戻し (coordinators, the prefecture's lead) and 確認済み (the prefecture's lead) of one answer."""
+        organization = get_object_or_404(Organization.objects.restrict(request.user, "view").select_related(
+            "prefecture"), pk=record_id(request.POST.get("organization")))
+        allowed = can_steer_answers_of if action == "return" else can_check_answers_of
+        if not allowed(request.user, organization):
+            raise PermissionDenied
+        try:
+            if action == "return":
                 lifecycle.return_answer(self.survey_round, organization, request.POST.get("reason", ""), request.user)
                 messages.success(request, gettext("%(organization)s: answer returned.") % {
                     "organization": organization})
+            else:
+                lifecycle.check_answer(self.survey_round, organization, request.user)
+                messages.success(request, f"{organization}: 確認済みにしました。")
         except RoundRefused as refusal:
             messages.error(request, str(refusal))
+        return self.back(request)
+
+    def back(self, request):
         return HttpResponseRedirect(request.POST.get("next") if request.POST.get("next", "").startswith("/survey/")
                                     else request.get_full_path())
 
