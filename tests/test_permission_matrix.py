@@ -437,8 +437,9 @@ MATRIX = {
     "two_factor": [Case("L 200 200 200 200 200", lambda w: reverse("two_factor")),
                    Case("L R R 200 200 200", lambda w: reverse("two_factor"), method="post",
                         data={"action": "codes"}, note="new recovery codes: for those enrolled"),
-                   Case("L 200 200 200 200 200", lambda w: reverse("two_factor"), method="post",
-                        data={"action": "confirm", "code": "000000"}, note="a wrong code: the page again"),
+                   Case("L 200 200 R R R", lambda w: reverse("two_factor"), method="post",
+                        data={"action": "confirm", "code": "000000"},
+                        note="a wrong code: the page again; the enrolled are sent back to their page"),
                    Case("L R R R R R", lambda w: reverse("two_factor"), method="post", data={"action": "disable"})],
     # Resetting someone's second factor: a coordinator a clerk's, a superuser anyone's (not one's own).
     "two_factor_reset": [
