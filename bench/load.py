@@ -86,15 +86,19 @@ def prepare_database(args, workdir):
         cwd=ROOT, env=env, check=True, capture_output=True, text=True,
     ).stdout
     people = json.loads(output.split("PEOPLE ", 1)[1])
+    SECRETS.update(people.pop("secrets", {}))
     return env, engine, people
 
 
+SECRETS = {}  # user name → TOTP secret, for those who sign in with a second factor
 # Editors are clerks of distinct organizations holding bases; readers are supervisors.
 CREATE_PEOPLE = """
 import json
 from django.contrib.auth import get_user_model
 from registry.models import Base
 from registry.accounts.roles import grant_role
+import base64
+from django_otp.plugins.otp_totp.models import TOTPDevice
 organizations = []
 for base in Base.objects.order_by("organization__code", "number").select_related("organization"):
     if base.organization not in organizations:
@@ -110,7 +114,9 @@ for index in range(%(editors)d):
 for index in range(%(readers)d):
     user = users.create_user(f"load_reader_{index}", password="%(password)s")
     grant_role(user, "supervisor", actor_name="bench")
+    device = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)  # supervisors sign in with a code
     people["readers"].append([user.username, None])
+    people.setdefault("secrets", {})[user.username] = base64.b32encode(device.bin_key).decode()
 print("PEOPLE " + json.dumps(people))
 """
 
@@ -220,6 +226,15 @@ class Person:
         status, _page = self.request("login", "/admin/login/", data)
         if status != 302:
             raise RuntimeError(f"{self.username} could not log in ({status})")
+        if self.username in SECRETS:  # the second factor: the code the person's app shows
+            import pyotp
+
+            _status, page = self.request("login", "/sign-in/code/")
+            data = dict(FormFieldsOf(page))
+            data.update(code=pyotp.TOTP(SECRETS[self.username]).now(), next="/admin/")
+            status, _page = self.request("login", "/sign-in/code/", data)
+            if status != 302:
+                raise RuntimeError(f"{self.username} could not enter the code ({status})")
 
 
 def FormFieldsOf(page):

@@ -103,6 +103,9 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -124,6 +127,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "registry.accounts.second_factor.SecondFactorMiddleware",  # docs/sign-in.md
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -225,6 +230,18 @@ AXES_RESET_ON_SUCCESS = True
 # registry.accounts.client_address.client_address.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "registry.accounts.client_address.client_address"
+
+# Two-factor sign-in (docs/sign-in.md): the roles that must enrol a second factor (TOTP app and recovery codes);
+# everyone else may. A wrong code counts as a failed sign-in for the lockout above.
+MFA_ROLE_NAMES = ("clerk", "coordinator", "supervisor", "superuser")
+MFA_REQUIRED_ROLES = env_list("MFA_REQUIRED_ROLES", "coordinator,supervisor,superuser")
+for _role in MFA_REQUIRED_ROLES:
+    if _role not in MFA_ROLE_NAMES:
+        refuse("MFA_REQUIRED_ROLES", "a comma-separated list of " + "/".join(MFA_ROLE_NAMES), _role)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "海外拠点レジストリ")
+# Password reset by e-mail: requests per address and per client address within an hour.
+PASSWORD_RESET_PER_ADDRESS = env_int("PASSWORD_RESET_PER_ADDRESS", 3)
+PASSWORD_RESET_PER_IP = env_int("PASSWORD_RESET_PER_IP", 10)
 
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", _("Japanese")), ("en", _("English"))]
@@ -338,6 +355,7 @@ EMAIL_BACKEND = env_str(
     "django.core.mail.backends.smtp.EmailBackend" if env_str("EMAIL_HOST")
     else "django.core.mail.backends.console.EmailBackend",
 )
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))  # for the file backend
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")

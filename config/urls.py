@@ -4,6 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("", include("registry.accounts.sign_in_urls")),
     path("", include("registry.urls")),
     path("opendata/", include("registry.public.opendata.urls")),
     path("api/v1/", include("registry.public.api.urls")),

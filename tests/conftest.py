@@ -87,6 +87,15 @@ def fast_password_hashing():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def force_login_signs_in_with_the_second_factor():
+    """``client.force_login`` is a finished sign-in, second factor included (tests/second_factor.py)."""
+    from tests import second_factor
+
+    second_factor.install()
+    yield
+
+
 @pytest.fixture(autouse=True)
 def empty_cache():
     """Each test starts without what another test's pages cached (e.g. the countries in use)."""

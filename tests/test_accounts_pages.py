@@ -117,3 +117,16 @@ def test_supervisors_read_the_account_events_beside_the_change_log(people):
     page = table(client_for(people["super"]).get(reverse("registry:account_events"), {"q": "kyoto_clerk"}))
     assert "kyoto_clerk" in page and "付与" in page and "osaka_clerk" not in page
     assert client_for(people["coord"]).get(reverse("registry:account_events")).status_code == 403
+
+
+def test_the_list_says_who_signs_in_with_a_second_factor_and_offers_its_reset(people):
+    from tests.second_factor import enrol
+
+    enrol(people["kyoto"])
+    client = client_for(people["coord"])
+    page = table(client.get(reverse("registry:accounts"), {"q": "kyoto_clerk"}))
+    row = page.split("kyoto_clerk@example.jp", 1)[1].split("</tr>", 1)[0]
+    assert "有効" in row and reverse("two_factor_reset", args=[people["kyoto"].pk]) in row
+    other = table(client.get(reverse("registry:accounts"), {"q": "kyoto_colleague"}))
+    row = other.split("kyoto_colleague@example.jp", 1)[1].split("</tr>", 1)[0]
+    assert "なし" in row and "two-factor/reset" not in row

@@ -335,3 +335,56 @@ def test_account_writes_by_post(db, world, label):
                 mismatches.append(f"{role}: expected {token}, got {got}")
             transaction.set_rollback(True)
     assert not mismatches, "\n".join(mismatches)
+
+
+# Sign-in writes (docs/sign-in.md): D = the confirmed second factors / sent mail changed, K = nothing. 大阪府's clerk and every
+# required role have a second factor here; 札幌市's clerk has none.
+#                        anon osaka sapporo coord super root
+SIGN_IN_WRITES = {
+    "reset the clerk's second factor": (lambda w: reverse("two_factor_reset", args=[w.users["osaka"].pk]),
+                                        lambda w: {}, "K K K D K D"),
+    "reset the supervisor's second factor": (lambda w: reverse("two_factor_reset", args=[w.users["super"].pk]),
+                                             lambda w: {}, "K K K K K D"),
+    "new recovery codes": (lambda w: reverse("two_factor"), lambda w: {"action": "codes"}, "K D K D D D"),
+    "turn one's second factor off": (lambda w: reverse("two_factor"), lambda w: {"action": "disable"},
+                                     "K D K K K K"),
+    "enrol with a wrong code": (lambda w: reverse("two_factor"), lambda w: {"action": "confirm", "code": "1"},
+                                "K K K K K K"),
+    "ask for a password reset": (lambda w: reverse("admin_password_reset"),
+                                 lambda w: {"email": "matrix_osaka@example.jp"}, "D D D D D D"),
+}
+
+
+def sign_in_state():
+    from django.core import mail
+    from django_otp.plugins.otp_static.models import StaticToken
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    # (an enrolment page opened leaves an unconfirmed device behind: it verifies nothing)
+    return (sorted(TOTPDevice.objects.filter(confirmed=True).values_list("user", "key")),
+            sorted(StaticToken.objects.values_list("device__user", "token")), len(mail.outbox))
+
+
+@pytest.mark.parametrize("label", list(SIGN_IN_WRITES))
+def test_sign_in_writes_by_post(db, world, label):
+    from django.core.cache import cache
+
+    from registry.accounts.second_factor import new_recovery_codes
+    from tests.second_factor import enrol
+
+    url, data, tokens = SIGN_IN_WRITES[label]
+    mismatches = []
+    for role, token in expected(tokens).items():
+        with transaction.atomic():
+            cache.clear()
+            for key in ("osaka", "coord", "super", "root"):
+                enrol(world.users[key])
+                new_recovery_codes(world.users[key])
+            client = client_for(world, role)
+            before = sign_in_state()
+            client.post(url(world), data(world))
+            got = "K" if sign_in_state() == before else "D"
+            if got != token:
+                mismatches.append(f"{role}: expected {token}, got {got}")
+            transaction.set_rollback(True)
+    assert not mismatches, "\n".join(mismatches)

@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ALLOWED = frozenset({
     "CSV", "Excel", "xlsx", "xls", "ods", "csv", "tsv", "TSV", "URL", "ID", "IP", "SHA", "HTTP", "Accept", "GET", "POST", "UTF",
     "BOM", "MOU", "OCR", "JSON", "PDF", "LDAP", "User", "Agent", "No", "Control", "Command", "Mac",
+    "QR",  # QRコード: the two-factor enrolment
     # The public portal: the API, the catalog format, licence and data sources by their names, and the language
     # switch, which names English in English.
     "API", "DCAT", "CC", "BY", "GeoNames", "Natural", "Earth", "English",

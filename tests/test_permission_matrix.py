@@ -19,6 +19,7 @@ route, as the failure message prints it), and add
 — ``w`` is the World below, holding one 大阪府 record of each kind.
 """
 import datetime
+import itertools
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -340,8 +341,18 @@ def feed_token(world, role):
     return NotificationSettings.of(world.users[role]).feed_token
 
 
-def everyone(expect, url, method="get"):
-    return Case(" ".join([expect] * len(ROLES)), url, method=method)
+def everyone(expect, url, method="get", data=None):
+    return Case(" ".join([expect] * len(ROLES)), url, method=method, data=data)
+
+
+_reset_requests = itertools.count()
+
+
+def reset_request(world):
+    """Password reset for 大阪府's clerk and for an unknown address, in turns (a new address each time: the limit
+    per address is tests/test_password_reset.py's)."""
+    number = next(_reset_requests)
+    return {"email": f"matrix_osaka@example.jp" if number % 2 else f"nobody{number}@example.jp"}
 
 
 # The public portal: the same pages for everyone, signed in or not; unknown countries and organizations are 404.
@@ -493,6 +504,36 @@ MATRIX = {
              method="post", data={"staff_dispatched": "", "reason": ""}, note="invalid form"),
     ],
     "admin:index": [Case("L 200 200 200 200 200", lambda w: reverse("admin:index"))],
+    # Signing in (docs/sign-in.md). The sessions here are verified (tests/second_factor.py): the code page sends
+    # them on; every signed-in user has the two-factor page (clerks may enrol, the others have enrolled).
+    "two_factor_code": [Case("L R R R R R", lambda w: reverse("two_factor_code")),
+                        Case("L R R R R R", lambda w: reverse("two_factor_code"), method="post",
+                             data={"code": "000000"})],
+    "two_factor": [Case("L 200 200 200 200 200", lambda w: reverse("two_factor")),
+                   Case("L R R 200 200 200", lambda w: reverse("two_factor"), method="post",
+                        data={"action": "codes"}, note="new recovery codes: for those enrolled"),
+                   Case("L 200 200 R R R", lambda w: reverse("two_factor"), method="post",
+                        data={"action": "confirm", "code": "000000"},
+                        note="a wrong code: the page again; the enrolled are sent back to their page"),
+                   Case("L R R R R R", lambda w: reverse("two_factor"), method="post", data={"action": "disable"})],
+    # Resetting someone's second factor: a coordinator a clerk's, a superuser anyone's (not one's own).
+    "two_factor_reset": [
+        Case("L 403 403 200 403 200", lambda w: reverse("two_factor_reset", args=[w.users["osaka"].pk])),
+        Case("L 403 403 403 403 200", lambda w: reverse("two_factor_reset", args=[w.users["coord"].pk])),
+        Case("L 403 403 403 403 403", lambda w: reverse("two_factor_reset", args=[w.users["root"].pk])),
+        Case("L 403 403 404 403 404", lambda w: reverse("two_factor_reset", args=[999999])),
+        Case("L 403 403 R 403 R", lambda w: reverse("two_factor_reset", args=[w.users["osaka"].pk]), method="post"),
+        Case("L 403 403 403 403 R", lambda w: reverse("two_factor_reset", args=[w.users["super"].pk]),
+             method="post"),
+    ],
+    # The password reset by e-mail: for everyone, the same answers whoever asks (tests/test_password_reset.py).
+    "admin_password_reset": [
+        everyone("200", lambda w: reverse("admin_password_reset")),
+        everyone("R", lambda w: reverse("admin_password_reset"), method="post", data=reset_request),
+    ],
+    "password_reset_done": [everyone("200", lambda w: reverse("password_reset_done"))],
+    "password_reset_confirm": [everyone("200", lambda w: reverse("password_reset_confirm", args=["MQ", "bad-token"]))],
+    "password_reset_complete": [everyone("200", lambda w: reverse("password_reset_complete"))],
     "admin:login": [Case("200 R R R R R", lambda w: reverse("admin:login"))],
     # Logging out takes a POST; anonymous users are sent to the index (and from there to the login).
     "admin:logout": [Case("R 405 405 405 405 405", lambda w: reverse("admin:logout"))],

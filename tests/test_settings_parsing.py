@@ -25,6 +25,8 @@ def load_settings(env_changes, expression="settings.DEBUG", cwd=ROOT):
     ("SESSION_COOKIE_AGE", "2h", 'SESSION_COOKIE_AGE must be a whole number, got "2h"'),
     ("AXES_FAILURE_LIMIT", "five", 'AXES_FAILURE_LIMIT must be a whole number, got "five"'),
     ("TASKS_BACKEND", "celery", 'TASKS_BACKEND must be one of db/rq, got "celery"'),
+    ("MFA_REQUIRED_ROLES", "coordinator,admin",
+     'MFA_REQUIRED_ROLES must be a comma-separated list of clerk/coordinator/supervisor/superuser, got "admin"'),
 ])
 def test_a_value_settings_cannot_read_stops_the_start_with_its_name(name, value, expected):
     result = load_settings({name: value})

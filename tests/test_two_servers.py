@@ -23,12 +23,14 @@ from pathlib import Path
 import pytest
 from django.db import connection
 from django.test import override_settings
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from registry.models import Agreement, ImportRecord
 from registry.core.permissions import Role
 from registry.sheets.uploads import UPLOAD_FOLDER
 from tests.agreement_sheets import as_text, tie_row
 from tests.roles import PASSWORD, make_user
+from tests.second_factor import enrol, totp_code
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS = ("127.0.0.1", 6379)
@@ -191,6 +193,13 @@ class Browser:
         fields = {**form_fields(page, "/admin/login/"), "username": username, "password": PASSWORD}
         status, headers, _page = self.post(f"{server.url}/admin/login/", fields)
         assert status == 302 and "login" not in headers["Location"], _page  # signed in, sent on
+        # then the code of the coordinator's app (tests/second_factor.py), as a person would type it
+        status, _headers, page = self.request(f"{server.url}/sign-in/code/")
+        assert status == 200, status
+        device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+        status, _headers, page = self.post(f"{server.url}/sign-in/code/",
+                                           {**form_fields(page, ""), "code": totp_code(device)})
+        assert status == 302, page
 
     def preview(self, server, content):
         """Upload a tie list on ``server``'s import page; returns the confirm form's fields."""
@@ -220,6 +229,7 @@ def coordinator(db):
         user = make_user(Role.COORDINATOR)
         user.set_password(PASSWORD)
         user.save()
+    enrol(user)
     return user
 
 

@@ -33,6 +33,28 @@ def create_demo_users(stdout):
         admin.save(update_fields=["is_superuser", "is_staff"])
     stdout.write(f"{'Created' if created else 'Kept'} demo superuser {DEMO_SUPERUSER}")
     stdout.write(f"Demo password (for new demo users): {DEMO_PASSWORD}")
+    enrol_demo_second_factors(stdout)
+
+
+def enrol_demo_second_factors(stdout):
+    """The demo users whose role requires a second factor get a TOTP app device; its secret is printed so a
+    newcomer can add it to an authenticator app (or compute codes: ``python -m pyotp``-style) and sign in."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from registry.accounts import audit, second_factor
+    from registry.models import RoleChange
+
+    for user in get_user_model()._default_manager.filter(username__in=[*DEMO_USERS, DEMO_SUPERUSER]).order_by("pk"):
+        if not second_factor.requires_second_factor(user):
+            continue
+        device = second_factor.app_device(user)
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name=second_factor.APP_DEVICE_NAME, confirmed=True)
+            second_factor.new_recovery_codes(user)
+            audit.record(user, RoleChange.Action.MFA_ENROLLED, detail="setup_demo", actor_name="setup_demo")
+        secret = second_factor.base32_secret(device)
+        stdout.write(f"Two-factor secret of {user.get_username()} (TOTP, 6 digits, 30 s): {secret}")
+        stdout.write(f"  otpauth URL: {device.config_url}")
 
 
 def get_or_create_with_password(user_model, username):

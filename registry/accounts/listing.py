@@ -15,8 +15,11 @@ from registry.core.permissions import Role, is_active_user, member_organization_
 INVITED, ACTIVE, STOPPED = "招待中", "有効", "停止"
 
 
-def second_factor_enabled(user):
-    return False  # the two-factor sign-in work (issue 23, item 6) fills this in
+def second_factor_users(users):
+    """The ids of those among ``users`` who sign in with a confirmed second factor (one query for a page)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return set(TOTPDevice.objects.filter(user__in=users, confirmed=True).values_list("user_id", flat=True))
 
 
 def can_manage_accounts(user):
@@ -92,14 +95,14 @@ def works_for_every_organization(user):
     return user.is_superuser or any(group.name in WIDE_ROLES for group in user.groups.all())
 
 
-def user_row(user, organization_id=None):
+def user_row(user, organization_id=None, second_factor=False):
     memberships = list(user.memberships.all())
     ends = [m.ends_on for m in memberships
             if m.ends_on and (organization_id is None or m.organization_id == organization_id)]
     return AccountRow(
         name=display_name(user), email=user.email, role=user_role_label(user),
         organizations=[m.organization for m in memberships], state=ACTIVE if user.is_active else STOPPED,
-        last_login=user.last_login, second_factor=second_factor_enabled(user), user=user,
+        last_login=user.last_login, second_factor=second_factor, user=user,
         ends_on=min(ends) if ends else None, all_organizations=works_for_every_organization(user))
 
 
@@ -164,7 +167,10 @@ def account_rows(viewer, organization=None, query="", limit=None):
     if limit is not None:
         invitations, users = invitations[:limit], users[:limit]
     organization_id = organization.pk if organization else None
-    return [invitation_row(i) for i in invitations] + [user_row(u, organization_id) for u in users]
+    users = list(users)
+    enrolled = second_factor_users(users)
+    return [invitation_row(i) for i in invitations] + [
+        user_row(u, organization_id, second_factor=u.pk in enrolled) for u in users]
 
 
 def may_read_user(viewer, user):
