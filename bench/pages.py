@@ -29,6 +29,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 from history_changelog import drop_database, ensure_database, history_insert_sql, point_at_bench_database  # noqa: E402
+from history_groups import big_group, grouped_history_sql  # noqa: E402
 
 SEED = 20171001
 ROUND_2019 = datetime.date(2019, 9, 30)
@@ -140,6 +141,7 @@ def build(base_total):
         cursor.execute(history_insert_sql(Base, "b", 9, "16 days"))
         organization_copies = max(int(90_000 * base_total / 100_000) // len(organizations), 1)
         cursor.execute(history_insert_sql(Organization, "o", organization_copies, "30 days"))
+        cursor.execute(grouped_history_sql(Base))  # actions of 10,000, 1,000 and 200 entries
         cursor.execute("VACUUM ANALYZE")  # as autovacuum would on a live database
     print(f"built {Base.objects.count():,} bases, {Base.history.count() + Organization.history.count():,} history rows"
           f" in {time.perf_counter() - started:.0f} s", file=sys.stderr)
