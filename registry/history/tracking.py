@@ -18,7 +18,7 @@ from .context import ChangeContext, Source, current_context, is_loading_recorded
 class HistoryExtras(models.Model):
     """Columns added to every historical table."""
 
-    change_group = models.UUIDField(_("change group"), null=True, blank=True, db_index=True)
+    change_group = models.UUIDField(_("change group"), null=True, blank=True)  # indexed with the date (below)
     actor_name = models.CharField(_("actor"), max_length=150, blank=True, db_index=True)
     change_source = models.CharField(
         _("through"), max_length=20, choices=Source.choices, blank=True, db_index=True
@@ -66,6 +66,8 @@ class TrackedHistory(HistoricalRecords):
             models.Index(fields=["history_date", "history_id"]),
             models.Index(fields=["history_type", "history_date"]),
             models.Index(fields=[model._meta.pk.attname, "history_date", "history_id"]),
+            # An action's entries, a page at a time newest first, whatever the action's size.
+            models.Index(fields=["change_group", "history_date", "history_id"]),
             *(models.Index(fields=fields) for fields in self.extra_indexes),
         ]
         return options
