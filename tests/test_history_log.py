@@ -181,7 +181,9 @@ def test_clerk_sees_only_their_organizations_history(client, django_user_model, 
     client.force_login(clerk)
 
     page = log_page(client)
-    assert "上海代表処" in page and "削除予定" in page and "大阪の記録" in page
+    assert "上海代表処" in page and "重複" in page and "大阪の記録" in page
+    deleted_group = Base.history.filter(name="削除予定").first().change_group  # an action of two entries: opened
+    assert "削除予定" in client.get(reverse("registry:history_action", args=[deleted_group])).content.decode()
     assert "パリ事務所" not in page and "京都の記録" not in page
     assert not any(model.instance_type is Contractor for model, _id in keys_for(clerk))
     assert "パリ事務所" not in log_page(client, organization="京都府")

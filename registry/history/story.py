@@ -134,11 +134,6 @@ class ActionLines:
         for row in sorted(group_summaries(self.querysets, groups), key=lambda row: row["record_type_index"]):
             line = lines[row["change_group"]]
             line.size += row["n"]
-            line.import_record = line.import_record or row["import_id"]
-            line.actor = line.actor or row["actor"] or ""
-            line.reason = line.reason or row["reason"] or ""
-            line.source = line.source or row["source"] or ""
-            line.newest_key = (self.querysets[row["record_type_index"]].model, row["last_id"])
             record_type = capfirst(self.querysets[row["record_type_index"]].model.instance_type._meta.verbose_name)
             if record_type not in line.record_types:
                 line.record_types.append(record_type)
@@ -147,6 +142,14 @@ class ActionLines:
             else:
                 line.counts[row["history_type"]] = line.counts.get(row["history_type"], 0) + row["n"]
                 line.real_total += row["n"]
+        newest_dates = [last for key, last in keys if isinstance(key, uuid.UUID)]
+        for row in sorted(group_details(self.querysets, groups, newest_dates), key=lambda row: row["record_type_index"]):
+            line = lines[row["change_group"]]
+            line.import_record = line.import_record or row["import_id"]
+            line.actor = line.actor or row["actor"] or ""
+            line.reason = line.reason or row["reason"] or ""
+            line.source = line.source or row["source"] or ""
+            line.newest_key = (self.querysets[row["record_type_index"]].model, row["last_id"])
         # An action of one entry (as the filters leave it) is shown as that entry, like a lone one.
         chosen = {key: [line.newest_key] for key, line in lines.items() if line.size == 1 and line.real_total == 1}
         for key in lines:
@@ -185,16 +188,31 @@ def union_all(branches):
 
 
 def group_summaries(querysets, groups):
-    """Per change group, record type (the queryset's index) and history type: entries, import record, actor,
-    reason, source — one query over every table (a UNION ALL of grouped branches)."""
+    """Per change group, record type (the queryset's index) and history type: the number of entries — one query
+    over every table (a UNION ALL of grouped branches, read from the (change group, history type) indexes)."""
     if not groups or not querysets:
         return []
     branches = [
         queryset.filter(change_group__in=groups).order_by()
         .annotate(record_type_index=Value(index, output_field=IntegerField()))
         .values("change_group", "history_type", "record_type_index")
-        .annotate(n=Count("history_id"), import_id=Max("import_record_id"), actor=Min("actor_name"),
-                  reason=Min("history_change_reason"), source=Min("change_source"), last_id=Max("history_id"))
+        .annotate(n=Count("*"))  # not a column: counted from the (change group, history type) index alone
+        for index, queryset in enumerate(querysets)
+    ]
+    return list(union_all(branches))
+
+
+def group_details(querysets, groups, newest_dates):
+    """Per change group and record type: import record, actor, reason, route and an entry's id, read from the
+    group's newest entries only (their dates, found by the walk) — one query whatever the groups' sizes."""
+    if not groups or not querysets:
+        return []
+    branches = [
+        queryset.filter(change_group__in=groups, history_date__in=newest_dates).order_by()
+        .annotate(record_type_index=Value(index, output_field=IntegerField()))
+        .values("change_group", "record_type_index")
+        .annotate(import_id=Max("import_record_id"), actor=Min("actor_name"), reason=Min("history_change_reason"),
+                  source=Min("change_source"), last_id=Max("history_id"))
         for index, queryset in enumerate(querysets)
     ]
     return list(union_all(branches))
