@@ -36,7 +36,7 @@ def drop_indexes(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("registry", "0016_history_action_indexes")]
+    dependencies = [("registry", "0015_account_events")]
 
     operations = [
         TrigramExtension(),
