@@ -12,11 +12,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from registry import paging
-from registry.history import Source, change_context
+from registry.core import paging
+from registry.core.history import Source, change_context
 from registry.models import Base
-from registry.permissions import Role
-from registry.views import history as history_views
+from registry.core.permissions import Role
+from registry.staff.views import history as history_views
 from tests.factories import make_base
 from tests.roles import client_for, make_user
 

@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.utils.translation import gettext_lazy as _
 
-from registry.country_order import country_choices
-from registry.filters import base_country_codes, base_text_search, base_values
+from registry.core.country_order import country_choices
+from registry.staff.filters import base_country_codes, base_text_search, base_values
 from registry.parsing.eras import format_fiscal_year
 from registry.models import Base, BaseRoundRecord, Closure
 
@@ -122,7 +122,7 @@ class BaseAdmin(SurveyImportExportMixin, SharedSearchMixin, ScopedAdmin):
         """Reverting a base says what it does to the rounds: an open round follows, a closed one does not."""
         from django.contrib.admin.utils import unquote
 
-        from registry.rounds.progress import round_effects
+        from registry.survey.progress import round_effects
 
         try:
             effects = round_effects(int(unquote(object_id)))
@@ -175,5 +175,5 @@ class BaseRoundRecordAdmin(ScopedAdmin):
     ordering = ["-survey_round_id", "-base_id"]
 
     def get_readonly_fields(self, request, obj=None):
-        """Read-only here: registry.rounds writes round figures (review steps, imports, corrections)."""
+        """Read-only here: registry.survey writes round figures (review steps, imports, corrections)."""
         return [field.name for field in self.model._meta.fields]

@@ -3,7 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from registry.history import TrackedHistory
+from registry.core.history import TrackedHistory
 
 from .bases import BaseStatus, OperatingForm, StaffFigures
 from .fields import CountriesField
@@ -232,6 +232,7 @@ class ImportRecord(models.Model):
         SURVEY = "survey", _("Survey sheet")
         AGREEMENTS = "agreements", _("Partnership agreements")
         CONTRACTORS = "contractors", _("Contractors")
+        INVITATIONS = "invitations", "招待"
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.SURVEY)
     survey_round = models.ForeignKey(

@@ -1,7 +1,7 @@
 """One run of an import: the round it is for, who runs it, and the record created on its first write."""
 from dataclasses import dataclass, field
 
-from registry.history import current_context
+from registry.core.history import current_context
 from registry.models import ImportRecord, SurveyRound
 
 
@@ -74,7 +74,7 @@ class ImportSession:
             if not context.reason:
                 context.reason = self.label
         if self.survey_date is not None and (survey_round is None or not survey_round.is_open):
-            from registry.rounds.lifecycle import open_round
+            from registry.survey.lifecycle import open_round
 
             self._round = open_round(self.survey_date, user=self.user, leave_out=leave_out).survey_round
             self.record.survey_round = self._round
@@ -94,7 +94,7 @@ def round_refusal(survey_date):
     survey_round = SurveyRound.objects.filter(reference_date=survey_date).first() if survey_date else None
     if survey_round is None or not survey_round.is_frozen:
         return ""
-    from registry.rounds.records import RoundRefused, require_open
+    from registry.survey.records import RoundRefused, require_open
 
     try:
         require_open(survey_round)

@@ -9,7 +9,7 @@ from .live import NARROW, log_in
 pytestmark = pytest.mark.browser
 
 MAKE_ACTION = (
-    "from registry.history import Source, change_context; from registry.models import Base, Organization; "
+    "from registry.core.history import Source, change_context; from registry.models import Base, Organization; "
     "osaka = Organization.objects.get(code='270008'); "
     "exec('with change_context(actor_name=\"coordinator\", source=Source.IMPORT, reason=\"一括の取込\"):\\n"
     "    for n in range(900, 1020):\\n"

@@ -6,7 +6,7 @@ from django.core.management.base import CommandError
 
 from registry.models import Organization
 from registry.models.organizations import validate_lg_code
-from registry.permissions import Role
+from registry.core.permissions import Role
 
 
 def add_role_arguments(parser):

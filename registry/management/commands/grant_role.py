@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from registry.roles import RoleError, grant_role
+from registry.accounts.roles import RoleError, grant_role
 
 from ._roles import actor_name, add_role_arguments, organizations_by_code, report_role_changes
 

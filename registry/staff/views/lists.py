@@ -1,0 +1,126 @@
+"""List pages for signed-in staff: filter, sort, page through and download bases, agreements, contractors."""
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.db.models import F
+from django.http import HttpResponseBadRequest
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import ListView
+
+from registry.core.downloads import export_response
+from registry.staff.columns import AGREEMENT_COLUMNS, BASE_COLUMNS, CONTRACTOR_COLUMNS
+from registry.staff.filters import AgreementFilterSet, BaseFilterSet, ContractorFilterSet
+from registry.models import Agreement, Base, Contractor
+from registry.models.querysets import related_count
+from registry.core.paging import KeysFirstPaginator, count_cap_for
+from registry.core.permissions import has_model_permission
+
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
+class StaffPageMixin(LoginRequiredMixin):
+    login_url = "admin:login"
+
+
+class FilteredListView(StaffPageMixin, ListView):
+    """A list narrowed to the user's scope, then by the FilterSet; ``?export=csv|xlsx`` downloads it."""
+
+    paginate_by = 50
+    paginator_class = KeysFirstPaginator
+    filterset_class = None
+    export_columns = ()
+    export_file_stem = "list"
+    title = ""
+
+    def get(self, request, *args, **kwargs):
+        if not has_model_permission(request.user, self.model, "view"):
+            raise PermissionDenied
+        self.filterset = self.filterset_class(request.GET, queryset=self.scoped_queryset(), request=request)
+        export_format = request.GET.get("export")
+        if export_format in EXPORT_FORMATS:
+            if not self.filterset.is_valid():
+                return HttpResponseBadRequest(self.error_text(), content_type="text/plain; charset=utf-8")
+            return export_response(export_format, self.export_columns, self.filterset.qs, self.export_file_stem,
+                                   title=self.title)
+        return super().get(request, *args, **kwargs)
+
+    def scoped_queryset(self):
+        return self.model.objects.restrict(self.request.user, "view")
+
+    def get_queryset(self):
+        if not self.filterset.is_valid():
+            return self.filterset.qs.none()
+        return self.filterset.qs
+
+    def error_text(self):
+        fields = self.filterset.form.fields
+        return "\n".join(
+            f"{fields[name].label if name in fields else name}: {' '.join(messages)}"
+            for name, messages in self.filterset.form.errors.items()
+        )
+
+    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
+        # A text search counts up to COUNT_CAP matches (「1,000件以上」): counting every match of a common word
+        # read the whole table.
+        count_cap = count_cap_for(self.request.GET.get("q"))
+        return self.paginator_class(queryset, per_page, orphans=orphans,
+                                    allow_empty_first_page=allow_empty_first_page, count_cap=count_cap, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter"] = self.filterset
+        context["title"] = self.title
+        paginator = context.get("paginator")
+        context["result_count"] = paginator.count if paginator else 0
+        context["result_count_capped"] = bool(paginator and paginator.count_is_capped)
+        context["count_text"] = paginator.count_text if paginator else ""
+        return context
+
+
+class BaseListView(FilteredListView):
+    model = Base
+    filterset_class = BaseFilterSet
+    export_columns = BASE_COLUMNS
+    export_file_stem = "bases"
+    template_name = "registry/base_list.html"
+    title = _("Overseas bases")
+
+    def scoped_queryset(self):
+        return (
+            super()
+            .scoped_queryset()
+            .select_related("organization__prefecture", "contractor", "host_agency", "joint_office")
+        )
+
+
+class AgreementListView(FilteredListView):
+    model = Agreement
+    filterset_class = AgreementFilterSet
+    export_columns = AGREEMENT_COLUMNS
+    export_file_stem = "agreements"
+    template_name = "registry/agreement_list.html"
+    title = _("Partnership agreements")
+
+    def scoped_queryset(self):
+        return super().scoped_queryset().select_related("organization__prefecture", "partner")
+
+
+class ContractorListView(FilteredListView):
+    model = Contractor
+    filterset_class = ContractorFilterSet
+    export_columns = CONTRACTOR_COLUMNS
+    export_file_stem = "contractors"
+    template_name = "registry/contractor_list.html"
+    title = _("Contractors / host agencies")
+
+    def scoped_queryset(self):
+        # Counts only bases the user may see: a clerk learns nothing about other organizations.
+        bases = Base.objects.restrict(self.request.user, "view")
+        return (
+            super()
+            .scoped_queryset()
+            .annotate(
+                contracted_count=related_count(bases, "contractor"),
+                hosted_count=related_count(bases, "host_agency"),
+            )
+            .annotate(base_count=F("contracted_count") + F("hosted_count"))
+        )
