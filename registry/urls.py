@@ -11,6 +11,7 @@ urlpatterns = [
     path("", home.HomeView.as_view(), name="home"),
     path("coming-up/", coming_up.ComingUpView.as_view(), name="coming_up"),
     path("history/", history.ChangeLogView.as_view(), name="history"),
+    path("history/action/<uuid:group>/", history.ActionEntriesView.as_view(), name="history_action"),
     re_path(r"^history/export\.(?P<file_format>csv|xlsx)$", history.ChangeLogExportView.as_view(), name="history_export"),
 ]
 

@@ -454,6 +454,14 @@ MATRIX = {
     "set_language": [Case("R R R R R R", lambda w: reverse("set_language") + "?next=/admin/")],
     # The change log: everyone with a role, each seeing their own scope (tests/test_history_log.py).
     "registry:history": [Case("L 200 200 200 200 200", lambda w: reverse("registry:history"))],
+    # One action's entries, opened in the log (a fragment): the same scope as the log (tests/test_history_action.py).
+    "registry:history_action": [
+        Case("L 200 200 200 200 200", lambda w: reverse("registry:history_action",
+                                                         args=["5d0f1c8e-1a2b-4c3d-8e9f-0a1b2c3d4e5f"])),
+        Case("L 400 400 400 400 400", lambda w: reverse("registry:history_action",
+                                                         args=["5d0f1c8e-1a2b-4c3d-8e9f-0a1b2c3d4e5f"])
+             + "?organization=存在しない市"),
+    ],
     "registry:history_export": [
         Case("L 200 200 200 200 200", lambda w: reverse("registry:history_export", args=["csv"]))
     ],

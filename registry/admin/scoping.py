@@ -5,6 +5,7 @@ from django import forms
 from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin.utils import get_fields_from_path, unquote
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
@@ -20,7 +21,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from registry.core.history import current_context, is_revertible, restore_version
 from registry.core.history.labels import actor_label
-from registry.core.paging import KeysFirstPaginator
+from registry.core.paging import KeysFirstPaginator, count_cap_for
 from registry.parsing.text import clean_control_characters
 from registry.core.permissions import (
     can_revert,
@@ -225,6 +226,11 @@ class ScopedAdmin(WatchButton, ScopedRows, SimpleHistoryAdmin):
     list_per_page = 50
     show_full_result_count = False
     paginator = KeysFirstPaginator
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        # A search counts up to COUNT_CAP matches (「1,000件以上」), as the list pages do (registry/core/paging.py).
+        count_cap = count_cap_for(request.GET.get(SEARCH_VAR))
+        return self.paginator(queryset, per_page, orphans, allow_empty_first_page, count_cap=count_cap)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = list(super().get_fieldsets(request, obj))

@@ -118,7 +118,8 @@ class Base(StaffFigures):
     closing_reason = models.TextField(_("closing reason"), blank=True)
 
     objects = BaseQuerySet.as_manager()
-    history = TrackedHistory()
+    # The change log by organization (and a clerk's own) walks this index newest first.
+    history = TrackedHistory(indexes=[("organization", "history_date", "history_id")])
 
     class Meta:
         verbose_name = _("overseas base")

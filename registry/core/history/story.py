@@ -2,30 +2,29 @@
 
 An action is a change group (every history row written inside one ``change_context``). Its line says
 what it was and what it did — for an import "2019-09-30 調査の取込 #3 — coordinator — 新規 3・更新 7・未回答 5"
-— and opens onto its entries: real changes first, the survey round's bookkeeping (round records) folded.
+— with its counts (entries, record types, who, when, why, route); its entries are read only when it is opened
+(``EntryPages``, a page at a time: real changes first, the survey round's bookkeeping after them).
 
 ``ActionLines`` is the sequence Django's paginator pages through: the actions are found by walking the
-entries newest first; a page loads its groups' summaries in one grouped query over every table, the keys of
-each group's newest real changes in one more, and the entries of its lone lines and first real changes with
-``load_entries`` — a constant number of queries whatever the number of actions, entries or record types.
+entries newest first; a page loads its groups' summaries in one grouped query over every table and the
+entries of its lone lines with ``load_entries`` — a constant number of queries, and a page whose size does
+not depend on how many entries an action holds.
 """
 import uuid
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count, F, IntegerField, Max, Min, Value, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, IntegerField, Max, Min, Value
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from registry.core.history.context import Source
-from registry.core.history.log import load_entries
+from registry.core.history.log import entry_keys, load_entries
 from registry.models import BaseRoundRecord, ImportRecord
 
 # Record types the survey round writes as bookkeeping alongside real changes (folded in an action's entries).
 BOOKKEEPING_MODELS = (BaseRoundRecord,)
-SHOWN_CHANGES = 10  # real changes shown under an action's line; the rest are one click away
 
 IMPORT_COUNT_LABELS = [
     ("new", gettext_lazy("new")),
@@ -53,8 +52,10 @@ class ActionLine:
     source: str = ""
     counts: dict = field(default_factory=dict)  # history_type → entries of real changes
     bookkeeping: int = 0
-    changes: list = field(default_factory=list)  # Entry objects: the first real changes
+    changes: list = field(default_factory=list)  # a lone entry: its Entry (an action's entries load when opened)
     real_total: int = 0
+    record_types: list = field(default_factory=list)  # the verbose names of the record types it wrote
+    newest_key: tuple = None  # (history model, history id) of an entry of it: the entry of a one-entry action
 
     @property
     def group(self):
@@ -82,10 +83,6 @@ class ActionLine:
             parts = [f"{label} {self.counts[code]}" for code, label in ACTION_COUNT_LABELS if self.counts.get(code)]
         return "・".join(parts)
 
-    @property
-    def hidden_changes(self):
-        return max(self.real_total - len(self.changes), 0)
-
 
 class ActionLines:
     """The actions matching the filters, newest first, as a sequence for ``django.core.paginator``.
@@ -96,7 +93,9 @@ class ActionLines:
     number of actions up to the requested page, plus one when there are more.
     """
 
-    FIRST_CHUNK, LAST_CHUNK = 500, 20_000
+    # Windows double up to a large last one: each window reads again the entries before it (an OFFSET), so the
+    # total read stays under twice what the page needs — an action of 10,000 entries is walked through once.
+    FIRST_CHUNK, LAST_CHUNK = 500, 640_000
 
     def __init__(self, querysets, page_size, page_number=1):
         self.querysets = querysets
@@ -137,24 +136,24 @@ class ActionLines:
         for row in sorted(group_summaries(self.querysets, groups), key=lambda row: row["record_type_index"]):
             line = lines[row["change_group"]]
             line.size += row["n"]
-            line.import_record = line.import_record or row["import_id"]
-            line.actor = line.actor or row["actor"] or ""
-            line.reason = line.reason or row["reason"] or ""
-            line.source = line.source or row["source"] or ""
+            record_type = capfirst(self.querysets[row["record_type_index"]].model.instance_type._meta.verbose_name)
+            if record_type not in line.record_types:
+                line.record_types.append(record_type)
             if is_bookkeeping(self.querysets[row["record_type_index"]]):
                 line.bookkeeping += row["n"]
             else:
                 line.counts[row["history_type"]] = line.counts.get(row["history_type"], 0) + row["n"]
                 line.real_total += row["n"]
-        first_changes = defaultdict(list)
-        for group, date, history_id, index in newest_real_changes(self.querysets, groups):
-            first_changes[group].append((date, history_id, index))
-        chosen = {}
-        for group, found in first_changes.items():
-            found.sort(key=lambda item: item[2])  # equal dates and ids: the tables in their order
-            found.sort(key=lambda item: (item[0], item[1]), reverse=True)
-            chosen[group] = [(self.querysets[index].model, history_id)
-                             for _date, history_id, index in found[:SHOWN_CHANGES]]
+        newest_dates = [last for key, last in keys if isinstance(key, uuid.UUID)]
+        for row in sorted(group_details(self.querysets, groups, newest_dates), key=lambda row: row["record_type_index"]):
+            line = lines[row["change_group"]]
+            line.import_record = line.import_record or row["import_id"]
+            line.actor = line.actor or row["actor"] or ""
+            line.reason = line.reason or row["reason"] or ""
+            line.source = line.source or row["source"] or ""
+            line.newest_key = (self.querysets[row["record_type_index"]].model, row["last_id"])
+        # An action of one entry (as the filters leave it) is shown as that entry, like a lone one.
+        chosen = {key: [line.newest_key] for key, line in lines.items() if line.size == 1 and line.real_total == 1}
         for key in lines:
             if not isinstance(key, uuid.UUID):
                 lines[key].size, lines[key].real_total = 1, 1
@@ -163,7 +162,7 @@ class ActionLines:
         return [lines[key] for key, _last in keys]
 
     def attach(self, lines, first_changes):
-        """The import records and the first real changes of the lines, in one load."""
+        """The import records of the lines, and the entries of the lone ones, in one load."""
         import_ids = {line.import_record for line in lines.values() if isinstance(line.import_record, int)}
         imports = ImportRecord.objects.select_related("survey_round").in_bulk(import_ids)
         wanted = [(key, item) for key, items in first_changes.items() for item in items]
@@ -176,8 +175,6 @@ class ActionLines:
             if entry is not None:
                 lines[key].changes.append(entry)
         for line in lines.values():
-            line.changes.sort(key=lambda entry: (entry.record.history_date, entry.record.history_id), reverse=True)
-            line.changes = line.changes[:SHOWN_CHANGES]
             if line.size == 1 and line.changes:
                 line.actor = line.changes[0].record.actor_name
                 line.reason = line.changes[0].record.history_change_reason or ""
@@ -193,35 +190,32 @@ def union_all(branches):
 
 
 def group_summaries(querysets, groups):
-    """Per change group, record type (the queryset's index) and history type: entries, import record, actor,
-    reason, source — one query over every table (a UNION ALL of grouped branches)."""
+    """Per change group, record type (the queryset's index) and history type: the number of entries — one query
+    over every table (a UNION ALL of grouped branches, read from the (change group, history type) indexes)."""
     if not groups or not querysets:
         return []
     branches = [
         queryset.filter(change_group__in=groups).order_by()
         .annotate(record_type_index=Value(index, output_field=IntegerField()))
         .values("change_group", "history_type", "record_type_index")
-        .annotate(n=Count("history_id"), import_id=Max("import_record_id"), actor=Min("actor_name"),
-                  reason=Min("history_change_reason"), source=Min("change_source"))
+        .annotate(n=Count("*"))  # not a column: counted from the (change group, history type) index alone
         for index, queryset in enumerate(querysets)
     ]
     return list(union_all(branches))
 
 
-def newest_real_changes(querysets, groups):
-    """(group, date, history id, index of the queryset) of the newest SHOWN_CHANGES real changes of each group
-    in each table, in one query over every table (ranked per group by a window function)."""
-    real = [(index, queryset) for index, queryset in enumerate(querysets) if not is_bookkeeping(queryset)]
-    if not groups or not real:
+def group_details(querysets, groups, newest_dates):
+    """Per change group and record type: import record, actor, reason, route and an entry's id, read from the
+    group's newest entries only (their dates, found by the walk) — one query whatever the groups' sizes."""
+    if not groups or not querysets:
         return []
     branches = [
-        queryset.filter(change_group__in=groups).order_by()
-        .annotate(record_type_index=Value(index, output_field=IntegerField()),
-                  rank=Window(RowNumber(), partition_by=[F("change_group")],
-                              order_by=[F("history_date").desc(), F("history_id").desc()]))
-        .filter(rank__lte=SHOWN_CHANGES)
-        .values_list("change_group", "history_date", "history_id", "record_type_index")
-        for index, queryset in real
+        queryset.filter(change_group__in=groups, history_date__in=newest_dates).order_by()
+        .annotate(record_type_index=Value(index, output_field=IntegerField()))
+        .values("change_group", "record_type_index")
+        .annotate(import_id=Max("import_record_id"), actor=Min("actor_name"), reason=Min("history_change_reason"),
+                  source=Min("change_source"), last_id=Max("history_id"))
+        for index, queryset in enumerate(querysets)
     ]
     return list(union_all(branches))
 
@@ -277,6 +271,55 @@ def stored_datetime(field, value):
     for converter in connection.ops.get_db_converters(field.get_col(field.model._meta.db_table)):
         value = converter(value, field.get_col(field.model._meta.db_table), connection)
     return value
+
+
+class EntryPages:
+    """An action's (or an import's) entries for the paginator: real changes first, then the round bookkeeping.
+
+    Counted in one query and sliced in the database (a page's keys read from the tables' group and date
+    indexes), so a page of an action of 10,000 entries costs what a page of one of 20 costs.
+    """
+
+    def __init__(self, querysets):
+        self.parts = [[qs for qs in querysets if not is_bookkeeping(qs)], [qs for qs in querysets if is_bookkeeping(qs)]]
+        self._counts = None
+
+    def counts(self):
+        """[real changes, bookkeeping entries]."""
+        if self._counts is None:
+            self._counts = entry_counts(self.parts)
+        return self._counts
+
+    def count(self):
+        return sum(self.counts())
+
+    def __len__(self):
+        return self.count()
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index:index + 1][0]
+        start, stop = index.start or 0, index.stop if index.stop is not None else self.count()
+        keys = []
+        for part, size in zip(self.parts, self.counts()):
+            if start < size and stop > 0:
+                keys += entry_keys(part, start, min(stop, size) - start)
+            start, stop = max(start - size, 0), stop - size
+        return load_entries(keys)
+
+
+def entry_counts(parts):
+    """The number of entries of each list of querysets, in one query (a UNION ALL of counts)."""
+    branches = [
+        queryset.order_by().annotate(part=Value(number, output_field=IntegerField()))
+        .values("part").annotate(n=Count("history_id")).values_list("part", "n")
+        for number, part in enumerate(parts) for queryset in part
+    ]
+    counts = [0] * len(parts)
+    if branches:
+        for number, n in union_all(branches):
+            counts[number] += n
+    return counts
 
 
 def split_bookkeeping(entries):

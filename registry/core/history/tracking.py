@@ -18,7 +18,7 @@ from registry.core.history.context import ChangeContext, Source, current_context
 class HistoryExtras(models.Model):
     """Columns added to every historical table."""
 
-    change_group = models.UUIDField(_("change group"), null=True, blank=True, db_index=True)
+    change_group = models.UUIDField(_("change group"), null=True, blank=True)  # indexed with the date (below)
     actor_name = models.CharField(_("actor"), max_length=150, blank=True, db_index=True)
     change_source = models.CharField(
         _("through"), max_length=20, choices=Source.choices, blank=True, db_index=True
@@ -63,9 +63,14 @@ class TrackedHistory(HistoricalRecords):
         # The change log pages through every table newest first and filters by action;
         # a record's history (and each entry's previous version) is read newest first per record.
         options["indexes"] = [
-            models.Index(fields=["history_date", "history_id"]),
+            # With the change group: the log's walk over the newest entries reads the index alone.
+            models.Index(fields=["history_date", "history_id", "change_group"]),
             models.Index(fields=["history_type", "history_date"]),
             models.Index(fields=[model._meta.pk.attname, "history_date", "history_id"]),
+            # An action's entries, a page at a time newest first, whatever the action's size.
+            models.Index(fields=["change_group", "history_date", "history_id"]),
+            # Its counts by action, from the index alone.
+            models.Index(fields=["change_group", "history_type"]),
             *(models.Index(fields=fields) for fields in self.extra_indexes),
         ]
         return options

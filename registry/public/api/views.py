@@ -1,4 +1,6 @@
 """Read-only API views: every list is paginated, filtered by the list pages' FilterSets and scoped by ``Scope``."""
+import functools
+
 from django.conf import settings
 from django.http import Http404
 from django.utils.http import http_date
@@ -29,6 +31,7 @@ from registry.public.api.serializers import (
 )
 from registry.accounts.client_address import client_address
 from registry.models import Agreement, BaseRoundRecord, Organization, Partner, SurveyRound
+from registry.core.paging import KeysFirstPaginator, count_cap_for
 from registry.core.permissions import is_active_user
 from registry.public.publishing import publication, published_rounds
 from registry.survey.summary import survey_summary
@@ -40,9 +43,23 @@ def public_summary(state, survey_round):
 
 
 class Pages(PageNumberPagination):
+    """With ``?q=`` the count stops at COUNT_CAP + 1 (as the list pages' and the admin's, registry/core/paging.py);
+    ``count_is_capped`` says when it did."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def paginate_queryset(self, queryset, request, view=None):
+        count_cap = count_cap_for(request.query_params.get("q"))
+        self.django_paginator_class = functools.partial(KeysFirstPaginator, count_cap=count_cap)
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        if self.page.paginator.count_is_capped:
+            response.data["count_is_capped"] = True
+        return response
 
 
 class CallerRateMixin:

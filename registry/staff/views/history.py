@@ -1,11 +1,13 @@
-import datetime
 """The change log: every history entry the user may read, newest first, filtered and exportable."""
+import datetime
+
 from django import forms
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.core.validators import MaxValueValidator
 from django.db.models import Q
 from django.http import HttpResponse
-from django.views.generic import ListView, View
+from django.views.generic import ListView, TemplateView, View
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -23,7 +25,7 @@ from registry.core.history.log import (
     load_entries,
     visible_models,
 )
-from registry.core.history.story import BOOKKEEPING_MODELS, ActionLines, split_bookkeeping
+from registry.core.history.story import ActionLines, EntryPages, split_bookkeeping
 from registry.core.history.labels import actor_label, reason_label
 from registry.models import Organization
 from registry.staff.views.lists import StaffPageMixin
@@ -105,25 +107,6 @@ def page_number(text):
         return 1
 
 
-class EntrySequence:
-    """Entries for the paginator: an action's or an import's real changes first, then the round bookkeeping."""
-
-    def __init__(self, querysets):
-        real = [qs for qs in querysets if not issubclass(qs.model.instance_type, BOOKKEEPING_MODELS)]
-        bookkeeping = [qs for qs in querysets if issubclass(qs.model.instance_type, BOOKKEEPING_MODELS)]
-        self.keys = entry_keys(real) + entry_keys(bookkeeping)
-
-    def count(self):
-        return len(self.keys)
-
-    def __len__(self):
-        return len(self.keys)
-
-    def __getitem__(self, index):
-        keys = self.keys[index] if isinstance(index, slice) else [self.keys[index]]
-        return load_entries(keys)
-
-
 class ChangeLogView(StaffPageMixin, ListView):
     """The change log: one line per action (newest first, expandable), or one action's or import's entries."""
 
@@ -144,7 +127,7 @@ class ChangeLogView(StaffPageMixin, ListView):
             return []
         querysets = history_querysets(self.request.user, self.form.filters())
         if self.one_action():
-            return EntrySequence(querysets)
+            return EntryPages(querysets)
         return ActionLines(querysets, PAGE_SIZE, page_number(self.request.GET.get("page")))
 
     def paginate_queryset(self, queryset, page_size):
@@ -161,6 +144,7 @@ class ChangeLogView(StaffPageMixin, ListView):
             title=_("Change log"),
             form=self.form,
             one_action=one_action,
+            filter_query=query,
             csv_url=f"{reverse('registry:history_export', args=['csv'])}?{query}",
             xlsx_url=f"{reverse('registry:history_export', args=['xlsx'])}?{query}",
             account_events=can_read_audit(self.request.user),
@@ -173,6 +157,39 @@ class ChangeLogView(StaffPageMixin, ListView):
                 lines = ActionLines(history_querysets(self.request.user, HistoryFilters(group=group)), 1)
                 context["action"] = lines[0] if lines.count() else None
         return context
+
+
+class ActionEntriesView(StaffPageMixin, TemplateView):
+    """One action's entries, a page at a time, as a fragment the change log opens in place (registry/static/
+    registry/change_log.js); without script its line links to the action's own page (``?group=``)."""
+
+    template_name = "registry/history/_action_entries.html"
+
+    def get(self, request, *args, **kwargs):
+        self.form, self.params = _filter_form(request)
+        if not self.form.is_valid():
+            return HttpResponse("条件が正しくありません。変更履歴のページで条件を直してください。", status=400,
+                                content_type="text/plain; charset=utf-8")
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        params = self.params
+        filters = self.form.filters()
+        filters.group = kwargs["group"]
+        paginator = Paginator(EntryPages(history_querysets(self.request.user, filters)), PAGE_SIZE,
+                              allow_empty_first_page=True)
+        page = paginator.get_page(self.request.GET.get("page"))
+        params.pop("group", None)
+        query = [(k, v) for k, v in params.items() if v]
+        url = reverse("registry:history_action", args=[kwargs["group"]])
+        return {
+            "page_obj": page,
+            "position": f"{paginator.count:,} 件中 {page.start_index():,}〜{page.end_index():,} 件目",
+            "entries": list(page.object_list),
+            "previous_url": f"{url}?{urlencode(query + [('page', page.previous_page_number())])}"
+            if page.has_previous() else "",
+            "next_url": f"{url}?{urlencode(query + [('page', page.next_page_number())])}" if page.has_next() else "",
+        }
 
 
 EXPORT_HEADERS = [

@@ -11,7 +11,7 @@ from registry.staff.columns import AGREEMENT_COLUMNS, BASE_COLUMNS, CONTRACTOR_C
 from registry.staff.filters import AgreementFilterSet, BaseFilterSet, ContractorFilterSet
 from registry.models import Agreement, Base, Contractor
 from registry.models.querysets import related_count
-from registry.core.paging import KeysFirstPaginator
+from registry.core.paging import KeysFirstPaginator, count_cap_for
 from registry.core.permissions import has_model_permission
 
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -67,11 +67,21 @@ class FilteredListView(StaffPageMixin, ListView):
             for name, messages in self.filterset.form.errors.items()
         )
 
+    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
+        # A text search counts up to COUNT_CAP matches (「1,000件以上」): counting every match of a common word
+        # read the whole table.
+        count_cap = count_cap_for(self.request.GET.get("q"))
+        return self.paginator_class(queryset, per_page, orphans=orphans,
+                                    allow_empty_first_page=allow_empty_first_page, count_cap=count_cap, **kwargs)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["filter"] = self.filterset
         context["title"] = self.title
-        context["result_count"] = context["paginator"].count if context.get("paginator") else 0
+        paginator = context.get("paginator")
+        context["result_count"] = paginator.count if paginator else 0
+        context["result_count_capped"] = bool(paginator and paginator.count_is_capped)
+        context["count_text"] = paginator.count_text if paginator else ""
         return context
 
 
