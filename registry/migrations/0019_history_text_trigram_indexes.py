@@ -36,7 +36,7 @@ def drop_indexes(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("registry", "0016_accounts_invitations")]
+    dependencies = [("registry", "0018_invitation_role_lead")]
 
     operations = [
         TrigramExtension(),
