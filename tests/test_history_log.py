@@ -303,7 +303,7 @@ def test_the_summaries_of_a_page_cost_two_queries_whatever_the_record_types(supe
                                                                             django_assert_num_queries):
     """Each action's counts and its newest real changes come from one query over every table each (they were
     two queries per record type the user may read)."""
-    from registry.core.history.story import SHOWN_CHANGES, group_summaries, newest_real_changes
+    from registry.staff.story import SHOWN_CHANGES, group_summaries, newest_real_changes
 
     osaka = organization("大阪府")
     seed_activity(osaka, superuser, 3, start=1)
@@ -335,7 +335,7 @@ def test_actions_that_run_across_read_windows_are_listed_once_in_order(superuser
     """The change log reads the entries a window at a time (grouped in the database): with windows of three
     entries, actions that span windows, and more actions after them, list exactly as one walk over every
     entry, newest first, would list them — page after page."""
-    from registry.core.history.story import ActionLines
+    from registry.staff.story import ActionLines
 
     osaka = organization("大阪府")
     with change_context(reason="一括登録", user=superuser):

@@ -12,8 +12,6 @@ Rules, in one place:
 """
 from typing import NamedTuple
 
-from django.db.models.signals import post_save
-from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -177,17 +175,29 @@ def verdict_applies(record, state):
     return state != record.review_state
 
 
-def follow_base(base, created=False):
-    """After a base is saved: the open round's record follows it (the one hook of every single-base write)."""
+def follow_bases(bases, created=False):
+    """After bases are written, by whatever path (one save, or a bulk write): the latest open round's records
+    follow them — but not in the round an import in progress records itself, with its verdicts."""
     survey_round = following_round()
-    if survey_round is not None:
-        record_bases(survey_round, [base], created_ids=[base.pk] if created else ())
+    if survey_round is None or recorded_by_import(survey_round):
+        return
+    record_bases(survey_round, bases, created_ids=[base.pk for base in bases] if created else ())
 
 
-@receiver(post_save, sender=Base, dispatch_uid="rounds_follow_base")
-def _base_saved(sender, instance, created, raw=False, **kwargs):
+def recorded_by_import(survey_round):
+    import_record = current_context().import_record if current_context() else None
+    return import_record is not None and import_record.survey_round_id == survey_round.pk
+
+
+def base_saved(sender, instance, created, raw=False, **kwargs):
+    """``post_save`` of a base (registry/survey/signals.py)."""
     if not raw:
-        follow_base(instance, created=created)
+        follow_bases([instance], created=created)
+
+
+def bases_written_in_bulk(sender, records, fields, **kwargs):
+    """``written_in_bulk`` of bases (registry/survey/signals.py): created when no fields were updated."""
+    follow_bases(records, created=not fields)
 
 
 def set_state(survey_round, records, state, *, closing_on=None, closing_reason=""):

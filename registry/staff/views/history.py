@@ -22,7 +22,7 @@ from registry.core.history.log import (
     load_entries,
     visible_models,
 )
-from registry.core.history.story import BOOKKEEPING_MODELS, ActionLines, split_bookkeeping
+from registry.staff.story import BOOKKEEPING_MODELS, ActionLines, split_bookkeeping
 from registry.core.history.labels import actor_label, reason_label
 from registry.models import Organization
 from registry.staff.views.lists import StaffPageMixin
