@@ -4,11 +4,12 @@ Rules, in one place:
 
 * a record is written only while its round is open (受付中); a closed or published round changes only
   through ``correct_record`` (lifecycle);
-* while open, the record follows its base: every save of a base (admin edit, review step, revert,
-  restore, bulk action) copies the base's row into the open round's record, and a change marks it
+* while open, the record follows its base: every write of a base — a save (admin edit, review step, revert,
+  restore, bulk action) or a bulk write (an import's apply) — copies the base's row into the latest open
+  round's record (``follow_bases``, connected in registry/survey/signals.py), and a change marks it
   変更あり (a base added during the round is 新規; a proposed closure stays proposed);
-* many bases at once (opening a round, an import's apply step) go through ``record_bases``, which
-  writes in bulk (``write_in_bulk``) so every record still gets its history entry.
+* many bases at once (opening a round, an import's verdicts in its own round) go through ``record_bases``,
+  which writes in bulk (``write_in_bulk``) so every record still gets its history entry.
 """
 from typing import NamedTuple
 
