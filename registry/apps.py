@@ -12,15 +12,21 @@ class RegistryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from registry.core import history  # noqa: F401  (connects the history signal handlers)
-        from registry.staff import notifications  # noqa: F401  (a change group by someone else notifies its watchers)
-        from registry.public import publishing  # noqa: F401  (a change of a base's public fields renews what is cached)
-        from registry.accounts import roles  # noqa: F401  (keeps role groups in sync, logs role changes)
-        from registry.survey import summary  # noqa: F401  (a change of a round's records renews its cached counts)
-        from registry.survey import records  # noqa: F401  (an open round's records follow every save of a base)
-        from registry.accounts import tasks  # noqa: F401  (the first sign-in of a day enqueues the accounts' daily task)
-
         from django.apps import apps
+
+        from registry.accounts import signals as accounts_signals
+        from registry.core import signals as core_signals
+        from registry.core.country_order import django_country_name, django_country_pairs
+        from registry.parsing.countries import use_country_names
+        from registry.public import signals as public_signals
+        from registry.staff import signals as staff_signals
+        from registry.survey import signals as survey_signals
+
+        # Every signal receiver of the registry, one signals.py per part (what each listens to is listed there).
+        for part in (core_signals, staff_signals, survey_signals, public_signals, accounts_signals):
+            part.connect()
+        # The Django-free parser of country names reads django-countries' names too, handed in here.
+        use_country_names(django_country_pairs, django_country_name)
 
         # Apps that name themselves in English, untranslated (django-axes "Axes", django-tasks' database backend).
         japanese_names = {"axes": _("Login attempts"), "django_tasks_database": _("Background tasks")}

@@ -31,7 +31,7 @@ ALLOWED = {
 # UNION): single SELECTs, nothing written.
 READ_ONLY_QUERIES = {
     ("registry/survey/report.py", "compared_pairs"),
-    ("registry/core/history/story.py", "action_rows"),  # groups the change log's entries into actions
+    ("registry/staff/story.py", "action_rows"),  # groups the change log's entries into actions
     ("registry/core/locks.py", "lock_query"),  # PostgreSQL's advisory lock functions and pg_locks: no table written
 }
 ALLOWED |= READ_ONLY_QUERIES

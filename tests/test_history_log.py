@@ -305,7 +305,7 @@ def test_the_summaries_of_a_page_cost_one_query_whatever_the_record_types(superu
                                                                             django_assert_num_queries):
     """Each action's counts come from one query over every table (they were two queries per record type the
     user may read)."""
-    from registry.core.history.story import group_summaries
+    from registry.staff.story import group_summaries
 
     osaka = organization("大阪府")
     seed_activity(osaka, superuser, 3, start=1)
@@ -330,7 +330,7 @@ def test_actions_that_run_across_read_windows_are_listed_once_in_order(superuser
     """The change log reads the entries a window at a time (grouped in the database): with windows of three
     entries, actions that span windows, and more actions after them, list exactly as one walk over every
     entry, newest first, would list them — page after page."""
-    from registry.core.history.story import ActionLines
+    from registry.staff.story import ActionLines
 
     osaka = organization("大阪府")
     with change_context(reason="一括登録", user=superuser):

@@ -8,8 +8,6 @@ model permissions is decided in ``registry.core.permissions``.
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
-from django.dispatch import receiver
 
 from registry.core.history import Source, change_context
 from registry.core.permissions import Role, forget_cached_access
@@ -110,7 +108,6 @@ def find_permissions(permission_model, names, require_all):
     return found
 
 
-@receiver(post_migrate)
 def resync_roles_after_migrate(sender, app_config=None, using="default", **kwargs):
     if app_config is None or app_config.name != "registry":
         return
@@ -221,7 +218,6 @@ def _log_group_changes(users, groups, action):
             _log(user, RoleChange.Action.GRANTED if action == "add" else RoleChange.Action.REVOKED, role=role)
 
 
-@receiver(m2m_changed, sender=get_user_model().groups.through)
 def log_group_membership(sender, instance, action, reverse, model, pk_set, **kwargs):
     """Role groups given or taken through any path (commands, the user admin, shell) are logged."""
     user_model = get_user_model()
@@ -241,7 +237,6 @@ def log_group_membership(sender, instance, action, reverse, model, pk_set, **kwa
         _log_group_changes([instance], list(Group.objects.filter(pk__in=pk_set)), kind)
 
 
-@receiver(post_save, sender="registry.Membership")
 def log_membership_added(sender, instance, created, raw=False, **kwargs):
     if created and not raw:
         from registry.models import RoleChange
@@ -249,7 +244,6 @@ def log_membership_added(sender, instance, created, raw=False, **kwargs):
         _log(instance.user, RoleChange.Action.GRANTED, organization=instance.organization)
 
 
-@receiver(post_delete, sender="registry.Membership")
 def log_membership_removed(sender, instance, **kwargs):
     from registry.models import RoleChange
 

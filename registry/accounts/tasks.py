@@ -2,10 +2,8 @@
 registry without cron still ends handovers and stops idle accounts; ``manage.py accounts daily`` from cron does
 the same (running both is harmless: the task is safe to run twice)."""
 from django.conf import settings
-from django.contrib.auth.signals import user_logged_in
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.dispatch import receiver
 from django.utils import timezone
 from django_tasks import task
 
@@ -28,7 +26,6 @@ def enqueue_daily(today=None):
     return accounts_daily.enqueue()
 
 
-@receiver(user_logged_in)
 def enqueue_on_first_sign_in(sender, request, user, **kwargs):
     transaction.on_commit(lambda: _enqueue_quietly(), robust=True)
 

@@ -3,7 +3,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.utils.translation import gettext_lazy as _
 
 from registry.core.country_order import country_choices
-from registry.staff.filters import base_country_codes, base_text_search, base_values
+from registry.lists.filters import base_country_codes, base_text_search, base_values
 from registry.parsing.eras import format_fiscal_year
 from registry.models import Base, BaseRoundRecord, Closure
 

@@ -22,7 +22,7 @@ from import_export.forms import ConfirmImportForm, ImportForm
 from registry.models import ImportJob, ImportRecord, SurveyRound
 from registry.sheets import jobs
 from registry.sheets.engine import plan_fingerprint
-from registry.sheets.formats import SurveySheetFormat
+from registry.sheets.survey.layout import SurveySheetFormat
 from registry.sheets.reader import SheetLayoutError, SheetLimits, SheetReadError
 from registry.sheets.session import ImportSession
 from registry.sheets.uploads import sweep_stale_uploads

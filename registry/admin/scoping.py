@@ -41,7 +41,7 @@ VERSION_FIELD = "seen_version"
 
 
 class SharedSearchMixin:
-    """The admin's search box searches as the list pages do (``registry.core.search``), term by term as the admin
+    """The admin's search box searches as the list pages do (``registry.lists.search``), term by term as the admin
     splits them ("a quoted phrase" stays one term); ``search_fields`` stays for the box's help text."""
 
     def search_condition(self, request, term):

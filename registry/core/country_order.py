@@ -12,12 +12,27 @@ import json
 import unicodedata
 from pathlib import Path
 
-from django.utils.translation import get_language
+from django.utils.translation import get_language, override
 from django_countries import countries
 
 # Readings pykakasi gets wrong (it reads 米領 as こめりょう).
 READINGS = {"AS": "べいりょうさもあ", "UM": "がっしゅうこくりょうゆうしょうりとう"}
 READINGS_FILE = Path(__file__).with_name("country_readings.json")
+
+
+def django_country_pairs():
+    """(name, code) pairs from django-countries in Japanese and English (for registry.parsing.countries)."""
+    pairs = []
+    for language in ("ja", "en"):
+        with override(language):
+            pairs += [(str(country.name), country.code) for country in countries]
+    return tuple(pairs)
+
+
+def django_country_name(code, lang):
+    """django-countries' name of a code in a language (for registry.parsing.countries)."""
+    with override(lang):
+        return str(countries.name(code))
 
 
 @functools.cache

@@ -15,6 +15,7 @@ partners, survey rounds) only need the model permission, except places: every
 clerk reads them, but changes only those no other organization's records name
 (``PlaceQuerySet.for_organizations``).
 """
+from django.apps import apps as django_apps
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -61,6 +62,11 @@ def user_roles(user):
     return cached
 
 
+def organizations():
+    """The Organization model (core sits below models: it is looked up, not imported)."""
+    return django_apps.get_model("registry", "Organization")
+
+
 def current_memberships(user):
     """A membership whose end date (a handover's) has come gives nothing, even before the daily task ends it."""
     return user.memberships.exclude(ends_on__lte=timezone.localdate())
@@ -73,9 +79,7 @@ def member_organization_ids(user):
         cached = set(current_memberships(user).values_list("organization_id", flat=True))
         led = lead_prefecture_ids(user)
         if led:
-            from registry.models import Organization
-
-            cached |= set(Organization.objects.filter(prefecture_id__in=led).values_list("pk", flat=True))
+            cached |= set(organizations().objects.filter(prefecture_id__in=led).values_list("pk", flat=True))
         user._registry_org_ids = cached
     return cached
 
@@ -110,9 +114,7 @@ def acts_on_behalf(user, organization_id):
     led = lead_prefecture_ids(user)
     if not led or organization_id is None or organization_id in led:
         return None
-    from registry.models import Organization
-
-    organization = Organization.objects.filter(pk=organization_id).select_related("prefecture").first()
+    organization = organizations().objects.filter(pk=organization_id).select_related("prefecture").first()
     if organization is None or organization.prefecture_id not in led:
         return None
     return organization.prefecture

@@ -34,9 +34,8 @@ class Closure(models.TextChoices):
 class BaseQuerySet(RestrictedQuerySet):
     def with_closure(self):
         """Annotate ``closing_proposed``: the open round has a closure proposed for the (still active) base."""
-        from .surveys import BaseRoundRecord
-
-        proposed = BaseRoundRecord.objects.filter(
+        round_records = self.model._meta.get_field("round_records").related_model  # BaseRoundRecord
+        proposed = round_records.objects.filter(
             base=models.OuterRef("pk"), survey_round__status="open", review_state="closing"
         )
         return self.annotate(closing_proposed=models.Exists(proposed))

@@ -19,7 +19,7 @@ class PlaceQuerySet(SharedQuerySet):
     def for_organizations(self, organization_ids, action):
         if action == "view":
             return self
-        from registry.public.geo.usage import place_keys_named_outside
+        from registry.models.place_usage import place_keys_named_outside
 
         outside = place_keys_named_outside(organization_ids)
         located = self.exclude(source=Place.Source.UNRESOLVED).values_list("pk", "country", "name")

@@ -1,8 +1,8 @@
 """Country and region names from the survey sheets -> ISO 3166-1 alpha-2 codes.
 
-Names come from django-countries (Japanese and English) plus ALIASES for the
-spellings the sheets use. The django-countries part is built lazily, so this
-module can be imported before Django is set up.
+Names come from ALIASES (the spellings the sheets use) plus, once the app is ready, django-countries' names in
+Japanese and English, which the app hands in (``use_country_names``, from RegistryConfig.ready()): this module
+does not import Django, and names read before then use ALIASES only.
 """
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-
-from django.core.exceptions import AppRegistryNotReady, ImproperlyConfigured
 
 from .text import normalize_cell, per_text, split_multi
 
@@ -72,51 +70,49 @@ def _key(name: str) -> str:
     return _IGNORED_IN_KEY.sub("", unicodedata.normalize("NFKC", name)).casefold()
 
 
-@functools.cache
-def _django_names() -> tuple[tuple[str, str], ...]:
-    """(name, code) pairs from django-countries in Japanese and English."""
-    from django.utils.translation import override
-    from django_countries import countries
-
-    pairs = []
-    for language in ("ja", "en"):
-        with override(language):
-            pairs += [(str(country.name), country.code) for country in countries]
-    return tuple(pairs)
+# The names handed in beside ALIASES: "pairs" () -> ((name, code), ...), "display_name" (code, lang) -> name.
+_NAME_SOURCES = {}
 
 
-def _django_ready() -> bool:
-    """Whether django-countries can be asked (names and codes read before Django is set up leave it out)."""
-    try:
-        _django_names()
-    except (AppRegistryNotReady, ImproperlyConfigured):
-        return False
-    return True
+def use_country_names(pairs, display_name):
+    """Read countries by the names ``pairs()`` gives too, and name codes with ``display_name(code, lang)``."""
+    _NAME_SOURCES["pairs"], _NAME_SOURCES["display_name"] = functools.cache(pairs), display_name
+    for cached in (_known_names, _index, _known_codes):
+        cached.cache_clear()
+
+
+def _handed_in_pairs() -> tuple[tuple[str, str], ...]:
+    return _NAME_SOURCES["pairs"]()
+
+
+def _handed_in() -> bool:
+    """Whether names were handed in (names and codes read before the app is ready leave them out)."""
+    return "pairs" in _NAME_SOURCES
 
 
 def known_names() -> tuple[tuple[str, str], ...]:
     """All (name, code) pairs; aliases come last so they take precedence."""
-    return _known_names(_django_ready())
+    return _known_names(_handed_in())
 
 
-# Keyed by whether Django is ready, not by the pairs themselves: a tuple of hundreds of pairs is hashed anew at
+# Keyed by whether names were handed in, not by the pairs themselves: a tuple of hundreds of pairs is hashed anew at
 # every call, and a sheet asks for every cell.
 @functools.cache
-def _known_names(with_django: bool) -> tuple[tuple[str, str], ...]:
-    django_pairs = _django_names() if with_django else ()
-    pairs = [(unicodedata.normalize("NFKC", name), code) for name, code in django_pairs]
+def _known_names(handed_in: bool) -> tuple[tuple[str, str], ...]:
+    handed_pairs = _handed_in_pairs() if handed_in else ()
+    pairs = [(unicodedata.normalize("NFKC", name), code) for name, code in handed_pairs]
     pairs += [(name, code) for code, names in ALIASES.items() for name in names]
     return tuple(pairs)
 
 
 @functools.cache
-def _index(with_django: bool) -> dict[str, str]:
-    return {_key(name): code for name, code in _known_names(with_django)}
+def _index(handed_in: bool) -> dict[str, str]:
+    return {_key(name): code for name, code in _known_names(handed_in)}
 
 
 @functools.cache
-def _known_codes(with_django: bool) -> frozenset[str]:
-    return frozenset(ALIASES) | {code for _name, code in (_django_names() if with_django else ())}
+def _known_codes(handed_in: bool) -> frozenset[str]:
+    return frozenset(ALIASES) | {code for _name, code in (_handed_in_pairs() if handed_in else ())}
 
 
 def country_code(name) -> str | None:
@@ -124,7 +120,7 @@ def country_code(name) -> str | None:
     text = normalize_cell(name)
     if not text:
         return None
-    ready = _django_ready()
+    ready = _handed_in()
     if _TWO_LETTERS.fullmatch(text) and text in _known_codes(ready):
         return text
     return _index(ready).get(_key(text))
@@ -177,15 +173,11 @@ def _single_city_region(city_cell) -> str | None:
 
 
 def country_display_name(code: str, lang: str = "ja") -> str:
-    """The django-countries name of a code in the given language."""
-    from django.utils.translation import override
-    from django_countries import countries
-
-    try:
-        with override(lang):
-            return str(countries.name(code)) or code
-    except (AppRegistryNotReady, ImproperlyConfigured):
+    """The name of a code in the given language (django-countries', once the app has handed it in)."""
+    display_name = _NAME_SOURCES.get("display_name")
+    if display_name is None:
         return SHEET_LABELS.get(code, code)
+    return display_name(code, lang) or code
 
 
 def country_label(code: str) -> str:

@@ -14,15 +14,12 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Max, OuterRef, Subquery
-from django.db.models.signals import post_delete, post_save, pre_save
-from django.dispatch import receiver
+from django.dispatch import Signal
 from django.utils.dateparse import parse_datetime
 from django.utils.timezone import is_naive, make_aware
 
-from registry.core.history.tracking import written_in_bulk
 from registry.models import (
     Agreement,
-    Base,
     BaseRoundRecord,
     Contractor,
     Organization,
@@ -78,6 +75,8 @@ LIVE_MODELS = (SurveyRound, Organization, Contractor, Place, Agreement, Partner)
 # What public pages read of a base itself (a round's figures have the rest): who owns it, its number, and the
 # host agency and joint office the filters look at.
 BASE_FIELDS = ("organization_id", "number", "host_agency_id", "joint_office_id")
+# Sent after the commit of a renewal that wants the background build (registry/public/signals.py enqueues it).
+build_wanted = Signal()
 # Bumped when what is cached changes shape, so a deployment never reads entries an older version wrote.
 CACHE_FORMAT = 2
 
@@ -206,49 +205,11 @@ def renew_publication(live=False, build=True):
     own task rows are loaded with them)."""
     PUBLIC.renew(*([live_token_key()] if live else []))
     if build:
-        transaction.on_commit(_enqueue_build, robust=True)  # a worker that cannot be reached fails nothing
+        transaction.on_commit(_want_build, robust=True)  # a worker that cannot be reached fails nothing
 
 
-def _enqueue_build():
-    from registry.public.publishing_tasks import enqueue_build  # it builds with the pages' code, which imports this
-
-    enqueue_build()
-
-
-@receiver(pre_save, sender=Base, dispatch_uid="publishing_base_fields")
-def _base_saving(sender, instance, raw=False, **kwargs):
-    if raw or instance.pk is None:
-        return
-    stored = Base.objects.filter(pk=instance.pk).values(*BASE_FIELDS).first()
-    if stored is not None and any(stored[name] != getattr(instance, name) for name in BASE_FIELDS):
-        renew_publication(live=True)
-
-
-def _public_change(sender, raw=False, **kwargs):
-    renew_publication(build=not raw)
-
-
-for _model in LIVE_MODELS:
-    post_save.connect(_public_change, sender=_model, dispatch_uid=f"publishing_saved_{_model.__name__}")
-    post_delete.connect(_public_change, sender=_model, dispatch_uid=f"publishing_deleted_{_model.__name__}")
-
-
-@receiver(post_save, sender=BaseRoundRecord, dispatch_uid="publishing_figures")
-def _figures_saved(sender, instance, raw=False, **kwargs):
-    if raw or SurveyRound.objects.filter(pk=instance.survey_round_id).frozen().exists():
-        renew_publication(build=not raw)
-
-
-@receiver(written_in_bulk, dispatch_uid="publishing_bulk")
-def _written_in_bulk(sender, records, fields, **kwargs):
-    if sender in LIVE_MODELS:
-        renew_publication()
-    elif sender is Base and {name.removesuffix("_id") for name in BASE_FIELDS} & {
-            name.removesuffix("_id") for name in fields}:
-        renew_publication(live=True)
-    elif sender is BaseRoundRecord and SurveyRound.objects.filter(
-            pk__in={record.survey_round_id for record in records}).frozen().exists():
-        renew_publication()
+def _want_build():
+    build_wanted.send(sender=Publication)
 
 
 # -- machine-readable text (総務省's rules: no 機種依存文字) ---------------------------------------

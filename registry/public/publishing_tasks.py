@@ -2,32 +2,47 @@
 
 Every renewal of the publication's stamp (a round published or corrected, a public record changed: see
 ``registry.public.publishing.renew_publication``) enqueues ``build_published`` after its commit, once while one is
-waiting. The task builds, under the state it finds when it runs, what the first visitor would otherwise wait
-for — the latest round's overview (the portal's home) and the trends, then those two pages themselves, then
-every published round's API summary, open data files and PDFs (list and report), newest first — by calling the
-builders and views the pages call: what it keeps is what a request would have built, and what is still kept (a
-round whose figures and live tables stand) is not built again.
+waiting (registry/public/signals.py connects the two). The task builds, under the state it finds when it runs,
+what the first visitor would otherwise wait for, by calling the builders the publishing parts register here
+(``builds_publication`` / ``builds_round``, in each part's ``builds.py``): the portal's latest round overview, its
+trends and the cached part of its first pages, then every published round's API summary, open data files and
+PDFs (list and report), newest first. Each builder is the function the pages call, so what the build keeps is
+what a request would have built, and what is still kept (a round whose figures and live tables stand) is not
+built again.
 """
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db import connection
-from django.test import RequestFactory
-from django.urls import resolve, reverse
 from django.utils import translation
 from django_tasks import task
 
-from registry.public.api.views import public_summary
-from registry.public.opendata.tables import BASES
-from registry.public.opendata.views import round_file
-from registry.public.portal.data import round_overview, trends
 from registry.public.publishing import publication, published_rounds
-from registry.survey.printable import report_pdf, round_pdf
 
 # A build that was enqueued but never ran (no worker) stops holding the next ones back after this.
 QUEUED_SECONDS = 15 * 60
-# The portal pages a visitor opens first: their cached content is rendered too, in every language.
-FIRST_PAGES = ("portal:home", "portal:trends")
+
+# (order, build): build(state) once per build, build(state, survey_round) for every published round.
+PUBLICATION_BUILDERS = []
+ROUND_BUILDERS = []
+
+
+def builds_publication(order):
+    """Register ``build(state)``, called once per build in ``order``."""
+    return _register(PUBLICATION_BUILDERS, order)
+
+
+def builds_round(order):
+    """Register ``build(state, survey_round)``, called for every published round (newest first) in ``order``."""
+    return _register(ROUND_BUILDERS, order)
+
+
+def _register(builders, order):
+    def register(build):
+        if (order, build) not in builders:
+            builders.append((order, build))
+            builders.sort(key=lambda entry: entry[0])
+        return build
+    return register
 
 
 def queued_key():
@@ -52,26 +67,9 @@ def build_published():
     cache.delete(queued_key())  # a change from now on needs a build after this one
     with translation.override(settings.LANGUAGE_CODE):  # as a visitor's first request in the site's language
         state = publication()
-        if state.latest is not None:
-            round_overview(state, state.latest)
-        trends(state)
-        render_first_pages()
+        for _order, build in PUBLICATION_BUILDERS:
+            build(state)
         for survey_round in state.rounds:
-            public_summary(state, survey_round)
-            round_file(state, survey_round, BASES.path)  # the round's files are built together
-            round_pdf(state, survey_round)
-            report_pdf(state, survey_round)
+            for _order, build in ROUND_BUILDERS:
+                build(state, survey_round)
     return len(state.rounds)
-
-
-def render_first_pages():
-    """Render ``FIRST_PAGES`` through their views as an anonymous visitor's request would (each keeps its content
-    under the state, its URL and the language: see ``PortalPage``)."""
-    factory = RequestFactory()
-    for language, _name in settings.LANGUAGES:
-        with translation.override(language):
-            for name in FIRST_PAGES:
-                request = factory.get(reverse(name))
-                request.user, request.LANGUAGE_CODE = AnonymousUser(), language
-                request.resolver_match = resolve(request.path_info)
-                request.resolver_match.func(request).render()

@@ -18,7 +18,7 @@ import zipfile
 
 from django.utils.translation import gettext as _
 
-from registry.sheets.reader import SheetLimits, SheetReadError, SheetRow, SheetTable, megabytes
+from registry.sheets.tables import SheetLimits, SheetReadError, SheetRow, SheetTable, megabytes
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound file an .xls is stored in

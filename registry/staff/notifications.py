@@ -14,13 +14,12 @@ from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import Q
-from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_lazy as _
 
 from registry.staff.coming_up import ANNIVERSARY, ENDING, coming_up
-from registry.core.history.context import Source, change_group_closed
+from registry.core.history.context import Source
 from registry.core.history.labels import actor_label
 from registry.models import Agreement, Base, Contractor, Notification, NotificationSettings, Organization, Watch
 from registry.core.permissions import Role, has_model_permission, is_active_user, organization_ids_in_scope, user_roles
@@ -111,7 +110,6 @@ def group_entries(group):
     return entries
 
 
-@receiver(change_group_closed)
 def notify_after_commit(sender, group, user, **kwargs):
     transaction.on_commit(lambda: notify_change_group(group, user), robust=True)
 
@@ -156,6 +154,11 @@ def create_change_notification(user, group, entries):
     if created:
         send_if_immediate(notification)
     return notification
+
+
+def tell_clerks(sender, organization_id, text, link, **kwargs):
+    """``survey.lifecycle.clerks_told`` (connected in registry/staff/signals.py)."""
+    notify_clerks(organization_id, text, link)
 
 
 def notify_clerks(organization_id, text, link):

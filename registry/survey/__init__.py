@@ -6,5 +6,11 @@
 * ``lifecycle``: 準備中 → 受付中 → 締切 → 公表, organizations' 回答完了 and its return, corrections.
 * ``progress``: who has done what in a round (per organization, the clerk's to-do).
 * ``reminders``: e-mail to the clerks of organizations not done, logged.
-* ``sheet``: the published sheet (xlsx in the survey's layout) from a round's frozen figures.
+* ``summary``, ``report``, ``charts``, ``printable``: the survey's own summary table, the report and its PDFs.
+
+The published sheet (xlsx in the survey's layout, from a round's frozen figures) is a sheet:
+``registry.sheets.survey.published``.
 """
+
+# The survey's own title, as its sheet (registry.sheets.survey.layout) and its printouts write it.
+TITLE_TEXT = "自治体の海外拠点一覧"

@@ -6,6 +6,7 @@ a step the round's state does not allow raises ``RoundRefused`` and writes nothi
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +25,10 @@ from registry.models import (
 
 from registry.survey.progress import previous_records, records_by_base
 from registry.survey.records import RoundRefused, correct_record, differs, record_bases, require_open, set_state
+
+# A notice for the clerks of one organization (organization_id, text, link): the staff part, which holds the
+# notifications, sends it (registry/staff/signals.py); the round does not know how people are told.
+clerks_told = Signal()
 
 REASON_OPENED = "調査の開始"
 REASON_UNCHANGED = "変更なしで確認"
@@ -162,6 +167,12 @@ def return_answer(survey_round, organization, reason, user):
     return response
 
 
+def after_bases_followed(sender, survey_round, bases, states_before, created=False, **kwargs):
+    """``records.bases_followed`` (connected in registry/survey/signals.py): per base whose round record changed."""
+    for base in bases:
+        after_base_followed(survey_round, base, states_before.get(base.pk), created=created)
+
+
 def after_base_followed(survey_round, base, state_before, *, created=False):
     """The open round's record followed a saved base: a change after 回答完了 reopens the answer, and a revert
     (by a supervisor, say) is told to the organization's clerks with the base's state in the round now."""
@@ -169,24 +180,22 @@ def after_base_followed(survey_round, base, state_before, *, created=False):
     context = current_context()
     if context is None or context.source != Source.REVERT:
         return
-    from registry.staff.notifications import notify_clerks
-
     record = BaseRoundRecord.objects.get(survey_round=survey_round, base=base)
     before = ReviewState(state_before).label if state_before else "-"
     reason = f"（理由: {context.reason}）" if context.reason else ""
-    notify_clerks(
-        base.organization_id,
-        f"拠点「{base.name}」が以前の版に戻されました{reason}。{survey_round} での状態: {before} → "
-        f"{record.get_review_state_display()}",
-        reverse("registry:survey_review", args=[survey_round.reference_date]) + f"?organization={base.organization_id}",
+    clerks_told.send(
+        SurveyRound,
+        organization_id=base.organization_id,
+        text=f"拠点「{base.name}」が以前の版に戻されました{reason}。{survey_round} での状態: {before} → "
+             f"{record.get_review_state_display()}",
+        link=reverse("registry:survey_review", args=[survey_round.reference_date])
+        + f"?organization={base.organization_id}",
     )
 
 
 def reopen_answer(survey_round, base, *, created=False):
     """A base added or changed after its organization's 回答完了: the answer is open again (with a history entry)
     and the organization's clerks are told (the one who made the change sees it on the page they land on)."""
-    from registry.staff.notifications import notify_clerks
-
     response = RoundResponse.objects.filter(survey_round=survey_round, organization_id=base.organization_id,
                                             completed_at__isnull=False).first()
     if response is None:
@@ -197,11 +206,12 @@ def reopen_answer(survey_round, base, *, created=False):
         response.completed_by = None
         response.returned_reason = f"回答完了の後に拠点「{base.name}」が{what}されました"
         response.save()
-    notify_clerks(
-        base.organization_id,
-        f"{survey_round}: 回答完了の後に拠点「{base.name}」が{what}されたため、回答完了を取り消しました。"
-        "拠点を確認して、もう一度「回答完了」を押してください。",
-        reverse("registry:survey_review", args=[survey_round.reference_date]),
+    clerks_told.send(
+        SurveyRound,
+        organization_id=base.organization_id,
+        text=f"{survey_round}: 回答完了の後に拠点「{base.name}」が{what}されたため、回答完了を取り消しました。"
+             "拠点を確認して、もう一度「回答完了」を押してください。",
+        link=reverse("registry:survey_review", args=[survey_round.reference_date]),
     )
 
 

@@ -12,9 +12,8 @@ from django.utils import translation
 from registry.models import RoundCorrection
 from registry.parsing.eras import era_date
 from registry.survey.report import summary_rows, survey_report
-from registry.survey.sheet import sheet_order
-from registry.sheets.survey.layout import TITLE_TEXT
-from registry.survey.summary import reported_records, summarize
+from registry.survey import TITLE_TEXT
+from registry.survey.summary import reported_records, sheet_order, summarize
 
 LIST_TEMPLATE = "registry/rounds/list_pdf.html"
 REPORT_TEMPLATE = "registry/rounds/report_pdf.html"

@@ -4,22 +4,26 @@ Rules, in one place:
 
 * a record is written only while its round is open (受付中); a closed or published round changes only
   through ``correct_record`` (lifecycle);
-* while open, the record follows its base: every save of a base (admin edit, review step, revert,
-  restore, bulk action) copies the base's row into the open round's record, and a change marks it
+* while open, the record follows its base: every write of a base — a save (admin edit, review step, revert,
+  restore, bulk action) or a bulk write (an import's apply) — copies the base's row into the latest open
+  round's record (``follow_bases``, connected in registry/survey/signals.py), and a change marks it
   変更あり (a base added during the round is 新規; a proposed closure stays proposed);
-* many bases at once (opening a round, an import's apply step) go through ``record_bases``, which
-  writes in bulk (``write_in_bulk``) so every record still gets its history entry.
+* many bases at once (opening a round, an import's verdicts in its own round) go through ``record_bases``,
+  which writes in bulk (``write_in_bulk``) so every record still gets its history entry.
 """
 from typing import NamedTuple
 
-from django.db.models.signals import post_save
-from django.dispatch import receiver
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from registry.core.history import current_context, write_in_bulk
 from registry.models import Base, BaseRoundRecord, BaseStatus, ReviewState, SurveyRound
 from registry.models.fields import stored_value
+
+# Sent when the open round's records followed written bases (survey_round, bases, states_before: the records'
+# review states before, created); registry/survey/lifecycle.py reopens answers and tells clerks of reverts.
+bases_followed = Signal()
 
 # What the round reports for a base (its figures), compared between rounds.
 FIGURE_FIELDS = ("name", "countries", "cities", "form", "contractor_id", "established_fy",
@@ -187,27 +191,38 @@ def verdict_applies(record, state):
     return state != record.review_state
 
 
-def follow_base(base, created=False):
-    """After a base is saved: the open round's record follows it (the one hook of every single-base write).
+def follow_bases(bases, created=False):
+    """After bases are written, by whatever path (one save, or a bulk write): the latest open round's records
+    follow them — but not in the round an import in progress records itself, with its verdicts.
 
     What that means for the people in the round (回答完了 reopened, the clerks told of a revert) is
-    ``lifecycle.after_base_followed``.
+    ``lifecycle.after_bases_followed``, told through ``bases_followed``.
     """
     survey_round = following_round()
-    if survey_round is None:
+    if survey_round is None or recorded_by_import(survey_round):
         return
-    before = BaseRoundRecord.objects.filter(survey_round=survey_round, base=base).values_list(
-        "review_state", flat=True).first()
-    if record_bases(survey_round, [base], created_ids=[base.pk] if created else ()):
-        from registry.survey.lifecycle import after_base_followed
+    bases = list(bases)
+    before = dict(BaseRoundRecord.objects.filter(survey_round=survey_round, base__in=bases).values_list(
+        "base_id", "review_state"))
+    if record_bases(survey_round, bases, created_ids=[base.pk for base in bases] if created else ()):
+        bases_followed.send(BaseRoundRecord, survey_round=survey_round, bases=bases, states_before=before,
+                            created=created)
 
-        after_base_followed(survey_round, base, before, created=created)
+
+def recorded_by_import(survey_round):
+    import_record = current_context().import_record if current_context() else None
+    return import_record is not None and import_record.survey_round_id == survey_round.pk
 
 
-@receiver(post_save, sender=Base, dispatch_uid="rounds_follow_base")
-def _base_saved(sender, instance, created, raw=False, **kwargs):
+def base_saved(sender, instance, created, raw=False, **kwargs):
+    """``post_save`` of a base (registry/survey/signals.py)."""
     if not raw:
-        follow_base(instance, created=created)
+        follow_bases([instance], created=created)
+
+
+def bases_written_in_bulk(sender, records, fields, **kwargs):
+    """``written_in_bulk`` of bases (registry/survey/signals.py): created when no fields were updated."""
+    follow_bases(records, created=not fields)
 
 
 def set_state(survey_round, records, state, *, closing_on=None, closing_reason=""):

@@ -27,7 +27,7 @@ from registry.core.stamps import ChangeStamp, query_key
 
 UNKNOWN = "??"
 # What a round's counts are read from: its records, their bases (organization) and organizations (kind, prefecture).
-FIGURES = ChangeStamp("figures", (BaseRoundRecord, Base, Organization)).watch()
+FIGURES = ChangeStamp("figures", (BaseRoundRecord, Base, Organization))  # watched: registry/survey/signals.py
 
 
 def reported(records):
@@ -44,6 +44,11 @@ def reported_records(survey_round, user=None, prefecture=None):
     if prefecture is not None:
         records = records.filter(base__organization__code__startswith=prefecture.code[:2])
     return records
+
+
+def sheet_order(base):
+    """The order of the survey's own table: prefectures first, then by organization code and base number."""
+    return (base.organization.kind != "prefecture", base.organization.code, base.number)
 
 
 def country_weight():

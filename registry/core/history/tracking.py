@@ -6,10 +6,9 @@ django-simple-history writes one historical row per save or delete;
 """
 from django.apps import apps
 from django.db import connections, models, router, transaction
-from django.dispatch import Signal, receiver
+from django.dispatch import Signal
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
-from simple_history.signals import pre_create_historical_record
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from registry.core.history.context import ChangeContext, Source, current_context, is_loading_recorded_data
@@ -236,7 +235,6 @@ def update_with_history(model, objs, fields, batch_size, options):
         bulk_update_with_history(objs, model, [], batch_size=batch_size, **options)
 
 
-@receiver(pre_create_historical_record)
 def fill_history_extras(sender, instance, history_instance, history_user=None, **kwargs):
     context = _context_or_system()
     context.wrote = True

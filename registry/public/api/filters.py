@@ -11,9 +11,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from django.utils.translation import gettext_lazy as _
 
-from registry.core import search as text_search
+from registry.lists import search as text_search
 from registry.core.converters import IsoDateConverter
-from registry.staff.filters import (
+from registry.lists.filters import (
     AgreementFilterSet,
     BaseFilterSet,
     OneOfFilter,

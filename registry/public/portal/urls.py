@@ -1,7 +1,7 @@
 from django.urls import path
 
 from registry.public.portal import views
-from registry.staff.views.notifications import public_feed
+from registry.public.portal.calendar import public_feed
 
 app_name = "portal"
 

@@ -3,8 +3,11 @@ import datetime
 from urllib.parse import urlencode
 
 from django import forms
+from django.core.cache import cache
+from django.core.cache.utils import make_template_fragment_key
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
@@ -35,6 +38,8 @@ TREND_TITLES = {
     "ties-by-decade": _("Partnership agreements signed per decade"),
 }
 LINES_SHOWN = 8
+# How long a page's rendered content is kept (its key changes with the publication's stamp anyway).
+PAGE_SECONDS = 24 * 60 * 60
 
 
 def country_page_url(code):
@@ -86,19 +91,35 @@ class PortalPage(TemplateView):
         context = super().get_context_data(**kwargs)
         self.publication = publication(self.request)
         self.survey_round = self.chosen_round()
-        context.update(
-            title=self.title,
-            survey_round=self.survey_round,
-            published_rounds=list(self.publication.rounds),
-            licence=LICENCE,
-            page_key=self.publication.key("portal", self.read_path(), get_language()),
-            data=SimpleLazyObject(self.content),
-        )
+        context.update(self.page_context(self.read_path()))
         return context
+
+    def page_context(self, path):
+        """What the page's cached part reads: the round, the published rounds, the licence, its key and content."""
+        return {
+            "title": self.title,
+            "survey_round": self.survey_round,
+            "published_rounds": list(self.publication.rounds),
+            "licence": LICENCE,
+            "page_key": self.publication.key("portal", path, get_language()),
+            "page_seconds": PAGE_SECONDS,
+            "data": SimpleLazyObject(self.content),
+        }
+
+    @classmethod
+    def keep_content(cls, state, path):
+        """Render the cached part (``content_template``) of the page at ``path`` with no query (the latest round),
+        and keep it where the page's ``{% cache %}`` looks for it (the publication's build: portal/builds.py)."""
+        page = cls()
+        page.publication, page.survey_round = state, state.latest
+        context = page.page_context(path)
+        fragment = render_to_string(cls.content_template, context)
+        cache.set(make_template_fragment_key("portal_page", [context["page_key"]]), fragment, PAGE_SECONDS)
 
 
 class HomeView(PortalPage):
     template_name = "portal/home.html"
+    content_template = "portal/includes/home_content.html"
     title = _("Overseas bases of Japanese local governments")
 
     def content(self):
@@ -216,6 +237,7 @@ class OrganizationView(PortalPage):
 
 class TrendsView(PortalPage):
     template_name = "portal/trends.html"
+    content_template = "portal/includes/trends_content.html"
     title = _("Trends across rounds")
 
     def content(self):

@@ -1,6 +1,6 @@
 """The survey sheet out: the same layout and headers, one row per active base, ready for the next round."""
 from registry.models import Base, BaseStatus
-from registry.sheets.formats import survey_workbook_bytes
+from registry.sheets.survey.layout import survey_workbook_bytes
 from registry.sheets.survey.resource import SurveyBaseResource
 
 

@@ -4,6 +4,7 @@ The result is one ``SurveyRow`` per base with its cells under canonical keys,
 still as text; typing and validation happen in the resource.
 """
 import datetime
+import io
 import itertools
 import re
 import unicodedata
@@ -11,13 +12,15 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from registry.parsing.eras import EraError, to_gregorian
+from registry.core.downloads import write_cell
+from registry.parsing.eras import EraError, era_date, to_gregorian
 from registry.parsing.text import label_key, normalize_cell, per_text, plain_text
 from registry.sheets.outcome import RowNotice
 
-from registry.sheets.reader import ROW_COLUMN, SheetLayoutError, SheetTable, no_data_rows_error
+from registry.sheets.formats import SheetFormat
+from registry.survey import TITLE_TEXT
+from registry.sheets.reader import ROW_COLUMN, SheetLayoutError, SheetTable, no_data_rows_error, read_table
 
-TITLE_TEXT = "自治体の海外拠点一覧"
 
 # Canonical columns in sheet order, with the label the survey prints for each.
 COLUMNS = [
@@ -259,3 +262,67 @@ def sheet_to_dataset(sheet):
     dataset.encoding = sheet.table.encoding
     dataset.delimiter = sheet.table.delimiter
     return dataset
+
+
+STAFF_COLUMNS = ("staff_total", "staff_dispatched", "staff_local")
+
+
+STAFF_SUBLABELS = {"staff_total": "計(a)+(b) 自動計算", "staff_dispatched": "派遣(a)", "staff_local": "現地(b)"}
+
+
+NUMERIC_COLUMNS = ("org_no", "base_no") + STAFF_COLUMNS
+
+
+def cell_value(key, value):
+    """Counts go out as numbers, as Excel users expect; everything else as text."""
+    if key in NUMERIC_COLUMNS and str(value).isdigit():
+        return int(value)
+    return value
+
+
+class SurveySheetFormat(SheetFormat):
+    """Reads xlsx/csv/tsv survey sheets in any layout variant; writes the survey's xlsx layout."""
+
+    title = "調査票 (xlsx / xls / ods / csv / tsv)"
+
+    def read_dataset(self, content):
+        return sheet_to_dataset(parse_survey_table(read_table(content)))
+
+    def export_data(self, dataset, **kwargs):
+        return survey_workbook_bytes(dataset, kwargs.get("reference_date"))
+
+
+def survey_title(reference_date):
+    if reference_date is None:
+        return TITLE_TEXT
+    return f"{TITLE_TEXT}({era_date(reference_date)}現在)"
+
+
+def survey_workbook_bytes(dataset, reference_date=None):
+    import openpyxl
+    from openpyxl.styles import Alignment, Font
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "海外拠点一覧"
+    sheet.cell(row=1, column=1, value=survey_title(reference_date)).font = Font(bold=True, size=14)
+    header_row, sub_row = 3, 4
+    keys = [key for key, _label in COLUMNS]
+    for index, key in enumerate(keys, 1):
+        label = LABELS[key].split(" ")[0] if key in STAFF_COLUMNS else LABELS[key]
+        if key in STAFF_COLUMNS:
+            sheet.cell(row=sub_row, column=index, value=STAFF_SUBLABELS[key])
+            if key == "staff_total":
+                sheet.cell(row=header_row, column=index, value="⑧職員数")
+                sheet.merge_cells(start_row=header_row, start_column=index, end_row=header_row, end_column=index + 2)
+            continue
+        sheet.cell(row=header_row, column=index, value=label).alignment = Alignment(wrap_text=True)
+        sheet.merge_cells(start_row=header_row, start_column=index, end_row=sub_row, end_column=index)
+    headers = list(dataset.headers)
+    for row_offset, values in enumerate(dataset, sub_row + 1):
+        row = dict(zip(headers, values))
+        for index, key in enumerate(keys, 1):
+            write_cell(sheet, row_offset, index, cell_value(key, row.get(LABELS[key], "")))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -24,7 +24,7 @@ from registry.core.permissions import organization_ids_in_scope
 from registry.sheets.engine import SheetPlan, apply_plan, copy_record, written_counter
 from registry.sheets.outcome import NewRow, Problem, SurveyOutcome
 from registry.survey.progress import CLERK_WINS, SHEET_WINS, clerk_answers
-from registry.survey.records import following_round, plan_records, record_bases
+from registry.survey.records import plan_records, record_bases
 from registry.sheets.reader import ROW_COLUMN, read_table
 from registry.sheets.session import round_refusal
 from registry.sheets.survey.layout import COLUMNS, LABELS, parse_survey_table, short_label
@@ -514,13 +514,10 @@ def write_survey_plan(plan, progress=None):
 
 
 def follow_in_rounds(plan):
-    """The rounds service writes the round records: the import's verdicts in its round, and the latest open
-    round follows the bases written (as it does after any single save of a base)."""
+    """The rounds service writes the import's verdicts in its round. (The latest open round, if another one,
+    followed the bases as they were written: registry/survey/signals.py.)"""
     survey_round = plan.session.survey_round()
-    created_ids = [base.pk for base in plan.new_bases]
     if survey_round is not None and plan.verdicts:
         record_bases(survey_round, [base for base, _state in plan.verdicts],
-                     states={base.pk: state for base, state in plan.verdicts}, created_ids=created_ids)
-    following = following_round()
-    if following is not None and following != survey_round and (plan.new_bases or plan.changed_bases):
-        record_bases(following, plan.new_bases + plan.changed_bases, created_ids=created_ids)
+                     states={base.pk: state for base, state in plan.verdicts},
+                     created_ids=[base.pk for base in plan.new_bases])

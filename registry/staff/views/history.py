@@ -25,7 +25,7 @@ from registry.core.history.log import (
     load_entries,
     visible_models,
 )
-from registry.core.history.story import ActionLines, EntryPages, split_bookkeeping
+from registry.staff.story import ActionLines, EntryPages, split_bookkeeping
 from registry.core.history.labels import actor_label, reason_label
 from registry.models import Organization
 from registry.staff.views.lists import StaffPageMixin

@@ -10,7 +10,7 @@ from django.views.generic import TemplateView
 
 from registry.staff.coming_up import coming_up
 from registry.core.history.log import HistoryFilters, history_querysets, visible_models
-from registry.core.history.story import ActionLines
+from registry.staff.story import ActionLines
 from registry.models import Base, ImportRecord, Organization, SurveyRound
 from registry.core.permissions import Role, lead_prefecture_ids, user_roles
 from registry.models import ReviewState

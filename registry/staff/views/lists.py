@@ -8,7 +8,7 @@ from django.views.generic import ListView
 
 from registry.core.downloads import export_response
 from registry.staff.columns import AGREEMENT_COLUMNS, BASE_COLUMNS, CONTRACTOR_COLUMNS
-from registry.staff.filters import AgreementFilterSet, BaseFilterSet, ContractorFilterSet
+from registry.lists.filters import AgreementFilterSet, BaseFilterSet, ContractorFilterSet
 from registry.models import Agreement, Base, Contractor
 from registry.models.querysets import related_count
 from registry.core.paging import KeysFirstPaginator, count_cap_for

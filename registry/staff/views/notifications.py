@@ -3,7 +3,7 @@ import re
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -12,21 +12,12 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from registry.staff.calendar_feed import public_calendar, user_calendar
+from registry.core.calendars import ics_response
+from registry.staff.calendar_feed import user_calendar
 from registry.models import Agreement, Base, Contractor, Notification, NotificationSettings, Organization, Watch
 from registry.staff.notifications import visible_notifications, watched_by
 from registry.core.permissions import Role, is_active_user, user_roles
 from registry.staff.views.lists import StaffPageMixin
-
-ICS_TYPE = "text/calendar; charset=utf-8"
-
-
-def ics_response(calendar, file_name):
-    response = HttpResponse(calendar.to_ical(), content_type=ICS_TYPE)
-    response["Content-Disposition"] = f'inline; filename="{file_name}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
-
 
 def feed_url(request, feed_settings):
     return request.build_absolute_uri(reverse("registry:calendar_feed", args=[feed_settings.feed_token]))
@@ -74,13 +65,6 @@ class CalendarFeedView(View):
             raise Http404
         base_url = request.build_absolute_uri("/")[:-1]
         return ics_response(user_calendar(feed_settings.user, base_url), "registry.ics")
-
-
-def public_feed(request):
-    """The portal's feed of the published rounds' dates (for everyone)."""
-    if request.method != "GET":
-        return HttpResponse(status=405)
-    return ics_response(public_calendar(), "published-surveys.ics")
 
 
 class NotificationListView(StaffPageMixin, TemplateView):

@@ -36,7 +36,7 @@ from registry.survey.progress import (
 )
 from registry.survey.records import RoundRefused
 from registry.survey.reminders import remind_round, reminder_recipients
-from registry.survey.sheet import published_sheet_xlsx
+from registry.sheets.survey.published import published_sheet_xlsx
 from registry.sheets.survey.export import export_survey_xlsx
 from registry.staff.views.lists import StaffPageMixin
 

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from registry.core import search as text_search
+from registry.lists import search as text_search
 from registry.core.form_fields import FiscalYearField
 from registry.models import (
     Agreement,

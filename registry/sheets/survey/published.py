@@ -1,10 +1,9 @@
 """The published sheet: the survey's own layout, written from a round's frozen figures (not from today's bases)."""
-from registry.sheets.formats import survey_workbook_bytes
 from registry.models import Base
+from registry.sheets.survey.layout import survey_workbook_bytes
 from registry.sheets.survey.resource import SurveyBaseResource
-from registry.survey.summary import reported_records
-
 from registry.survey.records import COPIED_FIELDS
+from registry.survey.summary import reported_records, sheet_order
 
 
 def as_sheet_row(record):
@@ -13,10 +12,6 @@ def as_sheet_row(record):
     for name in COPIED_FIELDS:
         setattr(base, name, getattr(record, name))
     return base
-
-
-def sheet_order(base):
-    return (base.organization.kind != "prefecture", base.organization.code, base.number)
 
 
 class FrozenSheetResource(SurveyBaseResource):
