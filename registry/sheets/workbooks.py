@@ -86,7 +86,8 @@ def calamine_rows(content, file_format, sheet_name, limits):
             rows = []
             for number, values in enumerate(sheet.iter_rows(), 1):
                 limits.check_row_count(number)
-                rows.append(SheetRow(number, limits.cells(number, padding + [shown_value(v) for v in values])))
+                shown = [value if value.__class__ is str and value else shown_value(value) for value in values]
+                rows.append(SheetRow(number, limits.cells(number, padding + shown)))
             return rows
     except (CalamineError, IndexError, ValueError, OverflowError) as error:
         if isinstance(error, SheetReadError):
