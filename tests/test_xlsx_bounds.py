@@ -118,8 +118,9 @@ def test_what_the_proof_is_not_sure_of_still_reads_when_it_is_fine(db, rows_xml)
 
 REFERENCES = ["A{row}", "B{row}", "J{row}"] * 15 + ["K{row}", "a{row}", "AB{row}", "A{far}", "XFD{row}", "A0{row}",
                                                    None]
-CONTENTS = ["<v>1</v>", '<is><t>x</t></is>', ""] * 4 + ["<v> </v>", "<v/>", "<v></v>", '<is><t>x</t></is>', "<f>1</f>", "<f>1</f><v>2</v>",
-            "<f>1</f><v>&#32;</v>", "<f>1</f><v>\u3000</v>", '<f t="shared" si="0"/><v>3</v>', ""]
+CONTENTS = ["<v>1</v>", "<is><t>x</t></is>", ""] * 4 + [
+    "<v> </v>", "<v/>", "<v></v>", "<f>1</f>", "<f>1</f><v>2</v>", "<f>1</f><v>&#32;</v>", "<f>1</f><v>\u3000</v>",
+    '<f t="shared" si="0"/><v>3</v>']
 EXTRAS = ["", ' s="1"', ' t="str"'] * 15 + [' x="1"', ' r="XFD1"', "  "]
 
 

@@ -21,10 +21,11 @@ LIST_CHUNK_ROWS = 400  # ~9 pages of the survey's list: a chunk's layout takes ~
 ROW_ANCHOR = "row-"
 
 
-def chunked_pdf(render, rows, numbers, title, chunk_rows=LIST_CHUNK_ROWS):
+def chunked_pdf(render, rows, numbers, title, chunk_rows=None):
     """The PDF of ``rows``: ``render(rows, first, last)`` gives the WeasyPrint document of a chunk (``first``:
     the list's start, ``last``: its end), its rows' ids ``row-0``, ``row-1``…; ``numbers(count)`` gives the
     document of ``count`` pages that only hold their numbers."""
+    chunk_rows = chunk_rows or LIST_CHUNK_ROWS
     writer = PdfWriter()
     start = 0
     while True:
@@ -66,3 +67,4 @@ def append_pages(writer, content):
 def number_pages(writer, numbers):
     for page, number in zip(writer.pages, PdfReader(io.BytesIO(numbers)).pages, strict=True):
         page.merge_page(number)
+        page.compress_content_streams()  # merging leaves the page's drawing uncompressed

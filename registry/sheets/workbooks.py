@@ -2,8 +2,10 @@
 
 calamine (python-calamine) reads the whole sheet before giving the first row, so the limits a streaming reader
 would check row by row are checked before it runs, on what the file really holds: the archive's unpacked size
-and the xlsx's shared strings, then one streaming pass over the sheet's XML (xlsx, ods) that refuses a cell
-past the row or column limit (whatever the sheet declares) and a formula whose result was not saved. An .xls
+and the xlsx's shared strings, then the sheet's XML: a cell past the row or column limit (whatever the sheet
+declares) and a formula whose result was not saved are refused. For an xlsx a quick byte-level proof
+(``registry.sheets.xlsx_bounds``) settles the usual sheet; what it is not sure of, and every ods, gets one
+streaming pass (``scan_part``) that names the row and column. An .xls
 (Excel 97–2003) is bounded by its format (65,536 rows, 256 columns) and the upload limit; its rows are checked
 while iterating. See docs/decisions/calamine-reader.md.
 """
