@@ -27,19 +27,23 @@ def chunked_pdf(render, rows, numbers, title, chunk_rows=None):
     document of ``count`` pages that only hold their numbers."""
     chunk_rows = chunk_rows or LIST_CHUNK_ROWS
     writer = PdfWriter()
-    start = 0
+    start, size = 0, chunk_rows
     while True:
-        chunk = rows[start:start + chunk_rows]
-        last = start + chunk_rows >= len(rows)
+        chunk = rows[start:start + size]
+        last = start + size >= len(rows)
         document = render(chunk, start == 0, last)
         carried = 0 if last else rows_on_last_page(document.pages, len(chunk))
+        if carried is None:  # the rows do not fill the chunk's last page: lay out more of them
+            del document
+            size *= 2
+            continue
         pages = document.pages[:-1] if carried else document.pages
         append_pages(writer, document.copy(pages).write_pdf())
         del document, pages
         gc.collect()  # the laid-out boxes hold cycles: freed now, not at the next collection
         if last:
             break
-        start += len(chunk) - carried
+        start, size = start + len(chunk) - carried, chunk_rows
     number_pages(writer, numbers(len(writer.pages)).write_pdf())
     writer.add_metadata({"/Title": title})
     output = io.BytesIO()
@@ -48,15 +52,16 @@ def chunked_pdf(render, rows, numbers, title, chunk_rows=None):
 
 
 def rows_on_last_page(pages, count):
-    """How many of the chunk's ``count`` rows the last page holds, when they can be laid out again at the start of
-    the next chunk: the page's first row begins on it (it is not on the page before) and is not the chunk's first."""
-    if len(pages) < 2:
-        return 0
+    """How many of the chunk's ``count`` rows its last page holds, to be laid out again at the start of the next
+    chunk; 0 when its first row began on the page before (a row taller than a page: the chunk is kept whole);
+    None when the last page holds the chunk's first row (the chunk is less than a page: it needs more rows)."""
     first = min((int(name[len(ROW_ANCHOR):]) for name in pages[-1].anchors if name.startswith(ROW_ANCHOR)),
-                default=0)
-    if first == 0 or f"{ROW_ANCHOR}{first}" in pages[-2].anchors:
+                default=None)
+    if first is None:
         return 0
-    return count - first
+    if first == 0:  # (so too when the chunk is one page)
+        return None
+    return 0 if f"{ROW_ANCHOR}{first}" in pages[-2].anchors else count - first
 
 
 def append_pages(writer, content):
