@@ -279,7 +279,7 @@ def bulk_floor(rows):
     """``bulk_create`` + simple-history's bulk history of the same bases (its own API, not ours)."""
     from simple_history.utils import bulk_create_with_history
 
-    from registry.history import bulk_history_options
+    from registry.core.history import bulk_history_options
     from registry.models import Base, Organization
 
     by_name = {o.name: o for o in Organization.objects.all()}
@@ -404,7 +404,7 @@ def ties_bulk_floor(count, orgs):
     """The same partners and ties written straight through ``bulk_create`` + simple-history's bulk history."""
     import datetime as dt
 
-    from registry.history import write_in_bulk
+    from registry.core.history import write_in_bulk
     from registry.models import Agreement, Partner
     from registry.parsing.countries import country_code
     from registry.parsing.ties import agreement_type

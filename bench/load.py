@@ -94,7 +94,7 @@ CREATE_PEOPLE = """
 import json
 from django.contrib.auth import get_user_model
 from registry.models import Base
-from registry.roles import grant_role
+from registry.accounts.roles import grant_role
 organizations = []
 for base in Base.objects.order_by("organization__code", "number").select_related("organization"):
     if base.organization not in organizations:

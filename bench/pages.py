@@ -164,8 +164,8 @@ def users():
     from django.contrib.auth import get_user_model
 
     from registry.models import Organization
-    from registry.permissions import Role
-    from registry.roles import grant_role
+    from registry.core.permissions import Role
+    from registry.accounts.roles import grant_role
 
     osaka = Organization.objects.get(name="大阪府")
     found = {}
@@ -241,7 +241,7 @@ def measure(repeat, only):
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from registry.summary import FIGURES
+    from registry.survey.summary import FIGURES
 
     results = []
     for role, user in users().items():
@@ -302,7 +302,7 @@ def main():
     if created:
         build_fresh(admin_url, database, base_total)
     from registry.models import Base, BaseRoundRecord, Organization
-    from registry.warmup import warm_up
+    from registry.core.warmup import warm_up
 
     warm_up()  # as config/wsgi.py does in every server process before it takes requests
 

@@ -1,4 +1,4 @@
-"""Benchmark: the PDF of a published round's list (``registry.rounds.printable.round_pdf_bytes``, WeasyPrint) for
+"""Benchmark: the PDF of a published round's list (``registry.survey.printable.round_pdf_bytes``, WeasyPrint) for
 rounds of 2,000, 5,000 and 10,000 records: wall and CPU time, pages, size and the peak memory of the process
 (the list is laid out ``LIST_CHUNK_ROWS`` rows at a time, reported as ``chunk_rows``).
 
@@ -56,7 +56,7 @@ def build_round(database, count):
     from imports import as_text, organizations, synthetic_rows
 
     from registry.models import SurveyRound
-    from registry.rounds import lifecycle
+    from registry.survey import lifecycle
     from registry.sheets.session import ImportSession
     from registry.sheets.survey.plan import apply_survey_plan, plan_survey
 
@@ -75,7 +75,7 @@ def measure_pdf(database):
     import weasyprint  # noqa: F401  (loaded before the baseline, as the worker has it loaded after its first PDF)
 
     from registry.models import SurveyRound
-    from registry.rounds.printable import printable_list, round_pdf_bytes
+    from registry.survey.printable import printable_list, round_pdf_bytes
 
     survey_round = SurveyRound.objects.get(reference_date=ROUND)
     records = len(printable_list(survey_round)["records"])
@@ -88,7 +88,7 @@ def measure_pdf(database):
 
 
 def chunk_rows():
-    from registry.rounds import pdf_chunks
+    from registry.survey import pdf_chunks
 
     return pdf_chunks.LIST_CHUNK_ROWS
 

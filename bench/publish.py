@@ -6,7 +6,7 @@ governments, N bases, rounds 2017-09-30 and 2019-09-30), then adds published rou
 requested through Django's test client (DEBUG off, the configured cache backend): once with an empty cache
 (cold, with its query count), once after the publication's stamp is renewed (as publishing a round or a
 correction renews it), then repeatedly (warm: p50/p95 in ms, queries per request). Then, once for all URLs,
-the stamp is renewed again and the background build a publication enqueues (registry/publishing_tasks.py) is run
+the stamp is renewed again and the background build a publication enqueues (registry/public/publishing_tasks.py) is run
 in-process, timed, and every URL is requested once (built: what the first visitor after a publication waits for
 once the worker has run). Prints JSON (also bench/results/publish[-quick].json) that names the dataset's bases
 and rounds and the URLs missing the target.
@@ -109,7 +109,7 @@ def add_rounds(total):
 
 
 def publish_rounds():
-    from registry.history import Source, change_context
+    from registry.core.history import Source, change_context
     from registry.models import RoundStatus, SurveyRound
 
     with change_context(source=Source.COMMAND, actor_name="bench/publish.py"):
@@ -140,7 +140,7 @@ def measure(repeat, only=None):
     from django.core.cache import cache
     from django.test import Client
 
-    from registry.publishing import renew_publication
+    from registry.public.publishing import renew_publication
 
     client = Client(HTTP_HOST="localhost")
     rows = []
@@ -175,8 +175,8 @@ def measure_after_build(only=None):
     from django.test import Client
     from django_tasks_db.models import DBTaskResult
 
-    from registry.publishing import renew_publication
-    from registry.publishing_tasks import build_published
+    from registry.public.publishing import renew_publication
+    from registry.public.publishing_tasks import build_published
 
     client = Client(HTTP_HOST="localhost")
     client.get("/api/v1/rounds/")  # a test client loads its middleware on its first request; a server has

@@ -1,4 +1,4 @@
-"""Benchmark: opening a round and following many bases into it (registry/rounds/records.py).
+"""Benchmark: opening a round and following many bases into it (registry/survey/records.py).
 
 Builds a fresh SQLite file (or uses the PostgreSQL server in DATABASE_URL, database ``bench_rounds``),
 loads the local governments, creates N active bases with simple-history's bulk API, then times:
@@ -66,10 +66,10 @@ def main():
     from django.core.management import call_command
     from simple_history.utils import bulk_create_with_history
 
-    from registry.history import Source, change_context
+    from registry.core.history import Source, change_context
     from registry.models import Base, Organization
-    from registry.rounds import lifecycle
-    from registry.rounds.records import record_bases
+    from registry.survey import lifecycle
+    from registry.survey.records import record_bases
 
     call_command("migrate", verbosity=0)
     call_command("load_local_governments", stdout=open(os.devnull, "w"))

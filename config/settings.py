@@ -113,21 +113,21 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "registry.client_address.AccessLogMiddleware",
+    "registry.accounts.client_address.AccessLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "config.static_files.StaticFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "registry.sessions.SessionRefreshMiddleware",
-    "registry.language.JapaneseStaffLocaleMiddleware",  # Japanese except on the portal (registry/language.py)
-    "registry.request_text.ControlCharacterMiddleware",
+    "registry.accounts.sessions.SessionRefreshMiddleware",
+    "registry.core.language.JapaneseStaffLocaleMiddleware",  # Japanese except on the portal (registry/core/language.py)
+    "registry.core.request_text.ControlCharacterMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "registry.history.context.ChangeGroupMiddleware",
+    "registry.core.history.context.ChangeGroupMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -145,7 +145,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "registry.navigation.site_navigation",
+                "registry.staff.navigation.site_navigation",
             ],
         },
     },
@@ -206,8 +206,8 @@ LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "/"
 
 # Sessions end after two hours without activity. A page view writes the session only when
-# its expiry is more than SESSION_REFRESH_INTERVAL seconds old (registry/sessions.py).
-SESSION_ENGINE = "registry.sessions"
+# its expiry is more than SESSION_REFRESH_INTERVAL seconds old (registry/accounts/sessions.py).
+SESSION_ENGINE = "registry.accounts.sessions"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 2 * 60 * 60)
 SESSION_REFRESH_INTERVAL = env_int("SESSION_REFRESH_INTERVAL", 5 * 60)
 SESSION_SAVE_EVERY_REQUEST = False
@@ -222,9 +222,9 @@ AXES_RESET_ON_SUCCESS = True
 
 # Client addresses (docs/security.md): how many proxies in front of the application append to X-Forwarded-For.
 # 0 (the default): the header is ignored. The API's throttles, the lockout above and the access log all use
-# registry.client_address.client_address.
+# registry.accounts.client_address.client_address.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
-AXES_CLIENT_IP_CALLABLE = "registry.client_address.client_address"
+AXES_CLIENT_IP_CALLABLE = "registry.accounts.client_address.client_address"
 
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", _("Japanese")), ("en", _("English"))]
@@ -283,7 +283,7 @@ IMPORT_EXPORT_TMP_STORAGE_CLASS = "registry.sheets.uploads.UploadStorage"
 # than this; smaller files stay in the request. The tasks run on django-tasks' database backend, whose worker
 # (manage.py db_worker) bin/serve starts beside the web server; TASKS_BACKEND=rq runs them on RQ and Redis
 # (REDIS_URL, worker: manage.py rqworker --job-class django_tasks_rq.Job). The same queue builds what is
-# published after each publication or correction (registry/publishing_tasks.py).
+# published after each publication or correction (registry/public/publishing_tasks.py).
 IMPORT_BACKGROUND_ROWS = env_int("IMPORT_BACKGROUND_ROWS", 3000)
 IMPORT_TASKS_QUEUE = env_str("IMPORT_TASKS_QUEUE", "default")
 # Finished and failed import jobs are deleted after this many days (manage.py prune_import_jobs, and whenever a
@@ -299,7 +299,7 @@ else:
 COUNTRIES_OVERRIDE = {}
 
 # dumpdata/loaddata (and backup/restore) keep times to the microsecond.
-SERIALIZATION_MODULES = {"json": "registry.serializers_json"}
+SERIALIZATION_MODULES = {"json": "registry.core.serializers_json"}
 
 # The read-only API (/api/v1/): anonymous callers read the published data, staff sign in with a token
 # (or their admin session) and read their role's scope. Rates per caller: per address, or per user.
@@ -346,6 +346,14 @@ EMAIL_USE_TLS = env_flag("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "registry@localhost")
 # The registry's address as its users reach it, e.g. https://registry.example.lg.jp: links in notification e-mails.
 SITE_URL = env_str("SITE_URL", "")
+# EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend writes each message into this folder.
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
+
+# Accounts (docs/accounts.md): an invitation's link works this many days; an account nobody signed in to for
+# ACCOUNT_IDLE_DAYS is stopped by ``manage.py accounts daily``, after a notice ACCOUNT_IDLE_NOTICE_DAYS before.
+INVITATION_DAYS = env_int("INVITATION_DAYS", 7)
+ACCOUNT_IDLE_DAYS = env_int("ACCOUNT_IDLE_DAYS", 180)
+ACCOUNT_IDLE_NOTICE_DAYS = env_int("ACCOUNT_IDLE_NOTICE_DAYS", 14)
 
 if not DEBUG:
     SESSION_COOKIE_HTTPONLY = True
@@ -387,6 +395,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_choice("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), "WARNING")},
-    # One line per request with the client's address (registry/client_address.py), when ACCESS_LOG is set.
+    # One line per request with the client's address (registry/accounts/client_address.py), when ACCESS_LOG is set.
     "loggers": {"registry.access": {"level": "INFO" if env_flag("ACCESS_LOG") else "WARNING"}},
 }

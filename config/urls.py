@@ -5,7 +5,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("registry.urls")),
-    path("opendata/", include("registry.opendata.urls")),
-    path("api/v1/", include("registry.api.urls")),
-    path("public/", include("registry.portal.urls")),
+    path("opendata/", include("registry.public.opendata.urls")),
+    path("api/v1/", include("registry.public.api.urls")),
+    path("public/", include("registry.public.portal.urls")),
 ]

@@ -5,6 +5,6 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 application = get_wsgi_application()
 
-from registry.warmup import warm_up  # noqa: E402 — needs the app registry ready
+from registry.core.warmup import warm_up  # noqa: E402 — needs the app registry ready
 
 warm_up()

@@ -1,7 +1,7 @@
 from django.urls import path, re_path, register_converter
 
-from registry.converters import IsoDateConverter
-from registry.views import coming_up, history, home, lists, notifications, survey
+from registry.core.converters import IsoDateConverter
+from registry.staff.views import accounts, coming_up, history, home, lists, notifications, survey
 
 app_name = "registry"
 
@@ -34,7 +34,8 @@ urlpatterns += [
     path("survey/open/", survey.OpenRoundView.as_view(), name="survey_open"),
     path("survey/current/", survey.CurrentRoundView.as_view(), name="survey_current"),
     *(path(f"survey/<isodate:reference_date>/{step}/", survey.RoundStepView.as_view(), {"step": step},
-           name=f"survey_{step}") for step in ("close", "publish", "remind")),
+           name=f"survey_{step}") for step in ("close", "publish")),
+    path("survey/<isodate:reference_date>/remind/", survey.RemindView.as_view(), name="survey_remind"),
     path("survey/<isodate:reference_date>/list/", survey.SurveyListView.as_view(), name="survey_list"),
     path("survey/<isodate:reference_date>/published.xlsx", survey.PublishedSheetView.as_view(),
          name="survey_published_sheet"),
@@ -48,4 +49,19 @@ urlpatterns += [
     path("notifications/watch/", notifications.WatchView.as_view(), name="watch"),
     path("notifications/settings/", notifications.NotificationSettingsView.as_view(), name="notification_settings"),
     path("calendar/<str:token>.ics", notifications.CalendarFeedView.as_view(), name="calendar_feed"),
+]
+
+# Accounts (issue 23; docs/accounts.md): per organization, invitations, handover, reactivation, account events.
+urlpatterns += [
+    path("accounts/", accounts.AccountListView.as_view(), name="accounts"),
+    path("accounts/organizations/<str:code>/", accounts.OrganizationAccountsView.as_view(),
+         name="organization_accounts"),
+    path("accounts/invite/", accounts.InviteView.as_view(), name="invite"),
+    path("accounts/invite/bulk/", accounts.BulkInviteView.as_view(), name="bulk_invite"),
+    re_path(r"^accounts/invitations/(?P<pk>[0-9]+)/(?P<action>resend|withdraw)/$",
+            accounts.InvitationActionView.as_view(), name="invitation_action"),
+    path("accounts/users/<int:pk>/handover/", accounts.HandoverView.as_view(), name="handover"),
+    path("accounts/users/<int:pk>/reactivate/", accounts.ReactivateView.as_view(), name="reactivate"),
+    path("accounts/events/", accounts.AccountEventsView.as_view(), name="account_events"),
+    path("invitation/<str:token>/", accounts.AcceptInvitationView.as_view(), name="invitation_accept"),
 ]

@@ -58,7 +58,7 @@ def organization():
 @pytest.fixture
 def english_messages(client):
     """Messages asserted in their English source form, whichever translations exist (pages and code). Staff pages
-    are in the site's language whatever the browser asks (registry/language.py): the site's language is English."""
+    are in the site's language whatever the browser asks (registry/core/language.py): the site's language is English."""
     from django.test import override_settings
     from django.utils import translation
 

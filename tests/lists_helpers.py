@@ -5,8 +5,8 @@ from collections import Counter
 
 from registry.models import BaseRoundRecord
 from registry.parsing.text import split_multi
-from registry.summary import one_decimal
-from registry.rounds.records import COPIED_FIELDS
+from registry.survey.summary import one_decimal
+from registry.survey.records import COPIED_FIELDS
 
 
 def record_for(survey_round, base, **overrides):

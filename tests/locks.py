@@ -8,7 +8,7 @@ import threading
 def import_lock_held_elsewhere():
     from django.db import connections
 
-    from registry.locks import ProcessLock
+    from registry.core.locks import ProcessLock
     from registry.sheets.engine import LOCK_NAME
 
     taken, release, failures = threading.Event(), threading.Event(), []

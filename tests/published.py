@@ -4,7 +4,7 @@ import datetime
 from django.core.management import call_command
 
 from registry.models import SurveyRound
-from registry.rounds import lifecycle
+from registry.survey import lifecycle
 from registry.sheets.survey.importing import import_survey_file
 from tests.conftest import SURVEY_2017
 

@@ -1,14 +1,14 @@
 """Users per role for tests: ``make_user(Role.CLERK, "大阪府")``, ``make_user("supervisor")``.
 
-Roles are granted through ``registry.roles.grant_role``, the code path the
+Roles are granted through ``registry.accounts.roles.grant_role``, the code path the
 grant_role command uses, so tests exercise the real groups from migration 0002.
 """
 from django.contrib.auth import get_user_model
 from django.test import Client
 
 from registry.models import Organization
-from registry.permissions import Role
-from registry.roles import grant_role
+from registry.core.permissions import Role
+from registry.accounts.roles import grant_role
 
 PASSWORD = "correct-horse-battery"
 

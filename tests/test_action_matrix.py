@@ -15,8 +15,9 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
+from registry.core.permissions import Role
 from tests.test_agreements_admin import change_form_data
-from tests.test_permission_matrix import ROLES, build_world, observed
+from tests.test_permission_matrix import ROLES, build_world, invitation_link, observed
 
 #               anon osaka sapporo coord super root
 CHANGE = {
@@ -146,6 +147,26 @@ def test_change_by_post(db, world, key):
     check_roles(world, key, CHANGE[key], send)
 
 
+@pytest.mark.parametrize("target, lands_on", [("/survey/", "/survey/"), ("https://example.com/", None),
+                                              ("//example.com/", None)])
+def test_a_base_saved_with_a_return_address_goes_back_only_to_our_own_pages(db, world, target, lands_on):
+    """The to-do's 編集 links carry ``?next=``: the same answers as a plain save, and a save lands on ``next``
+    only when it is one of our pages (otherwise the admin's list, as without it)."""
+    obj = world.objects["base"]
+    form = change_form_data(client_for(world, "root").get(admin_url(obj, "change", obj.pk)),
+                            change_reason="権限の確認")
+    landed = []
+
+    def send(client, obj):
+        response = client.post(admin_url(obj, "change", obj.pk) + f"?next={target}", form)
+        if response.status_code == 302 and "/login/" not in response["Location"]:
+            landed.append(response["Location"])
+        return response
+
+    check_roles(world, "base", CHANGE["base"], send)
+    assert landed and set(landed) == {lands_on or admin_url(obj, "changelist")}
+
+
 @pytest.mark.parametrize("key", list(DELETE))
 def test_delete_by_post(db, world, key):
     check_roles(world, key, DELETE[key], lambda client, obj: client.post(admin_url(obj, "delete", obj.pk),
@@ -229,6 +250,87 @@ def test_notification_writes_by_post(db, world, label):
             before = notification_state()
             client_for(world, role).post(reverse(name), data(world))
             got = "K" if notification_state() == before else "D"
+            if got != token:
+                mismatches.append(f"{role}: expected {token}, got {got}")
+            transaction.set_rollback(True)
+    assert not mismatches, "\n".join(mismatches)
+
+
+# Account writes (issue 23): D = invitations, accounts or memberships changed, K = nothing.
+#                        anon osaka sapporo coord super root
+def account_state():
+    from django.contrib.auth import get_user_model
+
+    from registry.models import Invitation, Membership
+
+    return (list(Invitation.objects.order_by("pk").values_list("pk", "key", "withdrawn_at", "accepted_at")),
+            list(get_user_model().objects.order_by("pk").values_list("pk", "is_active")),
+            list(Membership.objects.order_by("pk").values_list("pk", "ends_on")))
+
+
+def bulk_apply_data(world):
+    import hashlib
+
+    from registry.sheets.invitations import import_invitation_file
+    from registry.sheets.engine import plan_fingerprint
+    from registry.sheets.uploads import UploadStorage
+    from tests.accounts_helpers import sheet
+
+    content = sheet(("270008", "一括 花子", "bulk@example.jp", "担当者"))
+    outcome = import_invitation_file(content, "i.csv", user=world.users["coord"], dry_run=True)
+    stored = UploadStorage()
+    stored.save(content)
+    return {"action": "apply", "upload": stored.name, "file_name": "i.csv",
+            "sha256": hashlib.sha256(content).hexdigest(), "fingerprint": plan_fingerprint(outcome)}
+
+
+def stopped_user_pk(world):
+    from tests.roles import make_user
+
+    user = make_user(Role.CLERK, "270008", username="matrix_stopped")
+    user.is_active = False
+    user.save()
+    return user.pk
+
+
+def handover_data(world):
+    from django.utils import timezone
+
+    membership = world.users["osaka"].memberships.get()
+    return {"memberships": [membership.pk], "ends_on": timezone.localdate().isoformat(),
+            "successor_name": "後任 太郎", "successor_email": "successor@example.jp"}
+
+
+ACCOUNT_WRITES = {
+    "invite one": (lambda w: reverse("registry:invite"),
+                   lambda w: {"name": "招待 一郎", "email": "one@example.jp", "role": "clerk", "organizations": "270008"},
+                   "K K K D K D"),
+    "bulk preview": (lambda w: reverse("registry:bulk_invite"), lambda w: {}, "K K K K K K"),
+    "bulk apply": (lambda w: reverse("registry:bulk_invite"), bulk_apply_data, "K K K D K D"),
+    "resend": (lambda w: reverse("registry:invitation_action", args=[w.pk("invitation"), "resend"]), lambda w: {},
+               "K K K D K D"),
+    "withdraw": (lambda w: reverse("registry:invitation_action", args=[w.pk("invitation"), "withdraw"]),
+                 lambda w: {}, "K K K D K D"),
+    "handover of 大阪府's clerk": (lambda w: reverse("registry:handover", args=[w.users["osaka"].pk]), handover_data,
+                                  "K D K D K D"),
+    "reactivate": (lambda w: reverse("registry:reactivate", args=[stopped_user_pk(w)]), lambda w: {},
+                   "K K K D K D"),
+    "accept the invitation": (
+        invitation_link,
+        lambda w: {"password1": "kyoto-new-pass-2026", "password2": "kyoto-new-pass-2026"}, "D D D D D D"),
+}
+
+
+@pytest.mark.parametrize("label", list(ACCOUNT_WRITES))
+def test_account_writes_by_post(db, world, label):
+    url, data, tokens = ACCOUNT_WRITES[label]
+    mismatches = []
+    for role, token in expected(tokens).items():
+        with transaction.atomic():
+            target, payload = url(world), data(world)
+            before = account_state()
+            client_for(world, role).post(target, payload)
+            got = "K" if account_state() == before else "D"
             if got != token:
                 mismatches.append(f"{role}: expected {token}, got {got}")
             transaction.set_rollback(True)

@@ -4,7 +4,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from registry.permissions import Role
+from registry.core.permissions import Role
 from tests.factories import make_base
 from tests.roles import make_user
 
@@ -107,10 +107,10 @@ def test_coordinator_is_offered_every_prefecture_and_region(client, organization
 
 
 def test_stored_country_readings_are_complete_and_current():
-    """registry/country_readings.json (manage.py country_readings) reads every country as pykakasi does."""
+    """registry/core/country_readings.json (manage.py country_readings) reads every country as pykakasi does."""
     from django.utils import translation
 
-    from registry.country_order import computed_readings, stored_readings
+    from registry.core.country_order import computed_readings, stored_readings
 
     with translation.override("ja"):
         assert stored_readings() == computed_readings()

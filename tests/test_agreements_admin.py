@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from registry.models import Agreement, ImportRecord, Partner
 from registry.parsing.dates import Precision
-from registry.permissions import Role
+from registry.core.permissions import Role
 from registry.sheets.agreements.plan import import_agreement_file
 from registry.sheets.agreements.resource import AgreementResource
 from tests.agreement_sheets import LAYOUT, as_text, tie_row

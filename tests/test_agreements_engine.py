@@ -6,7 +6,7 @@ from django.db import connection, transaction
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
-from registry.history import Source, change_context
+from registry.core.history import Source, change_context
 from registry.models import Agreement, AgreementRenewal, ImportRecord, Partner
 from registry.sheets.agreements.plan import import_agreement_file, plan_agreements
 from registry.sheets.session import ImportSession

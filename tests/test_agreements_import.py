@@ -4,10 +4,10 @@ import datetime
 import pytest
 from django.core.management import call_command
 
-from registry.history import Source
+from registry.core.history import Source
 from registry.models import Agreement, AgreementRenewal, ImportRecord, Partner
 from registry.parsing.dates import Precision
-from registry.permissions import Role
+from registry.core.permissions import Role
 from registry.sheets.agreements.plan import import_agreement_file
 from tests.agreement_sheets import LAYOUT, as_text, as_xlsx, tie_row
 from tests.conftest import ROOT

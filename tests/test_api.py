@@ -9,8 +9,8 @@ from drf_spectacular.validation import validate_schema
 from rest_framework.authtoken.models import Token
 
 from registry.models import Base, BaseRoundRecord, SurveyRound
-from registry.permissions import Role
-from registry.summary import survey_summary
+from registry.core.permissions import Role
+from registry.survey.summary import survey_summary
 from tests.published import load_2017
 from tests.roles import make_user
 

@@ -13,9 +13,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # a revert, a deleted base, a role granted and revoked (access log).
 EDITS = """
 from django.contrib.auth import get_user_model
-from registry.history import Source, change_context, restore_version
+from registry.core.history import Source, change_context, restore_version
 from registry.models import Agreement, Base, Organization
-from registry.roles import grant_role, revoke_role
+from registry.accounts.roles import grant_role, revoke_role
 osaka = Organization.objects.get(code="270008")
 base = Base.objects.filter(organization=osaka).first()
 with change_context(actor_name="backup-test", reason="備考を追記", source=Source.COMMAND):

@@ -5,9 +5,9 @@ import pytest
 from django.urls import reverse
 from icalendar import Calendar
 
-from registry.coming_up import coming_up
+from registry.staff.coming_up import coming_up
 from registry.models import Agreement, AgreementType, NotificationSettings, Partner, SurveyRound
-from registry.permissions import Role
+from registry.core.permissions import Role
 from tests.factories import make_base
 from tests.roles import make_user
 

@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from registry.permissions import Role
+from registry.core.permissions import Role
 from tests.roles import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db

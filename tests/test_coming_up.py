@@ -1,7 +1,7 @@
 """今後の予定: anniversaries of ties in the next 12 months, endings in the next 90 days, the open round's due date.
 
 The expected anniversaries are counted here from the ties' dates and precisions, by a rule written independently of
-registry/coming_up.py: a tie known to the day counts when its 10/20/25/30/40/50th anniversary day falls within a year
+registry/staff/coming_up.py: a tie known to the day counts when its 10/20/25/30/40/50th anniversary day falls within a year
 from today; known to the month, when that month is not over and begins within the year; known to the year, when
 that year is this one or the one the window ends in.
 """
@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from registry.models import Agreement, AgreementType, Organization, Partner, SurveyRound
-from registry.permissions import Role
+from registry.core.permissions import Role
 from tests.conftest import SURVEY_2017
 from tests.factories import make_base
 from tests.roles import make_user

@@ -4,7 +4,7 @@ from django.test import Client
 from django.urls import reverse
 
 from registry.models import Agreement, AgreementType, Partner
-from registry.permissions import Role
+from registry.core.permissions import Role
 from tests.factories import make_base
 from tests.roles import make_user
 from tests.test_agreements_admin import change_form_data

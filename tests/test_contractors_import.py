@@ -8,7 +8,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from registry.history import Source, change_context
+from registry.core.history import Source, change_context
 from registry.models import Contractor, ImportRecord
 from registry.sheets.contractors import import_contractor_file, plan_contractors
 from registry.sheets.session import ImportSession

@@ -1,4 +1,4 @@
-"""Every download (list pages, change log) goes through registry.downloads: streamed, formulas never live,
+"""Every download (list pages, change log) goes through registry.core.downloads: streamed, formulas never live,
 control characters already stored never break a file, a constant number of queries."""
 import csv
 import datetime
@@ -11,10 +11,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from registry.downloads import country_names
+from registry.core.downloads import country_names
 from registry.parsing.text import clean_control_characters
-from registry.exports_lists import BASE_COLUMNS
-from registry.history import change_context
+from registry.staff.columns import BASE_COLUMNS
+from registry.core.history import change_context
 from registry.models import Base
 from tests.factories import make_base
 from tests.lists_helpers import body, csv_rows, xlsx_rows
@@ -153,13 +153,13 @@ def test_base_export_rows_read_without_instances_say_what_the_records_say(admin_
 
 
 def test_xlsx_package_is_well_formed_with_a_frozen_header_typed_cells_and_awkward_text():
-    """The list xlsx is written by hand (registry.downloads.xlsx_file): every part must parse as XML, the sheet
+    """The list xlsx is written by hand (registry.core.downloads.xlsx_file): every part must parse as XML, the sheet
     must keep its title, its frozen header, numbers as numbers and any text (markup, quotes, leading spaces,
     formulas, control characters) exactly as the record says."""
     import zipfile
     from xml.dom import minidom
 
-    from registry.downloads import download_response
+    from registry.core.downloads import download_response
 
     awkward = ['<b>"株式会社&A"</b>', "  前後に空白  ", "=1+1", SOFT_BREAK, "", None, 12, 2.5, 0]
     rows = [awkward, ["二行目"] + [None] * 8] + [[f"行{n}", n] for n in range(3, 30)]

@@ -1,4 +1,4 @@
-"""A round's counts are kept between views (registry/summary.py ``round_counts``) and are never shown stale:
+"""A round's counts are kept between views (registry/survey/summary.py ``round_counts``) and are never shown stale:
 every way a round record, a base or an organization is written makes the next view count again."""
 import datetime
 
@@ -7,13 +7,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from simple_history.utils import bulk_update_with_history
 
-from registry import stamps
-from registry.history.tracking import write_in_bulk
+from registry.core import stamps
+from registry.core.history.tracking import write_in_bulk
 from registry.models import BaseRoundRecord, Organization, SurveyRound
-from registry.permissions import Role
-from registry.report import compare_rounds, survey_report
-from registry.rounds.records import FIGURE_FIELDS
-from registry.summary import reported_records, survey_summary
+from registry.core.permissions import Role
+from registry.survey.report import compare_rounds, survey_report
+from registry.survey.records import FIGURE_FIELDS
+from registry.survey.summary import reported_records, survey_summary
 from tests.lists_helpers import counted_one_by_one, record_for
 from tests.roles import make_user
 from tests.test_summary_counts import random_round

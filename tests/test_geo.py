@@ -4,9 +4,9 @@ import json
 import pytest
 from django.core.management import call_command
 
-from registry.geo.geocode import city_hit_rate, geocode_all, resolve
+from registry.public.geo.geocode import city_hit_rate, geocode_all, resolve
 from registry.models import Place
-from registry.summary import reported_records
+from registry.survey.summary import reported_records
 from tests.published import load_2017
 from tests.roles import make_user
 

@@ -4,8 +4,8 @@ from django.test import Client
 from django.urls import reverse
 
 from registry.models import Contractor, Membership, Organization, Partner
-from registry.permissions import Role
-from registry.roles import revoke_role
+from registry.core.permissions import Role
+from registry.accounts.roles import revoke_role
 from tests.roles import make_user
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +51,7 @@ def test_nobody_gives_back_revoked_access_by_reverting_a_membership():
 
 
 def test_restore_service_refuses_memberships():
-    from registry.history import NotRevertible, restore_version
+    from registry.core.history import NotRevertible, restore_version
 
     clerk = make_user(Role.CLERK, "270008", username="service_clerk")
     version = Membership.objects.get(user=clerk).history.first()

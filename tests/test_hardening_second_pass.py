@@ -7,8 +7,8 @@ from django.test import Client
 from django.urls import reverse
 
 from registry.models import Agreement, AgreementType, Partner
-from registry.permissions import Role
-from registry.rounds import lifecycle
+from registry.core.permissions import Role
+from registry.survey import lifecycle
 from tests.factories import make_base
 from tests.published import publish
 from tests.roles import make_user
@@ -135,7 +135,7 @@ def test_open_data_neutralises_formulas_as_the_staff_downloads_do(organization, 
     import csv
     import io
 
-    from registry.downloads import csv_cell
+    from registry.core.downloads import csv_cell
 
     make_base(organization("270008"), name=FORMULA, cities="+上海", staff_dispatched=2)
     publish(lifecycle.open_round(ROUND_DAY).survey_round)

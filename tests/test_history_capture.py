@@ -5,7 +5,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from registry.history import Source, change_context
+from registry.core.history import Source, change_context
 from registry.models import Base, BaseStatus, ImportRecord, Organization
 from tests.factories import make_base
 

@@ -1,10 +1,10 @@
-"""Two versions of a record as people read the difference (registry.history.diff)."""
+"""Two versions of a record as people read the difference (registry.core.history.diff)."""
 import copy
 
 import pytest
 from django.utils import translation
 
-from registry.history.diff import record_changes
+from registry.core.history.diff import record_changes
 from registry.models import Base, OperatingForm
 from tests.factories import make_base, make_contractor
 

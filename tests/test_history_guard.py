@@ -13,7 +13,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from registry.history import restore_version, tracked_models
+from registry.core.history import restore_version, tracked_models
 from registry.models import Base, BaseStatus
 from tests.factories import make_base
 
@@ -23,16 +23,16 @@ BYPASSING_CALLS = {"update", "bulk_create", "bulk_update", "raw", "execute", "ex
 BYPASSING_ATTRIBUTES = {"skip_history_when_saving"}
 # History-aware helpers allowed to switch history off because they write the entry themselves.
 ALLOWED = {
-    ("registry/history/restore.py", "restore_version"),
+    ("registry/core/history/restore.py", "restore_version"),
     # bulk writes that write each record's history row right after, in the same transaction
-    ("registry/history/tracking.py", "update_with_history"),
+    ("registry/core/history/tracking.py", "update_with_history"),
 }
 # Reads the ORM cannot write (a FULL JOIN of two rounds' records; the change log's entries grouped into actions over a
 # UNION): single SELECTs, nothing written.
 READ_ONLY_QUERIES = {
-    ("registry/report.py", "compared_pairs"),
-    ("registry/history/story.py", "action_rows"),  # groups the change log's entries into actions
-    ("registry/locks.py", "lock_query"),  # PostgreSQL's advisory lock functions and pg_locks: no table written
+    ("registry/survey/report.py", "compared_pairs"),
+    ("registry/core/history/story.py", "action_rows"),  # groups the change log's entries into actions
+    ("registry/core/locks.py", "lock_query"),  # PostgreSQL's advisory lock functions and pg_locks: no table written
 }
 ALLOWED |= READ_ONLY_QUERIES
 COLLECTION_BUILDERS = {"set", "dict", "defaultdict", "Counter", "OrderedDict"}

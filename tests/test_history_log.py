@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
 
-from registry.history import Source, change_context
-from registry.history.log import HistoryFilters, entry_keys, history_querysets
+from registry.core.history import Source, change_context
+from registry.core.history.log import HistoryFilters, entry_keys, history_querysets
 from registry.models import (
     Agreement,
     AgreementType,
@@ -27,8 +27,8 @@ from registry.models import (
     Partner,
     SurveyRound,
 )
-from registry.permissions import Role
-from registry.views import history as history_views
+from registry.core.permissions import Role
+from registry.staff.views import history as history_views
 from tests.factories import make_base, make_contractor
 from tests.lists_helpers import body as response_body
 from tests.roles import client_for, make_user
@@ -303,7 +303,7 @@ def test_the_summaries_of_a_page_cost_two_queries_whatever_the_record_types(supe
                                                                             django_assert_num_queries):
     """Each action's counts and its newest real changes come from one query over every table each (they were
     two queries per record type the user may read)."""
-    from registry.history.story import SHOWN_CHANGES, group_summaries, newest_real_changes
+    from registry.core.history.story import SHOWN_CHANGES, group_summaries, newest_real_changes
 
     osaka = organization("大阪府")
     seed_activity(osaka, superuser, 3, start=1)
@@ -335,7 +335,7 @@ def test_actions_that_run_across_read_windows_are_listed_once_in_order(superuser
     """The change log reads the entries a window at a time (grouped in the database): with windows of three
     entries, actions that span windows, and more actions after them, list exactly as one walk over every
     entry, newest first, would list them — page after page."""
-    from registry.history.story import ActionLines
+    from registry.core.history.story import ActionLines
 
     osaka = organization("大阪府")
     with change_context(reason="一括登録", user=superuser):

@@ -4,7 +4,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from registry.history import Source, restore_version, tracked_m2m_fields
+from registry.core.history import Source, restore_version, tracked_m2m_fields
 from registry.models import Agreement, AgreementType, Base, JointOffice, Partner
 from tests.factories import make_base, make_contractor
 
@@ -100,7 +100,7 @@ def test_object_history_page_shows_the_same_diffs(admin_client, organization):
 
 @pytest.mark.parametrize("role", ["supervisor", "clerk"])
 def test_history_page_offers_revert_to_whoever_may_revert(client, organization, role):
-    from registry.permissions import Role
+    from registry.core.permissions import Role
     from tests.roles import make_user
 
     osaka = organization("大阪府")

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from registry.models import Base, ImportRecord, SurveyRound
-from registry.permissions import Role
+from registry.core.permissions import Role
 from tests.factories import make_base
 from tests.roles import make_user
 
@@ -41,7 +41,7 @@ def test_clerk_sees_their_bases_ties_and_the_rounds_to_do(client, organization):
     assert reverse("registry:survey_review", args=["2019-09-30"]) in page
     assert 'id="round-todo"' in page  # the round's to-do (registry/rounds/_todo.html)
     assert "次にすること" in page
-    assert nav_labels(page) == ["ホーム", "拠点", "提携", "委託先", "調査", "変更履歴", "管理画面"]
+    assert nav_labels(page) == ["ホーム", "拠点", "提携", "委託先", "調査", "変更履歴", "アカウント", "管理画面"]
     assert "最近の取込" not in page and "最近の変更" not in page
 
 
@@ -62,7 +62,7 @@ def test_supervisor_sees_recent_changes_and_import_groups(client, organization):
     base = make_base(organization("大阪府"), name="上海事務所")
     base.name = "上海代表処"
     base.save()
-    from registry.history import Source, change_context
+    from registry.core.history import Source, change_context
 
     record = ImportRecord.objects.create(file_name="2019.xlsx", sha256="0" * 64, counts={"new": 2})
     with change_context(source=Source.IMPORT, import_record=record, actor_name="coordinator"):
@@ -83,7 +83,7 @@ def test_one_header_on_staff_and_admin_pages(client, organization, url):
     client.force_login(make_user(Role.SUPERVISOR))
     page = client.get(url).content.decode()
     assert page.count('id="site-header"') == 1
-    assert nav_labels(page) == ["ホーム", "拠点", "提携", "委託先", "調査", "変更履歴", "管理画面"]
+    assert nav_labels(page) == ["ホーム", "拠点", "提携", "委託先", "調査", "変更履歴", "アカウント", "管理画面"]
     assert "ログアウト" in page
 
 

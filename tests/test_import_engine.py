@@ -8,12 +8,12 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from registry.history import Source, change_context
+from registry.core.history import Source, change_context
 from registry.models import Base, BaseRoundRecord, Contractor, ImportLock, ImportRecord, JointOffice, SurveyRound
 from registry.sheets.engine import ImportBusy, Progress
 from registry.sheets.session import ImportSession
 from registry.sheets.survey.importing import import_survey_file
-from registry.rounds.records import record_bases
+from registry.survey.records import record_bases
 from registry.sheets.survey.plan import plan_survey
 from tests.conftest import SURVEY_2017
 from tests.import_checks import history_left, writes_in

@@ -14,7 +14,7 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from registry.history import tracked_models
+from registry.core.history import tracked_models
 from registry.models import Base, BaseRoundRecord, ImportJob, ImportRecord
 from registry.sheets.jobs import JobProgress, runs_in_background
 from registry.sheets.reader import estimate_rows
@@ -322,10 +322,10 @@ def assert_stored_as_shown(outcome):
 
 
 def test_every_part_of_a_preview_and_a_result_survives_the_json_outcome(year, superuser, organization):
-    from registry.history import Source, change_context
+    from registry.core.history import Source, change_context
     from registry.models import Contractor
-    from registry.permissions import Role
-    from registry.rounds import lifecycle
+    from registry.core.permissions import Role
+    from registry.survey import lifecycle
     from registry.sheets.contractors import import_contractor_file
     from registry.sheets.survey.importing import import_survey_file
     from tests.test_contractors_import import csv_cp932

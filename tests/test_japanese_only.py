@@ -7,9 +7,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from registry.history.context import Source, change_context
+from registry.core.history.context import Source, change_context
 from registry.models import Organization
-from registry.permissions import Role
+from registry.core.permissions import Role
 from registry.sheets.outcome import ImportOutcome, RowNotice
 from tests.english_check import english_lines
 from tests.roles import make_user

@@ -5,9 +5,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from registry.exports_lists import BASE_COLUMNS
+from registry.staff.columns import BASE_COLUMNS
 from registry.models import BaseStatus, Contractor, JointOffice
-from registry.permissions import Role
+from registry.core.permissions import Role
 from tests.factories import make_base, make_contractor
 from tests.lists_helpers import csv_rows, xlsx_rows
 from tests.roles import make_user
@@ -140,7 +140,7 @@ def test_fifty_to_a_page_and_pages_keep_the_filter(admin_client, organization):
 
 
 def test_pages_sorted_by_another_tables_column_hold_every_base_once_in_order(admin_client, organization):
-    """Pages are read keys first (registry/paging.py): page after page, the list is the whole sort, no base
+    """Pages are read keys first (registry/core/paging.py): page after page, the list is the whole sort, no base
     twice or missing, ties broken by organization and number."""
     contractors = [make_contractor(name) for name in ("株式会社C", "株式会社A", "株式会社B")]
     for number in range(1, 71):

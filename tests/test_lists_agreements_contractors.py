@@ -4,10 +4,10 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from registry.exports_lists import AGREEMENT_COLUMNS, CONTRACTOR_COLUMNS
+from registry.staff.columns import AGREEMENT_COLUMNS, CONTRACTOR_COLUMNS
 from registry.models import Agreement, AgreementRenewal, AgreementType, Contractor, Partner
 from registry.parsing.dates import Precision
-from registry.permissions import Role
+from registry.core.permissions import Role
 from tests.factories import make_base, make_contractor
 from tests.lists_helpers import csv_rows, xlsx_rows
 from tests.roles import client_for, make_user

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from registry.models import Notification
-from registry.permissions import Role
+from registry.core.permissions import Role
 from tests.roles import make_user
 
 pytestmark = pytest.mark.django_db

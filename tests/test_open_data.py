@@ -7,10 +7,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from frictionless import Package
 
-from registry.opendata.reading import summary_from_open_data
-from registry.publishing import portable_text
+from registry.public.opendata.reading import summary_from_open_data
+from registry.public.publishing import portable_text
 from registry.models import SurveyRound
-from registry.summary import survey_summary
+from registry.survey.summary import survey_summary
 from tests.published import load_2017
 
 pytestmark = pytest.mark.django_db

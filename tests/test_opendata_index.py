@@ -55,8 +55,8 @@ def test_open_data_csv_starts_with_a_bom_that_the_package_declares(round_2017, t
 
 def test_the_list_never_builds_a_pdf_that_is_not_built_yet(round_2017):
     """A visitor waits for no PDF: one the worker has not built yet reads 「作成中」, and is still not built."""
-    from registry.publishing import publication
-    from registry.rounds.printable import LIST_PDF, REPORT_PDF
+    from registry.public.publishing import publication
+    from registry.survey.printable import LIST_PDF, REPORT_PDF
 
     page = Client().get("/opendata/").content.decode()
     assert [name for _url, name, _size in listed_files(page)] == FILES[:4]

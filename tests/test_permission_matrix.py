@@ -48,7 +48,7 @@ from registry.models import (
     RoleChange,
     SurveyRound,
 )
-from registry.permissions import Role
+from registry.core.permissions import Role
 from tests.factories import make_base, make_contractor
 from tests.roles import make_user
 
@@ -84,8 +84,28 @@ class World:
         return obj.history.order_by("-history_id").first().history_id
 
 
-def build_world():
-    osaka = Organization.objects.get(code="270008")
+def make_invitation(organization):
+    from django.utils import timezone
+
+    from registry.accounts.invitations import expiry
+    from registry.models import Invitation
+
+    invitation = Invitation.objects.create(name="招待 花子", email="invited@example.jp", role=Role.CLERK,
+                                           expires_at=expiry(timezone.now()))
+    invitation.organizations.set([organization])
+    return invitation
+
+
+def invitation_link(world):
+    from registry.accounts.invitations import token
+
+    return reverse("registry:invitation_accept", args=[token(world.objects["invitation"])])
+
+
+def build_world(code="270008", base_name=None):
+    """The world of 大阪府's records; ``code``: another organization's (tests/test_lead_matrix.py builds it for
+    堺市 and 札幌市, the "osaka" clerk then being that organization's), ``base_name`` the base's name."""
+    osaka = Organization.objects.get(code=code)
     users = {
         "anon": None,
         "osaka": make_user(Role.CLERK, osaka, username="matrix_osaka"),
@@ -93,8 +113,10 @@ def build_world():
         "coord": make_user(Role.COORDINATOR, username="matrix_coordinator"),
         "super": make_user(Role.SUPERVISOR, username="matrix_supervisor"),
         "root": make_user("superuser", username="matrix_root"),
+        # 大阪府's lead (取りまとめ担当): its column is tests/test_lead_matrix.py's, derived from the clerks'.
+        "lead": make_user(Role.LEAD, "270008", username="matrix_lead"),
     }
-    base = make_base(osaka, number=1)
+    base = make_base(osaka, number=1, **({"name": base_name} if base_name else {}))
     survey_round = SurveyRound.objects.create(reference_date=datetime.date(2017, 9, 1))
     partner = Partner.objects.create(name_ja="上海市", country="CN")
     agreement = Agreement.objects.create(organization=osaka, partner=partner, agreement_type=AgreementType.FRIENDSHIP)
@@ -137,6 +159,8 @@ def build_world():
                                                      geonames_name="Shanghai", latitude=31.22, longitude=121.46,
                                                      source=Place.Source.GEONAMES),
         "tokenproxy": TokenProxy.objects.get(key=Token.objects.create(user=users["osaka"]).key),
+        # An open invitation to 大阪府 (issue 23): its link works for whoever holds it.
+        "invitation": make_invitation(osaka),
     }
     return World(users=users, objects=objects)
 
@@ -370,6 +394,52 @@ MATRIX = {
         everyone("200", lambda w: reverse("registry:calendar_feed", args=[feed_token(w, "osaka")])),
         everyone("404", lambda w: reverse("registry:calendar_feed", args=["revoked-key"])),
     ],
+    # Accounts (issue 23; tests/test_accounts_pages.py): coordinators and superusers manage, supervisors read,
+    # a clerk reads their own organization's colleagues and hands over their own seat.
+    "registry:accounts": [Case("L 200 200 200 200 200", lambda w: reverse("registry:accounts")),
+                          Case("L 200 200 200 200 200", lambda w: reverse("registry:accounts") + "?q=大阪")],
+    "registry:organization_accounts": [
+        Case("L 200 404 200 200 200", lambda w: reverse("registry:organization_accounts", args=["270008"])),
+        Case("L 404 404 404 404 404", lambda w: reverse("registry:organization_accounts", args=["999999"])),
+    ],
+    "registry:invite": [
+        Case("L 403 403 200 403 200", lambda w: reverse("registry:invite")),
+        Case("L 403 403 200 403 200", lambda w: reverse("registry:invite"), method="post", data={}, note="invalid"),
+    ],
+    "registry:bulk_invite": [
+        Case("L 403 403 200 403 200", lambda w: reverse("registry:bulk_invite")),
+        Case("L 403 403 200 403 200", lambda w: reverse("registry:bulk_invite"), method="post", data={},
+             note="no file"),
+        Case("L 403 403 R 403 R", lambda w: reverse("registry:bulk_invite"), method="post",
+             data={"action": "apply", "upload": "not-an-upload"}, note="no such upload"),
+    ],
+    "registry:invitation_action": [
+        Case("L 405 405 405 405 405", lambda w: reverse("registry:invitation_action", args=[w.pk("invitation"), "resend"])),
+        Case("L 403 403 R 403 R", lambda w: reverse("registry:invitation_action", args=[w.pk("invitation"), "resend"]),
+             method="post"),
+        Case("L 403 403 404 403 404", lambda w: reverse("registry:invitation_action", args=[999999, "withdraw"]),
+             method="post"),
+    ],
+    "registry:handover": [
+        Case("L 200 404 200 403 200", lambda w: reverse("registry:handover", args=[w.users["osaka"].pk])),
+        Case("L 200 404 200 403 200", lambda w: reverse("registry:handover", args=[w.users["osaka"].pk]),
+             method="post", data={}, note="invalid"),
+        Case("L 404 404 404 403 404", lambda w: reverse("registry:handover", args=[999999])),
+    ],
+    "registry:reactivate": [
+        Case("L 405 405 405 405 405", lambda w: reverse("registry:reactivate", args=[w.users["osaka"].pk])),
+        Case("L 403 403 R 403 R", lambda w: reverse("registry:reactivate", args=[w.users["osaka"].pk]),
+             method="post", note="already active"),
+    ],
+    "registry:account_events": [Case("L 403 403 403 200 200", lambda w: reverse("registry:account_events")),
+                                Case("L 403 403 403 200 200",
+                                     lambda w: reverse("registry:account_events") + "?action=invited&q=osaka")],
+    # The invitee's page: the signed link is the credential, whoever opens it; a forged link is 404.
+    "registry:invitation_accept": [
+        everyone("200", invitation_link),
+        everyone("404", lambda w: reverse("registry:invitation_accept", args=["1.forged:abc:def"])),
+        everyone("200", invitation_link, method="post"),
+    ],
     "set_language": [Case("R R R R R R", lambda w: reverse("set_language") + "?next=/admin/")],
     # The change log: everyone with a role, each seeing their own scope (tests/test_history_log.py).
     "registry:history": [Case("L 200 200 200 200 200", lambda w: reverse("registry:history"))],
@@ -404,7 +474,12 @@ MATRIX = {
     **{f"registry:survey_{step}": [
         Case("L 403 403 405 403 405", lambda w, step=step: survey_url(f"survey_{step}", w)),
         Case("L 403 403 R 403 R", lambda w, step=step: survey_url(f"survey_{step}", w), method="post"),
-    ] for step in ("close", "publish", "remind")},
+    ] for step in ("close", "publish")},
+    # 督促: a page saying who gets the reminder and who cannot (no address), then the POST sends it.
+    "registry:survey_remind": [
+        Case("L 403 403 200 403 200", lambda w: survey_url("survey_remind", w)),
+        Case("L 403 403 R 403 R", lambda w: survey_url("survey_remind", w), method="post"),
+    ],
     # The open round (none in the world): everyone signed in is sent to the list of rounds.
     "registry:survey_current": [Case("L R R R R R", lambda w: reverse("registry:survey_current"))],
     "registry:survey_list": [Case("L 200 200 200 200 200", lambda w: survey_url("survey_list", w))],

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from registry.models import Agreement, AgreementType, Organization, Partner, Place
-from registry.permissions import Role
+from registry.core.permissions import Role
 from tests.factories import make_base
 from tests.roles import make_user
 

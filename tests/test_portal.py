@@ -8,9 +8,9 @@ import pytest
 from django.db import transaction
 from django.test import Client
 
-from registry.geo.geocode import geocode_all
+from registry.public.geo.geocode import geocode_all
 from registry.models import BaseRoundRecord
-from registry.rounds import lifecycle
+from registry.survey import lifecycle
 from tests.published import load_2017, publish
 
 DAY = datetime.date(2017, 9, 30)

@@ -11,15 +11,15 @@ import pytest
 from django.utils.http import parse_http_date
 from simple_history.utils import bulk_update_with_history
 
-from registry.history import change_context
-from registry import stamps
+from registry.core.history import change_context
+from registry.core import stamps
 from registry.models import Agreement, Base, BaseRoundRecord, Organization, Partner, SurveyRound
-from registry.portal.data import countries_by_round, openings_by_round, organization_history
-from registry.publishing import publication
-from registry.report import compare_rounds
-from registry.rounds import lifecycle
-from registry.summary import RoundCounts, reported_records, summarize, survey_summary
-from registry.permissions import Role
+from registry.public.portal.data import countries_by_round, openings_by_round, organization_history
+from registry.public.publishing import publication
+from registry.survey.report import compare_rounds
+from registry.survey import lifecycle
+from registry.survey.summary import RoundCounts, reported_records, summarize, survey_summary
+from registry.core.permissions import Role
 from tests.published import load_2017, publish
 from tests.roles import make_user
 
@@ -194,7 +194,7 @@ def test_a_rounds_open_data_is_kept_across_other_publications_and_follows_the_li
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from registry.opendata.package import round_files
+    from registry.public.opendata.package import round_files
 
     url = f"/opendata/{DAY}/bases.csv"
     first = client.get(url).content
@@ -227,13 +227,13 @@ def test_after_a_publication_the_worker_builds_what_the_public_reads_first(
     from django.test.utils import CaptureQueriesContext
     from django_tasks_db.models import DBTaskResult
 
-    from registry.opendata.package import round_files
+    from registry.public.opendata.package import round_files
     from tests.test_import_jobs import run_db_worker
 
     survey_round = open_next_round(new_base_of="270008")
     with django_capture_on_commit_callbacks(execute=True):
         publish(survey_round)
-    builds = DBTaskResult.objects.filter(task_path="registry.publishing_tasks.build_published")
+    builds = DBTaskResult.objects.filter(task_path="registry.public.publishing_tasks.build_published")
     assert builds.count() == 1
     run_db_worker()
     assert builds.get().status == "SUCCESSFUL"

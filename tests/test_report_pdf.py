@@ -1,12 +1,12 @@
-"""The PDF of a published round's report (registry.rounds.printable.report_pdf_bytes): the survey's summary, then
+"""The PDF of a published round's report (registry.survey.printable.report_pdf_bytes): the survey's summary, then
 each breakdown with its chart drawn as vector graphics (no picture embedded) and its table; offered beside the
 list PDF."""
 import html
 import re
 import subprocess
 
-from registry.report import survey_report
-from registry.rounds.printable import report_pdf_bytes
+from registry.survey.report import survey_report
+from registry.survey.printable import report_pdf_bytes
 from tests.published import DAY_2017, load_2017
 
 

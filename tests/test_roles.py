@@ -9,9 +9,9 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from registry.demo import DEMO_PASSWORD, create_demo_users
+from registry.accounts.demo import DEMO_PASSWORD, create_demo_users
 from registry.models import Membership, RoleChange
-from registry.permissions import Role, can_revert, can_view_changelog
+from registry.core.permissions import Role, can_revert, can_view_changelog
 from tests.roles import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""The PDF of a published round (registry.rounds.printable), read back with poppler's pdftotext: the survey's
+"""The PDF of a published round (registry.survey.printable), read back with poppler's pdftotext: the survey's
 layout with its title in 和暦 and 西暦, headings on every page, rows never split, page numbers, the summary table
 at the end; built by the tasks worker after a publication or a correction and offered beside the open data."""
 import datetime
@@ -9,10 +9,10 @@ import pytest
 from django.db import transaction
 
 from registry.models import SurveyRound
-from registry.permissions import Role
-from registry.rounds import lifecycle
-from registry.rounds.printable import round_pdf_bytes
-from registry.summary import reported_records
+from registry.core.permissions import Role
+from registry.survey import lifecycle
+from registry.survey.printable import round_pdf_bytes
+from registry.survey.summary import reported_records
 from tests.published import DAY_2017, load_2017
 from tests.roles import make_user
 

@@ -1,4 +1,4 @@
-"""The published list's PDF laid out a chunk of rows at a time (registry/rounds/pdf_chunks.py): the same pages as
+"""The published list's PDF laid out a chunk of rows at a time (registry/survey/pdf_chunks.py): the same pages as
 one long document (breaks, headings, numbers 「- n / N -」, the summary at the end), every row once and whole."""
 import re
 import subprocess
@@ -6,8 +6,8 @@ import subprocess
 import pytest
 from django.db import transaction
 
-from registry.rounds import pdf_chunks
-from registry.rounds.printable import round_pdf_bytes
+from registry.survey import pdf_chunks
+from registry.survey.printable import round_pdf_bytes
 from tests.published import load_2017
 
 

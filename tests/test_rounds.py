@@ -13,12 +13,12 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
-from registry.history import restore_version
+from registry.core.history import restore_version
 from registry.models import Base, BaseRoundRecord, BaseStatus, ReviewState, RoundStatus, SurveyRound
-from registry.permissions import Role
-from registry.rounds import lifecycle
-from registry.rounds.records import COPIED_FIELDS, RoundRefused, record_bases
-from registry.summary import survey_summary
+from registry.core.permissions import Role
+from registry.survey import lifecycle
+from registry.survey.records import COPIED_FIELDS, RoundRefused, record_bases
+from registry.survey.summary import survey_summary
 from tests.factories import make_base
 from tests.lists_helpers import counted_one_by_one, record_for
 from tests.roles import make_user
@@ -146,7 +146,7 @@ def test_revert_restore_and_bulk_action_follow_while_open(year, admin_client, su
 
 
 def test_bulk_entry_point_writes_history_for_every_record(year, superuser):
-    from registry.history import change_context
+    from registry.core.history import change_context
 
     for base in year.bases:
         base.staff_dispatched = 4
@@ -258,7 +258,7 @@ def test_published_round_gives_its_sheet_and_the_revert_page_says_why_it_does_no
 
 
 def test_an_import_that_disagrees_with_a_clerks_answer_asks_which_side_wins(year, superuser):
-    from registry.history import Source, change_context
+    from registry.core.history import Source, change_context
     from registry.sheets.survey.importing import import_survey_file
     from tests.sheets import as_text, base_row
 

@@ -11,8 +11,8 @@ from django.urls import reverse
 from import_export.admin import ExportMixin
 
 from registry.models import Agreement, AgreementType, Base, BaseRoundRecord, Partner, SurveyRound
-from registry.permissions import Role
-from registry.roles import grant_role
+from registry.core.permissions import Role
+from registry.accounts.roles import grant_role
 from tests.factories import make_base, make_contractor
 from tests.roles import client_for, make_user
 

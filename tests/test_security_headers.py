@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from registry.permissions import Role
+from registry.core.permissions import Role
 from tests.roles import make_user
 
 pytestmark = pytest.mark.django_db

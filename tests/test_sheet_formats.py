@@ -16,7 +16,7 @@ from django.urls import reverse
 from registry.models import Agreement, Base, BaseRoundRecord, Contractor, ImportRecord, SurveyRound
 from registry.sheets.reader import SheetLimits, read_table
 from registry.sheets.survey.importing import import_survey_file
-from registry.summary import survey_summary
+from registry.survey.summary import survey_summary
 from tests.agreement_sheets import tie_row
 from tests.ods import ods_bytes
 

@@ -7,9 +7,9 @@ from collections import Counter
 import pytest
 
 from registry.models import BaseStatus, Organization, ReviewState, SurveyRound
-from registry.permissions import Role
-from registry.report import survey_report
-from registry.summary import reported_records, survey_summary
+from registry.core.permissions import Role
+from registry.survey.report import survey_report
+from registry.survey.summary import reported_records, survey_summary
 from tests.factories import make_base
 from tests.lists_helpers import counted_one_by_one, record_for
 from tests.roles import make_user

@@ -6,9 +6,9 @@ import pytest
 from django.core.management import call_command
 
 from registry.models import Base, BaseRoundRecord, Contractor, ImportRecord, JointOffice, ReviewState, SurveyRound
-from registry.permissions import Role
+from registry.core.permissions import Role
 from registry.sheets.survey.importing import import_survey_file
-from registry.summary import survey_summary
+from registry.survey.summary import survey_summary
 from tests.conftest import SURVEY_2017
 from tests.roles import make_user
 from tests.sheets import as_text, as_xlsx, base_row

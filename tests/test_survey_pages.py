@@ -5,10 +5,10 @@ import io
 import pytest
 from django.urls import reverse
 
-from registry.history import Source
+from registry.core.history import Source
 from registry.models import BaseRoundRecord, ReviewState, SurveyRound
-from registry.permissions import Role
-from registry.rounds.lifecycle import REASON_OPENED, REASON_UNCHANGED, open_round
+from registry.core.permissions import Role
+from registry.survey.lifecycle import REASON_OPENED, REASON_UNCHANGED, open_round
 from tests.factories import make_base
 from tests.lists_helpers import record_for
 from tests.roles import client_for, make_user
@@ -216,7 +216,7 @@ def test_review_post_with_non_ascii_digit():
 def test_progress_shows_organizations_a_page_at_a_time_with_totals_over_all(admin_client, rounds, monkeypatch):
     """A national round has ~1,800 organizations: the page lists them in pages, by code; the totals, the number
     not finished and the pre-filled sheet still count every organization."""
-    from registry.views.survey import SurveyProgressView
+    from registry.staff.views.survey import SurveyProgressView
 
     monkeypatch.setattr(SurveyProgressView, "paginate_by", 1)
     first = admin_client.get(url("survey_progress"))

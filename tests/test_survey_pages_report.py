@@ -8,10 +8,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from registry.models import Base, BaseStatus, ReviewState, SurveyRound
-from registry.permissions import Role
-from registry.report import summary_rows
+from registry.core.permissions import Role
+from registry.survey.report import summary_rows
 from registry.sheets.survey.importing import import_survey_file
-from registry.summary import survey_summary
+from registry.survey.summary import survey_summary
 from tests.conftest import SURVEY_2017
 from tests.factories import make_base
 from tests.lists_helpers import record_for
@@ -118,7 +118,7 @@ def test_comparison_counts_everything_lists_the_first_and_sees_empty_values_as_e
     survey_round, bases = small_round
     later = SurveyRound.objects.create(reference_date=datetime.date(2018, 9, 30))
     record_for(later, bases[2], review_state=ReviewState.UNCHANGED)  # no fiscal year, no contractor: unchanged
-    monkeypatch.setattr("registry.report.LISTED", 1)
+    monkeypatch.setattr("registry.survey.report.LISTED", 1)
     response = report_page(admin_client, DATE_2017, "?compare=2018-09-30")
     comparison = response.context["comparison"]
     assert comparison.changed == [] and comparison.changed_count == 0
@@ -167,8 +167,8 @@ def test_comparison_matches_a_record_by_record_comparison(organization, monkeypa
     full and listed by organization code and base number."""
     import random
 
-    from registry.report import changed_fields, compare_rounds
-    from registry.rounds.records import FIGURE_FIELDS
+    from registry.survey.report import changed_fields, compare_rounds
+    from registry.survey.records import FIGURE_FIELDS
     from tests.factories import make_contractor
 
     rng = random.Random(14)
@@ -202,7 +202,7 @@ def test_comparison_matches_a_record_by_record_comparison(organization, monkeypa
         record_for(older, base)
         record_for(newer, base, **after)
 
-    monkeypatch.setattr("registry.report.LISTED", 3)
+    monkeypatch.setattr("registry.survey.report.LISTED", 3)
     comparison = compare_rounds(newer, older, user=None)
 
     def reported(survey_round):
@@ -223,5 +223,5 @@ def test_comparison_matches_a_record_by_record_comparison(organization, monkeypa
     assert [(o.pk, n.pk, fields) for o, n, fields in comparison.changed] == [
         (old[pk].pk, new[pk].pk, changed_fields(old[pk], new[pk])) for pk in changed[:3]]
     assert all(fields for _o, _n, fields in comparison.changed)
-    monkeypatch.setattr("registry.report.LISTED", 200)
+    monkeypatch.setattr("registry.survey.report.LISTED", 200)
     assert {n.base.number for _o, n, _fields in compare_rounds(older, newer, user=None).changed} >= {61, 62}

@@ -25,7 +25,7 @@ from django.db import connection
 from django.test import override_settings
 
 from registry.models import Agreement, ImportRecord
-from registry.permissions import Role
+from registry.core.permissions import Role
 from registry.sheets.uploads import UPLOAD_FOLDER
 from tests.agreement_sheets import as_text, tie_row
 from tests.roles import PASSWORD, make_user

@@ -9,8 +9,8 @@ from django.forms.renderers import get_default_renderer
 from django.template import engines
 
 from registry.models import Base
-from registry.permissions import Role
-from registry.warmup import warm_up
+from registry.core.permissions import Role
+from registry.core.warmup import warm_up
 from tests.factories import make_base
 from tests.roles import client_for, make_user
 
@@ -47,7 +47,7 @@ def test_the_server_application_is_warm_once_loaded(tmp_path):
     check = (
         "import sys, config.wsgi\n"
         "from tests.test_warmup import compiled_templates\n"
-        "assert 'registry.api.urls' in sys.modules\n"
+        "assert 'registry.public.api.urls' in sys.modules\n"
         "assert any(name == 'admin/change_form.html' for _engine, name in compiled_templates())\n"
         "assert any(name == 'django/forms/widgets/select.html' for _engine, name in compiled_templates())\n"
     )

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from registry.models import Agreement, AgreementType, Partner, Watch
-from registry.permissions import Role
+from registry.core.permissions import Role
 from tests.factories import make_base, make_contractor
 from tests.roles import make_user
 

@@ -7,10 +7,10 @@ from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
 
-from registry.history import Source, change_context, write_in_bulk
+from registry.core.history import Source, change_context, write_in_bulk
 from registry.models import Agreement, AgreementType, Base, Notification, NotificationSettings, Partner, Watch
-from registry.permissions import Role
-from registry.roles import revoke_role
+from registry.core.permissions import Role
+from registry.accounts.roles import revoke_role
 from tests.factories import make_base, make_contractor
 from tests.roles import make_user
 

@@ -1,11 +1,11 @@
-"""The xlsx downloads (registry.downloads.xlsx_file, XlsxWriter in constant-memory mode): text that looks like a
+"""The xlsx downloads (registry.core.downloads.xlsx_file, XlsxWriter in constant-memory mode): text that looks like a
 number, a link or a formula stays the text the record holds, and memory does not grow with the rows."""
 import io
 import tracemalloc
 
 import openpyxl
 
-from registry.downloads import xlsx_file
+from registry.core.downloads import xlsx_file
 
 LOOKALIKES = ["0123", "1e5", "3.14", "https://example.jp/base?a=1", "mailto:office@example.jp", "=SUM(A1:A2)",
               "-1", "TRUE", "2019-04-01"]

@@ -1,12 +1,12 @@
 """The one way an account event is written: who (the actor), whom (the user), what, when, from which address.
 
-The actor is the change context's user or named actor (``registry.history.change_context``), else the signed-in
-user of the current request; the address is the current request's (``registry.client_address``).
+The actor is the change context's user or named actor (``registry.core.history.change_context``), else the signed-in
+user of the current request; the address is the current request's (``registry.accounts.client_address``).
 """
 from simple_history.models import HistoricalRecords
 
-from registry.client_address import client_address
-from registry.history import current_context, is_loading_recorded_data
+from registry.accounts.client_address import client_address
+from registry.core.history import current_context, is_loading_recorded_data
 
 
 def current_request():

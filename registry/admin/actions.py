@@ -7,9 +7,9 @@ from django.db import transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from registry.history import Source, change_context
+from registry.core.history import Source, change_context
 from registry.models import BaseStatus
-from registry.permissions import restrict_queryset
+from registry.core.permissions import restrict_queryset
 
 
 def apply_to_each(modeladmin, request, queryset, reason, change):

@@ -6,7 +6,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import Agreement, AgreementRenewal, ImportRecord, Partner
-from registry.search import AGREEMENTS
+from registry.core.search import AGREEMENTS
 from registry.parsing.dates import Precision, format_partial_date
 from registry.sheets.agreements.cells import renewal_order
 from registry.sheets.agreements.layout import AgreementSheetFormat
@@ -148,7 +148,7 @@ class AgreementAdmin(AgreementImportExportMixin, SharedSearchMixin, ScopedAdmin)
     form = AgreementForm
     list_display = ["organization", "partner", "partner_country", "agreement_type", "signed", "ends_on", "active"]
     list_filter = ["agreement_type", PartnerCountryFilter, SignedDecadeFilter, ActiveFilter, "signed_precision"]
-    # Shown as the search box's help; the search itself is registry.search.AGREEMENTS (the list page's and the API's).
+    # Shown as the search box's help; the search itself is registry.core.search.AGREEMENTS (the list page's and the API's).
     search_fields = ["organization__name", "partner__name_ja", "partner__name_en", "partner__name_native", "fields",
                      "intermediaries", "source_title", "notes"]
     list_select_related = ["organization", "organization__prefecture", "partner"]

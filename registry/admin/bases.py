@@ -2,12 +2,13 @@ from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.utils.translation import gettext_lazy as _
 
-from registry.country_order import country_choices
-from registry.filters import base_country_codes, base_text_search, base_values
+from registry.core.country_order import country_choices
+from registry.staff.filters import base_country_codes, base_text_search, base_values
 from registry.parsing.eras import format_fiscal_year
 from registry.models import Base, BaseRoundRecord, Closure
 
 from .actions import mark_closed_today
+from .base_returns import back_to_the_todo, completed_answer, number_proposal, tell_if_reopened
 from .forms import BaseAdminForm
 from .scoping import ScopedAdmin, ScopedInline, SharedSearchMixin
 from .importing import SurveyImportExportMixin
@@ -118,11 +119,43 @@ class BaseAdmin(SurveyImportExportMixin, SharedSearchMixin, ScopedAdmin):
         (_("Closing"), {"fields": ["closed_on", "closing_reason"]}),
     ]
 
+    # --- the yearly work: the next free number, back to the to-do, 回答完了 reopened -----------------
+
+    def organization_asked(self, request):
+        """The organization the add link names (``?organization=<id>``, the to-do's and the home's), or None."""
+        value = request.GET.get("organization", "")
+        return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        proposed, _hint = number_proposal(request, self.organization_asked(request))
+        if proposed is not None:
+            initial.setdefault("number", proposed)
+        return initial
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None and "number" in form.base_fields:
+            form.base_fields["number"].help_text = number_proposal(request, self.organization_asked(request))[1]
+        return form
+
+    def save_model(self, request, obj, form, change):
+        organization_id = obj.organization_id
+        was_completed = organization_id is not None and completed_answer(organization_id) is not None
+        super().save_model(request, obj, form, change)
+        tell_if_reopened(request, organization_id, was_completed)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return back_to_the_todo(request, super().response_add(request, obj, post_url_continue))
+
+    def response_change(self, request, obj):
+        return back_to_the_todo(request, super().response_change(request, obj))
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         """Reverting a base says what it does to the rounds: an open round follows, a closed one does not."""
         from django.contrib.admin.utils import unquote
 
-        from registry.rounds.progress import round_effects
+        from registry.survey.progress import round_effects
 
         try:
             effects = round_effects(int(unquote(object_id)))
@@ -175,5 +208,5 @@ class BaseRoundRecordAdmin(ScopedAdmin):
     ordering = ["-survey_round_id", "-base_id"]
 
     def get_readonly_fields(self, request, obj=None):
-        """Read-only here: registry.rounds writes round figures (review steps, imports, corrections)."""
+        """Read-only here: registry.survey writes round figures (review steps, imports, corrections)."""
         return [field.name for field in self.model._meta.fields]

@@ -5,7 +5,7 @@ from django.utils.text import capfirst
 from import_export.forms import SelectableFieldsExportForm
 from django.utils.translation import gettext_lazy as _
 
-from registry.fields import FiscalYearField
+from registry.core.form_fields import FiscalYearField
 from registry.models import Base
 
 from .scoping import ReasonForm

@@ -225,6 +225,7 @@ class SheetImportMixin(ImportExportMixin):
             raise PermissionDenied
         sweep_stale_uploads()  # a preview swept here reads as "no longer available" below
         confirm_form = self.create_confirm_form(request)
+        request.confirm_form = confirm_form  # session_for reads the per-row choices from it
         if not confirm_form.is_valid():
             return super().process_import(request, **kwargs)
         previews = request.session.get(PREVIEWS, {})
@@ -323,6 +324,14 @@ class SurveyConfirmForm(ConfirmImportForm):
     )
 
 
+def conflict_choices(confirm_form):
+    """Which side wins, per row of the preview's conflicts (radios ``conflict-<row>``); without them, the one
+    choice for every row (``conflicts``, as the command and older forms give it)."""
+    per_row = {key.removeprefix("conflict-"): value for key, value in confirm_form.data.items()
+               if key.startswith("conflict-") and value in ("sheet", "clerk")}
+    return per_row or (confirm_form.cleaned_data.get("conflicts") or "")
+
+
 class SurveyImportExportMixin(SheetImportMixin):
     resource_classes = [SurveyBaseResource]
     formats = [SurveySheetFormat]
@@ -335,7 +344,7 @@ class SurveyImportExportMixin(SheetImportMixin):
     background_kind = "survey"
 
     def confirm_options(self, confirm_form):
-        return {"conflicts": confirm_form.cleaned_data.get("conflicts") or ""}
+        return {"conflicts": conflict_choices(confirm_form)}
 
     def previewed_round(self, import_form):
         survey_date = getattr(import_form, "cleaned_data", {}).get("survey_date")
@@ -357,7 +366,8 @@ class SurveyImportExportMixin(SheetImportMixin):
     def session_for(self, request, cleaned):
         session = super().session_for(request, cleaned)
         session.survey_date = cleaned.get("survey_date")
-        session.conflicts = cleaned.get("conflicts") or ""
+        form = getattr(request, "confirm_form", None)
+        session.conflicts = conflict_choices(form) if form is not None else (cleaned.get("conflicts") or "")
         return session
 
     # -- export: 「海外拠点_2019-09-30.xlsx」, the round's date in the title row ----------------------

@@ -18,13 +18,14 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from registry.history import current_context, is_revertible, restore_version
-from registry.history.labels import actor_label
-from registry.paging import KeysFirstPaginator
+from registry.core.history import current_context, is_revertible, restore_version
+from registry.core.history.labels import actor_label
+from registry.core.paging import KeysFirstPaginator
 from registry.parsing.text import clean_control_characters
-from registry.permissions import (
+from registry.core.permissions import (
     can_revert,
     has_model_permission,
+    never_reverts,
     organization_path,
     record_in_scope,
     restrict_choices,
@@ -39,7 +40,7 @@ VERSION_FIELD = "seen_version"
 
 
 class SharedSearchMixin:
-    """The admin's search box searches as the list pages do (``registry.search``), term by term as the admin
+    """The admin's search box searches as the list pages do (``registry.core.search``), term by term as the admin
     splits them ("a quoted phrase" stays one term); ``search_fields`` stays for the box's help text."""
 
     def search_condition(self, request, term):
@@ -109,7 +110,7 @@ class RecordForm(forms.ModelForm):
         current = latest_history_id(instance)
         if current is None or current == seen:
             return
-        from registry.history.log import describe
+        from registry.core.history.log import describe
 
         history = getattr(instance, type(instance)._tracked_history.manager_name)
         newer = list(history.filter(history_id__gt=seen).order_by("history_id"))
@@ -213,7 +214,7 @@ class ScopedRows:
 
 
 class ScopedAdmin(WatchButton, ScopedRows, SimpleHistoryAdmin):
-    """ModelAdmin whose every query, choice, action and object goes through ``registry.permissions``.
+    """ModelAdmin whose every query, choice, action and object goes through ``registry.core.permissions``.
 
     Records outside the user's organizations do not exist for them: their
     change, delete and history pages answer 404 like a missing record.
@@ -327,7 +328,7 @@ class ScopedAdmin(WatchButton, ScopedRows, SimpleHistoryAdmin):
 
     def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
         """Show each version's changes the way the change log does (labels and display values)."""
-        from registry.history.log import describe
+        from registry.core.history.log import describe
 
         records = list(historical_records)
         for record, entry in zip(records, describe(records)):
@@ -341,8 +342,9 @@ class ScopedAdmin(WatchButton, ScopedRows, SimpleHistoryAdmin):
         return gettext("Change history: %s") % obj
 
     def may_revert(self, request, obj):
-        """Supervisors revert whatever they may see; editors revert what they may change; nobody reverts access."""
-        if not is_revertible(self.model):
+        """Supervisors revert whatever they may see; editors revert what they may change; nobody reverts access;
+        a prefecture's lead never reverts."""
+        if not is_revertible(self.model) or never_reverts(request.user):
             return False
         if obj is None:
             return can_revert(request.user) or self.has_add_permission(request)
@@ -352,7 +354,7 @@ class ScopedAdmin(WatchButton, ScopedRows, SimpleHistoryAdmin):
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         """Revert (or restore a deleted record) to one version, after confirmation and with a reason."""
-        from registry.history.diff import changes_to_restore
+        from registry.core.history.diff import changes_to_restore
 
         object_id = unquote(object_id)
         version = get_object_or_404(

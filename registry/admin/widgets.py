@@ -3,7 +3,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from registry.country_order import country_choices, reading_of
+from registry.core.country_order import country_choices, reading_of
 
 
 class CountryPicker(forms.SelectMultiple):

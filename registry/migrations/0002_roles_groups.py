@@ -8,7 +8,7 @@ def create_role_groups(apps, schema_editor):
     post_migrate, which normally creates permissions, has not run yet on a new
     database, so the permissions of both apps are created here first.
     """
-    from registry.roles import sync_role_groups
+    from registry.accounts.roles import sync_role_groups
 
     for app_label in ("auth", "registry"):
         app_config = apps.get_app_config(app_label)

@@ -1,6 +1,6 @@
 """Trigram indexes for the free-text searches (issue 14), on PostgreSQL only.
 
-The list page's and the admin's search (``registry.filters.base_text_search``) and the contractor search use
+The list page's and the admin's search (``registry.staff.filters.base_text_search``) and the contractor search use
 ``icontains``, which Django writes as ``UPPER(column::text) LIKE UPPER('%term%')`` on PostgreSQL. A GIN index
 with ``gin_trgm_ops`` on exactly that expression lets PostgreSQL answer it from the index, for Japanese text too
 (pg_trgm hashes multibyte trigrams). ``TrigramExtension`` (CREATE EXTENSION pg_trgm, which ships with

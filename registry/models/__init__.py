@@ -1,6 +1,7 @@
 from .agreements import Agreement, AgreementRenewal, AgreementType, Partner
 from .bases import Base, BaseStatus, Closure, OperatingForm
 from .contractors import Contractor, JointOffice
+from .invitations import Invitation
 from .jobs import ImportJob
 from .memberships import Membership, RoleChange
 from .notifications import Notification, NotificationSettings, Watch
@@ -28,6 +29,7 @@ __all__ = [
     "Closure",
     "Contractor",
     "ImportJob",
+    "Invitation",
     "ImportLock",
     "ImportRecord",
     "JointOffice",

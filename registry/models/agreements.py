@@ -7,7 +7,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from registry.history import TrackedHistory
+from registry.core.history import TrackedHistory
 from registry.parsing.dates import Precision, format_partial_date
 from registry.parsing.text import match_key
 from registry.parsing.ties import TieType

@@ -2,7 +2,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from registry.history import TrackedHistory
+from registry.core.history import TrackedHistory
 from registry.parsing.eras import format_fiscal_year
 from registry.parsing.text import split_multi
 

@@ -2,7 +2,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from registry.history import TrackedHistory
+from registry.core.history import TrackedHistory
 from registry.parsing.text import match_key
 
 from .querysets import SharedQuerySet

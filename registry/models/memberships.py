@@ -2,8 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from registry.history import TrackedHistory
-from registry.permissions import Role
+from registry.core.history import TrackedHistory
+from registry.core.permissions import Role
 
 from .querysets import RestrictedQuerySet, SharedQuerySet
 
@@ -19,6 +19,8 @@ class Membership(models.Model):
     organization = models.ForeignKey(
         "registry.Organization", verbose_name=_("organization"), on_delete=models.CASCADE, related_name="memberships"
     )
+    # A handover's date: on it the daily task (manage.py accounts daily) ends the membership.
+    ends_on = models.DateField("終了日", null=True, blank=True)
 
     objects = RestrictedQuerySet.as_manager()
     history = TrackedHistory()

@@ -2,7 +2,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from registry.history import TrackedHistory
+from registry.core.history import TrackedHistory
 
 from .querysets import RestrictedQuerySet
 
@@ -104,7 +104,7 @@ class Organization(models.Model):
     @property
     def home_prefecture(self):
         """The prefecture an organization belongs to (a prefecture is its own). The same rule read from rows:
-        ``registry.summary.home_prefecture`` (an SQL expression) and ``registry.exports_lists.home_prefecture_name``
+        ``registry.survey.summary.home_prefecture`` (an SQL expression) and ``registry.staff.columns.home_prefecture_name``
         (from ``values()``); tests/test_summary_counts.py and tests/test_downloads.py hold both to this one."""
         return self if self.kind == self.Kind.PREFECTURE else self.prefecture
 

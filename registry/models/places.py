@@ -3,7 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from registry.history import TrackedHistory
+from registry.core.history import TrackedHistory
 
 from .querysets import SharedQuerySet
 
@@ -19,7 +19,7 @@ class PlaceQuerySet(SharedQuerySet):
     def for_organizations(self, organization_ids, action):
         if action == "view":
             return self
-        from registry.geo.usage import place_keys_named_outside
+        from registry.public.geo.usage import place_keys_named_outside
 
         outside = place_keys_named_outside(organization_ids)
         located = self.exclude(source=Place.Source.UNRESOLVED).values_list("pk", "country", "name")

@@ -12,7 +12,7 @@ class RestrictedQuerySet(models.QuerySet):
     organization_field = "organization"
 
     def restrict(self, user, action="view"):
-        from registry.permissions import restrict_queryset
+        from registry.core.permissions import restrict_queryset
 
         return restrict_queryset(self, user, action)
 

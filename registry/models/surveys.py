@@ -3,7 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from registry.history import TrackedHistory
+from registry.core.history import TrackedHistory
 
 from .bases import BaseStatus, OperatingForm, StaffFigures
 from .fields import CountriesField
@@ -155,6 +155,12 @@ class RoundResponse(models.Model):
         on_delete=models.SET_NULL, related_name="+",
     )
     returned_reason = models.TextField(_("reason for returning"), blank=True)
+    # 確認済み: the prefecture's lead checked the completed answer (cleared when it is returned or answered again).
+    checked_at = models.DateTimeField("都道府県の確認日時", null=True, blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="都道府県の確認者", null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
 
     objects = RoundResponseQuerySet.as_manager()
     history = TrackedHistory()
@@ -173,6 +179,10 @@ class RoundResponse(models.Model):
     @property
     def completed(self):
         return self.completed_at is not None
+
+    @property
+    def checked(self):
+        return self.completed and self.checked_at is not None
 
 
 class RoundReminder(models.Model):
@@ -232,6 +242,7 @@ class ImportRecord(models.Model):
         SURVEY = "survey", _("Survey sheet")
         AGREEMENTS = "agreements", _("Partnership agreements")
         CONTRACTORS = "contractors", _("Contractors")
+        INVITATIONS = "invitations", "招待"
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.SURVEY)
     survey_round = models.ForeignKey(

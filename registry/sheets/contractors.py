@@ -13,9 +13,9 @@ from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from registry.downloads import Column
-from registry.history import write_in_bulk
-from registry.history.diff import RelatedObjects, field_changes
+from registry.core.downloads import Column
+from registry.core.history import write_in_bulk
+from registry.core.history.diff import RelatedObjects, field_changes
 from registry.models import Contractor, ImportRecord
 from registry.parsing.countries import UnknownCountry, require_country_code
 from registry.parsing.text import label_key, match_key, normalize_cell, plain_text

@@ -14,12 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from registry.history import Source, change_context
-from registry.locks import ProcessLock
+from registry.core.history import Source, change_context
+from registry.core.locks import ProcessLock
 from registry.models import ImportLock
 from registry.models.fields import stored_value
 
-# The name of the import lock (registry/locks.py)
+# The name of the import lock (registry/core/locks.py)
 LOCK_NAME = "registry-import"
 
 
@@ -39,7 +39,7 @@ class import_lock:  # noqa: N801 - used as a context manager
 
     Taken around an apply's planning and writing together, so what the plan read cannot be changed by another
     import before it is written; taking it again inside (``apply_plan``) is a no-op for the holder's thread.
-    The lock itself cannot outlive its holder (``registry.locks``: released by the database or the system when
+    The lock itself cannot outlive its holder (``registry.core.locks``: released by the database or the system when
     the process ends, however it ends); the ``ImportLock`` row only says who took it and when, for the message.
     """
 

@@ -3,7 +3,7 @@ import io
 
 from import_export.formats.base_formats import Format
 
-from registry.downloads import XLSX_CONTENT_TYPE, write_cell
+from registry.core.downloads import XLSX_CONTENT_TYPE, write_cell
 
 from .reader import read_table
 from registry.sheets.survey.layout import COLUMNS, LABELS, TITLE_TEXT, parse_survey_table, sheet_to_dataset

@@ -21,7 +21,7 @@ from django.utils.translation import gettext, gettext_lazy
 from django_tasks import task
 
 from registry.models import ImportJob
-from registry.locks import ProcessLock, is_held
+from registry.core.locks import ProcessLock, is_held
 from registry.sheets.engine import ImportBusy, PreviewOutdated, Progress, plan_fingerprint
 from registry.sheets.outcome import outcome_from_data
 from registry.sheets.reader import SheetLayoutError, SheetReadError, estimate_rows

@@ -1,7 +1,7 @@
 """One run of an import: the round it is for, who runs it, and the record created on its first write."""
 from dataclasses import dataclass, field
 
-from registry.history import current_context
+from registry.core.history import current_context
 from registry.models import ImportRecord, SurveyRound
 
 
@@ -17,7 +17,14 @@ class ImportSession:
     record: ImportRecord = None
     sha256: str = ""  # of the file as uploaded; the reader computes it
     _round: SurveyRound = None
-    conflicts: str = ""  # where the sheet and a clerk's answer disagree: "sheet" or "clerk" wins
+    # Where the sheet and a clerk's answer disagree: "sheet" or "clerk" wins for every base, or per row
+    # ({row number as text: "sheet" | "clerk"}, the admin's confirm step); a row left out is undecided.
+    conflicts: object = ""
+
+    def conflict_winner(self, row):
+        if isinstance(self.conflicts, dict):
+            return self.conflicts.get(str(row), "")
+        return self.conflicts
 
     def take(self, dataset=None, user=None, file_name=""):
         """What the caller and the reader know: the user and file name if not set yet, the file's facts."""
@@ -74,7 +81,7 @@ class ImportSession:
             if not context.reason:
                 context.reason = self.label
         if self.survey_date is not None and (survey_round is None or not survey_round.is_open):
-            from registry.rounds.lifecycle import open_round
+            from registry.survey.lifecycle import open_round
 
             self._round = open_round(self.survey_date, user=self.user, leave_out=leave_out).survey_round
             self.record.survey_round = self._round
@@ -94,7 +101,7 @@ def round_refusal(survey_date):
     survey_round = SurveyRound.objects.filter(reference_date=survey_date).first() if survey_date else None
     if survey_round is None or not survey_round.is_frozen:
         return ""
-    from registry.rounds.records import RoundRefused, require_open
+    from registry.survey.records import RoundRefused, require_open
 
     try:
         require_open(survey_round)

@@ -1,7 +1,7 @@
-"""The who and why of history entries as shown (registry/history/labels.py)."""
+"""The who and why of history entries as shown (registry/core/history/labels.py)."""
 from django import template
 
-from registry.history import labels
+from registry.core.history import labels
 
 register = template.Library()
 register.filter("actor_label", labels.actor_label)

@@ -2,7 +2,7 @@
 from django import template
 from django.utils.html import format_html
 
-from registry.downloads import country_names
+from registry.core.downloads import country_names
 
 register = template.Library()
 

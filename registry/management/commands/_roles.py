@@ -6,7 +6,7 @@ from django.core.management.base import CommandError
 
 from registry.models import Organization
 from registry.models.organizations import validate_lg_code
-from registry.permissions import Role
+from registry.core.permissions import Role
 
 
 def add_role_arguments(parser):
@@ -19,7 +19,7 @@ def add_role_arguments(parser):
         action="extend",
         nargs="+",
         default=[],
-        help="6-digit organization code (全国地方公共団体コード); repeat or list several. Clerks only.",
+        help="6-digit organization code (全国地方公共団体コード); repeat or list several. Clerks and leads (a lead: its prefecture, e.g. 270008).",
     )
 
 

@@ -1,8 +1,8 @@
-"""Write registry/country_readings.json: the reading (hiragana) of every country's Japanese name.
+"""Write registry/core/country_readings.json: the reading (hiragana) of every country's Japanese name.
 
     python manage.py country_readings
 
-pykakasi reads the kanji names (中国 → ちゅうごく); registry.country_order.READINGS corrects the few it reads
+pykakasi reads the kanji names (中国 → ちゅうごく); registry.core.country_order.READINGS corrects the few it reads
 wrong. The file is generated so that no request pays for loading pykakasi's dictionary (over a second);
 tests/test_admin_ui.py checks it is complete and current.
 """
@@ -11,11 +11,11 @@ import json
 from django.core.management.base import BaseCommand
 from django.utils import translation
 
-from registry.country_order import READINGS_FILE, computed_readings
+from registry.core.country_order import READINGS_FILE, computed_readings
 
 
 class Command(BaseCommand):
-    help = "Regenerate the readings of the Japanese country names (registry/country_readings.json)."
+    help = "Regenerate the readings of the Japanese country names (registry/core/country_readings.json)."
 
     def handle(self, *args, **options):
         with translation.override("ja"):

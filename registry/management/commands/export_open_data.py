@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from registry.management.commands.import_survey import parse_date
-from registry.opendata.package import write_round
-from registry.publishing import published_round
+from registry.public.opendata.package import write_round
+from registry.public.publishing import published_round
 
 
 class Command(BaseCommand):

@@ -1,10 +1,10 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from registry.geo.geocode import city_hit_rate, geocode_all
+from registry.public.geo.geocode import city_hit_rate, geocode_all
 from registry.management.commands.import_survey import parse_date
 from registry.management.commands.survey_summary import write_report
 from registry.models import SurveyRound
-from registry.summary import reported_records
+from registry.survey.summary import reported_records
 
 
 class Command(BaseCommand):

@@ -6,14 +6,15 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from registry.roles import RoleError, grant_role
+from registry.accounts.roles import RoleError, grant_role
 
 from ._roles import actor_name, add_role_arguments, organizations_by_code, report_role_changes
 
 
 class Command(BaseCommand):
     help = (
-        "Give a user a role (clerk, coordinator, supervisor); clerks act for the organizations given. "
+        "Give a user a role (clerk, coordinator, supervisor, lead); clerks act for the organizations given, "
+        "a lead for the prefecture given and its municipalities. "
         "The change is logged."
     )
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from registry.history import Source, change_context
+from registry.core.history import Source, change_context
 from registry.models import Organization, OrganizationAlias
 from registry.models.organizations import validate_lg_code
 from registry.parsing.romaji import kana_to_romaji

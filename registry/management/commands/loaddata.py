@@ -5,7 +5,7 @@ otherwise record the many-to-many links and role groups being set as changes mad
 """
 from django.core.management.commands import loaddata
 
-from registry.history import loading_recorded_data
+from registry.core.history import loading_recorded_data
 
 
 class Command(loaddata.Command):

@@ -4,7 +4,7 @@ Run it once a day (cron, a systemd timer); running it twice the same day sends n
 """
 from django.core.management.base import BaseCommand
 
-from registry.notifications import run_daily
+from registry.staff.notifications import run_daily
 
 
 class Command(BaseCommand):

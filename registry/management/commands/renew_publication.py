@@ -1,7 +1,7 @@
 """Give what is published a new stamp, so nothing cached before is served (run it when new code is deployed)."""
 from django.core.management.base import BaseCommand
 
-from registry.publishing import renew_publication
+from registry.public.publishing import renew_publication
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from registry.history import tracked_models
+from registry.core.history import tracked_models
 
 
 class Command(BaseCommand):

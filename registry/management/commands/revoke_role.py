@@ -1,7 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from registry.roles import RoleError, revoke_role
+from registry.accounts.roles import RoleError, revoke_role
 
 from ._roles import actor_name, add_role_arguments, organizations_by_code, report_role_changes
 

@@ -8,12 +8,12 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from registry.history import Source, change_context
+from registry.core.history import Source, change_context
 from registry.models import SurveyRound
-from registry.rounds import lifecycle
-from registry.rounds.progress import STATE_ORDER, round_progress
-from registry.rounds.records import RoundRefused
-from registry.rounds.reminders import remind_round
+from registry.survey import lifecycle
+from registry.survey.progress import STATE_ORDER, round_progress
+from registry.survey.records import RoundRefused
+from registry.survey.reminders import remind_round
 
 
 def iso_date(text):

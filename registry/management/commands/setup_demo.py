@@ -6,10 +6,10 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from registry.demo import create_demo_users
-from registry.history import Source, change_context
+from registry.accounts.demo import create_demo_accounts, create_demo_users
+from registry.core.history import Source, change_context
 from registry.models import RoundStatus, SurveyRound
-from registry.rounds import lifecycle
+from registry.survey import lifecycle
 from registry.sheets.survey.importing import import_survey_file
 
 SURVEY_2017 = Path(settings.BASE_DIR) / "fixtures" / "clair_overseas_bases_2017-09.tsv"
@@ -24,6 +24,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         call_command("load_local_governments", stdout=self.stdout)
         create_demo_users(self.stdout)
+        create_demo_accounts(self.stdout)
         self.set_up_rounds()
         call_command("import_agreements", SURVEY_2017.with_name("partnership_agreements.tsv"), stdout=self.stdout)
         call_command("geocode_places", stdout=self.stdout)

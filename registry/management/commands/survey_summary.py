@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from registry.management.commands.import_survey import parse_date
 from registry.models import SurveyRound
-from registry.summary import survey_summary
+from registry.survey.summary import survey_summary
 
 
 class Command(BaseCommand):

@@ -1,10 +1,10 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from registry.roles import RoleError, sync_role_groups
+from registry.accounts.roles import RoleError, sync_role_groups
 
 
 class Command(BaseCommand):
-    help = "Give the role groups (担当者, 調査担当, 管理者) exactly the permissions defined in registry/roles.py."
+    help = "Give the role groups (担当者, 調査担当, 管理者) exactly the permissions defined in registry/accounts/roles.py."
 
     def handle(self, *args, **options):
         try:

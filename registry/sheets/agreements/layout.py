@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from registry.parsing.text import normalize_cell, plain_text
 from registry.parsing.ties import TieParseError, parse_ties
 
-from registry.downloads import Column, write_cell
+from registry.core.downloads import Column, write_cell
 from registry.sheets.formats import SheetFormat
 from registry.sheets.reader import (
     ROW_COLUMN,

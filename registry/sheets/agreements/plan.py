@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from registry.history import write_in_bulk
-from registry.history.diff import RelatedObjects, field_changes
+from registry.core.history import write_in_bulk
+from registry.core.history.diff import RelatedObjects, field_changes
 from registry.models import Agreement, AgreementRenewal, ImportRecord, Partner
 from registry.parsing.dates import Precision
-from registry.permissions import organization_ids_in_scope
+from registry.core.permissions import organization_ids_in_scope
 from registry.sheets.agreements.cells import (
     TYPE_LABELS,
     RenewalEntry,

@@ -13,18 +13,18 @@ from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from registry.downloads import country_names
-from registry.history import write_in_bulk
-from registry.history.diff import RelatedObjects, diff_fields
-from registry.history.diff import field_changes as diff_changes
+from registry.core.downloads import country_names
+from registry.core.history import write_in_bulk
+from registry.core.history.diff import RelatedObjects, diff_fields
+from registry.core.history.diff import field_changes as diff_changes
 from registry.models import Base, BaseRoundRecord, BaseStatus, Contractor, JointOffice, ReviewState, SurveyRound
 from registry.models.fields import stored_value
 from registry.parsing.text import match_key, parse_int_cell
-from registry.permissions import organization_ids_in_scope
+from registry.core.permissions import organization_ids_in_scope
 from registry.sheets.engine import SheetPlan, apply_plan, copy_record, written_counter
 from registry.sheets.outcome import NewRow, Problem, SurveyOutcome
-from registry.rounds.progress import CLERK_WINS, SHEET_WINS, clerk_answers
-from registry.rounds.records import following_round, plan_records, record_bases
+from registry.survey.progress import CLERK_WINS, SHEET_WINS, clerk_answers
+from registry.survey.records import following_round, plan_records, record_bases
 from registry.sheets.reader import ROW_COLUMN, read_table
 from registry.sheets.session import round_refusal
 from registry.sheets.survey.layout import COLUMNS, LABELS, parse_survey_table, short_label
@@ -351,7 +351,7 @@ class SurveyPlanner:
         answer = self.clerk_answers.get(original.pk)
         if answer is None:
             return False
-        winner = self.session.conflicts
+        winner = self.session.conflict_winner(number)
         self.outcome.conflicts.append((number, label, answer.get_review_state_display(), changes, winner))
         return winner == CLERK_WINS
 

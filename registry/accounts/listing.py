@@ -1,0 +1,174 @@
+"""Who may see and manage accounts, and the accounts (and open invitations) one sees, as rows of one table.
+
+Coordinators and superusers manage every organization's accounts; supervisors read them; a clerk reads the
+accounts of their own organizations' colleagues and nobody else's.
+"""
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils import timezone
+
+from registry.models import Invitation, Membership
+from registry.core.permissions import Role, is_active_user, member_organization_ids, user_roles
+
+INVITED, ACTIVE, STOPPED = "招待中", "有効", "停止"
+
+
+def second_factor_enabled(user):
+    return False  # the two-factor sign-in work (issue 23, item 6) fills this in
+
+
+def can_manage_accounts(user):
+    return is_active_user(user) and (user.is_superuser or Role.COORDINATOR in user_roles(user))
+
+
+def can_read_all_accounts(user):
+    return can_manage_accounts(user) or (is_active_user(user) and Role.SUPERVISOR in user_roles(user))
+
+
+def can_read_audit(user):
+    return is_active_user(user) and (user.is_superuser or Role.SUPERVISOR in user_roles(user))
+
+
+def readable_organization_ids(user):
+    """Organizations whose accounts ``user`` may read: None = all, else their own memberships' (clerks)."""
+    if can_read_all_accounts(user):
+        return None
+    if is_active_user(user) and Role.CLERK in user_roles(user):
+        return set(member_organization_ids(user))
+    return set()
+
+
+def invitable_roles(user):
+    """The roles ``user`` may invite people to: coordinators invite clerks and coordinators, superusers anyone."""
+    if not can_manage_accounts(user):
+        return ()
+    if user.is_superuser:
+        return Role.ALL
+    return (Role.CLERK, Role.COORDINATOR)
+
+
+@dataclass
+class AccountRow:
+    name: str
+    email: str
+    role: str
+    organizations: list
+    state: str
+    last_login: object
+    second_factor: bool
+    user: object = None
+    invitation: object = None
+    ends_on: object = None
+    all_organizations: bool = False  # a coordinator's, supervisor's or superuser's: every organization
+
+    @property
+    def expired(self):
+        return self.invitation is not None and self.invitation.expires_at <= timezone.now()
+
+
+ROLE_BY_GROUP = {name: role for role, name in Role.GROUP_NAMES.items()}
+
+
+def display_name(user):
+    return f"{user.last_name} {user.first_name}".strip() or user.get_username()
+
+
+def role_label(role):
+    return Role.GROUP_NAMES.get(role, "")
+
+
+def user_role_label(user):
+    if user.is_superuser:
+        return "システム管理者"
+    return "・".join(role_label(ROLE_BY_GROUP[g.name]) for g in user.groups.all() if g.name in ROLE_BY_GROUP)
+
+
+WIDE_ROLES = (Role.GROUP_NAMES[Role.COORDINATOR], Role.GROUP_NAMES[Role.SUPERVISOR])
+
+
+def works_for_every_organization(user):
+    return user.is_superuser or any(group.name in WIDE_ROLES for group in user.groups.all())
+
+
+def user_row(user, organization_id=None):
+    memberships = list(user.memberships.all())
+    ends = [m.ends_on for m in memberships
+            if m.ends_on and (organization_id is None or m.organization_id == organization_id)]
+    return AccountRow(
+        name=display_name(user), email=user.email, role=user_role_label(user),
+        organizations=[m.organization for m in memberships], state=ACTIVE if user.is_active else STOPPED,
+        last_login=user.last_login, second_factor=second_factor_enabled(user), user=user,
+        ends_on=min(ends) if ends else None, all_organizations=works_for_every_organization(user))
+
+
+def invitation_row(invitation):
+    return AccountRow(
+        name=invitation.name, email=invitation.email, role=role_label(invitation.role),
+        organizations=list(invitation.organizations.all()), state=INVITED, last_login=None, second_factor=False,
+        invitation=invitation, all_organizations=invitation.role != Role.CLERK)
+
+
+def search_filter(query, prefix=""):
+    condition = Q()
+    for word in query.split():
+        condition &= (Q(**{f"{prefix}email__icontains": word})
+                      | Q(**{f"{prefix}memberships__organization__name__contains": word})
+                      | Q(**{f"{prefix}memberships__organization__code": word})
+                      | Q(**{f"{prefix}username__icontains": word})
+                      | Q(**{f"{prefix}last_name__contains": word}) | Q(**{f"{prefix}first_name__contains": word}))
+    return condition
+
+
+def invitation_filter(query):
+    condition = Q()
+    for word in query.split():
+        condition &= (Q(email__icontains=word) | Q(name__contains=word) | Q(organizations__name__contains=word)
+                      | Q(organizations__code=word))
+    return condition
+
+
+def account_users(viewer, organization=None, query=""):
+    """The accounts ``viewer`` may read (of ``organization`` if given), matching ``query``."""
+    users = get_user_model().objects.all()
+    scope = readable_organization_ids(viewer)
+    if scope is not None:
+        users = users.filter(memberships__organization_id__in=scope)
+    else:
+        users = users.filter(Q(is_staff=True) | Q(memberships__isnull=False) | Q(is_active=False, groups__isnull=False))
+    if organization is not None:
+        users = users.filter(memberships__organization=organization)
+    if query:
+        users = users.filter(search_filter(query))
+    return users.distinct().order_by("username").prefetch_related(
+        "groups", "memberships__organization")
+
+
+def open_invitations(viewer, organization=None, query=""):
+    invitations = Invitation.objects.open()
+    scope = readable_organization_ids(viewer)
+    if scope is not None:
+        invitations = invitations.filter(organizations__in=scope)
+    if organization is not None:
+        invitations = invitations.filter(organizations=organization)
+    if query:
+        invitations = invitations.filter(invitation_filter(query))
+    return invitations.distinct().order_by("-created_at").prefetch_related("organizations")
+
+
+def account_rows(viewer, organization=None, query="", limit=None):
+    """Open invitations first, then the accounts; ``limit`` bounds each part (the page says when it did)."""
+    invitations = open_invitations(viewer, organization, query)
+    users = account_users(viewer, organization, query)
+    if limit is not None:
+        invitations, users = invitations[:limit], users[:limit]
+    organization_id = organization.pk if organization else None
+    return [invitation_row(i) for i in invitations] + [user_row(u, organization_id) for u in users]
+
+
+def may_read_user(viewer, user):
+    scope = readable_organization_ids(viewer)
+    if scope is None:
+        return True
+    return Membership.objects.filter(user=user, organization_id__in=scope).exists()

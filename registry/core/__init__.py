@@ -1,0 +1,1 @@
+"""Rules every part shares: scope (permissions), history, change stamps, search, the file writer."""
