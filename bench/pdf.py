@@ -1,5 +1,6 @@
 """Benchmark: the PDF of a published round's list (``registry.survey.printable.round_pdf_bytes``, WeasyPrint) for
-rounds of 2,000, 5,000 and 10,000 records: wall time, pages, size and the peak memory of the process.
+rounds of 2,000, 5,000 and 10,000 records: wall and CPU time, pages, size and the peak memory of the process
+(the list is laid out ``LIST_CHUNK_ROWS`` rows at a time, reported as ``chunk_rows``).
 
 Each round lives in a throwaway SQLite database of its own (migrated once, copied per size) and is made the way a
 clerk makes one: ``bench/imports.py``'s synthetic survey sheet imported (preview + apply), then the round closed
@@ -7,9 +8,9 @@ and published. Each PDF is then built in a fresh process, so that its peak memor
 and no other's; the process's peak before the build (Django, WeasyPrint and the round's records loaded) is
 reported beside it.
 
-Prints one JSON object last and writes it to ``bench/results/pdf.json``.
+Prints one JSON object last and writes it to ``bench/results/pdf.json`` (or ``--output``).
 
-    .venv/bin/python bench/pdf.py [--sizes 2000,5000,10000]
+    .venv/bin/python bench/pdf.py [--sizes 2000,5000,10000] [--output bench/results/pdf.json]
 """
 import argparse
 import datetime
@@ -79,11 +80,17 @@ def measure_pdf(database):
     survey_round = SurveyRound.objects.get(reference_date=ROUND)
     records = len(printable_list(survey_round)["records"])
     before = peak_mb()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     content = round_pdf_bytes(survey_round)
-    seconds = time.perf_counter() - started
-    return {"records": records, "seconds": round(seconds, 2), "pages": page_count(content), "pdf_bytes": len(content),
-            "peak_mb_before_build": before, "peak_mb": peak_mb()}
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return {"records": records, "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "chunk_rows": chunk_rows(),
+            "pages": page_count(content), "pdf_bytes": len(content), "peak_mb_before_build": before, "peak_mb": peak_mb()}
+
+
+def chunk_rows():
+    from registry.survey import pdf_chunks
+
+    return pdf_chunks.LIST_CHUNK_ROWS
 
 
 def page_count(content):
@@ -104,6 +111,7 @@ def run(step, *arguments):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="2000,5000,10000", help="comma-separated record counts")
+    parser.add_argument("--output", default=str(ROOT / "bench" / "results" / "pdf.json"))
     parser.add_argument("--step", choices=["migrate", "build", "measure"], help=argparse.SUPPRESS)
     parser.add_argument("arguments", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -127,7 +135,7 @@ def main():
             results["sizes"].append(figures)
             print(json.dumps(figures), flush=True)
             database.unlink()
-    path = ROOT / "bench" / "results" / "pdf.json"
+    path = Path(args.output)
     path.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
     print(json.dumps(results, ensure_ascii=False))
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from registry.parsing.text import clean_control_characters
+from registry.parsing.text import clean_control_characters, has_control_characters
 
 
 WORKBOOK_FORMATS = ("xlsx", "xls", "ods")
@@ -65,6 +65,9 @@ class SheetLimits:
         if len(cells) > self.columns:  # xlsx rows are read one column past the limit, so "more than"
             raise SheetReadError(_("Row %(row)s has more than %(limit)s columns; a sheet may have at most %(limit)s.")
                                  % {"row": number, "limit": self.columns}, located=True)
+        texts = [cell for cell in cells if isinstance(cell, str)]
+        if not texts or (max(map(len, texts)) <= self.cell_chars and not has_control_characters("".join(texts))):
+            return cells  # the usual row, checked at once: nothing too long, nothing to clean
         cleaned = []
         for column, cell in enumerate(cells, 1):
             if isinstance(cell, str):

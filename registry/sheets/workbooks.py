@@ -2,8 +2,10 @@
 
 calamine (python-calamine) reads the whole sheet before giving the first row, so the limits a streaming reader
 would check row by row are checked before it runs, on what the file really holds: the archive's unpacked size
-and the xlsx's shared strings, then one streaming pass over the sheet's XML (xlsx, ods) that refuses a cell
-past the row or column limit (whatever the sheet declares) and a formula whose result was not saved. An .xls
+and the xlsx's shared strings, then the sheet's XML: a cell past the row or column limit (whatever the sheet
+declares) and a formula whose result was not saved are refused. For an xlsx a quick byte-level proof
+(``registry.sheets.xlsx_bounds``) settles the usual sheet; what it is not sure of, and every ods, gets one
+streaming pass (``scan_part``) that names the row and column. An .xls
 (Excel 97–2003) is bounded by its format (65,536 rows, 256 columns) and the upload limit; its rows are checked
 while iterating. See docs/decisions/calamine-reader.md.
 """
@@ -19,6 +21,7 @@ import zipfile
 from django.utils.translation import gettext as _
 
 from registry.sheets.tables import SheetLimits, SheetReadError, SheetRow, SheetTable, megabytes
+from registry.sheets.xlsx_bounds import sheet_within_limits
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound file an .xls is stored in
@@ -30,7 +33,7 @@ PACKAGE_RELATIONSHIPS = "{http://schemas.openxmlformats.org/package/2006/relatio
 ODS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0 "
 ODS_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0 "
 ODS_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0 "
-CELL_REFERENCE = re.compile(r"([A-Z]+)(\d+)")
+CELL_REFERENCE = re.compile(r"([A-Za-z]+)([0-9]+)")  # as calamine reads it: "ab12" is AB12
 
 
 def workbook_format(content: bytes, file_name: str):
@@ -63,7 +66,8 @@ def read_workbook(content: bytes, file_format: str, limits: SheetLimits) -> Shee
     if file_format == "xlsx":
         check_archive(content, limits, "xlsx")  # and its shared strings, before anything loads them
         sheet_name, part = xlsx_active_sheet(content)
-        scan_part(content, part, XlsxScan(limits), "xlsx")
+        if not sheet_within_limits(content, part, limits):  # the quick proof of the common case, else:
+            scan_part(content, part, XlsxScan(limits), "xlsx")
     elif file_format == "ods":
         check_archive(content, limits, "ods")
         scan_part(content, "content.xml", OdsScan(limits), "ods")
@@ -84,7 +88,8 @@ def calamine_rows(content, file_format, sheet_name, limits):
             rows = []
             for number, values in enumerate(sheet.iter_rows(), 1):
                 limits.check_row_count(number)
-                rows.append(SheetRow(number, limits.cells(number, padding + [shown_value(v) for v in values])))
+                shown = [value if value.__class__ is str and value else shown_value(value) for value in values]
+                rows.append(SheetRow(number, limits.cells(number, padding + shown)))
             return rows
     except (CalamineError, IndexError, ValueError, OverflowError) as error:
         if isinstance(error, SheetReadError):
@@ -286,29 +291,31 @@ class CellScan:
 
 
 class XlsxScan(CellScan):
-    """``<row r>`` and ``<c r>`` give each cell's place (or follow the one before); a cell holds something when it
-    has a value (``<v>`` with text, ``<is>``) or a formula (``<f>``)."""
+    """A cell's place is its reference (``<c r>``), as calamine places it; a cell without one follows the cell
+    before it in its row (``<row r>``, or the row after the one before). A cell is bounded when calamine would
+    keep it: with a value element (``<v>``, even blank; ``<is>``) or a formula (``<f>``); a formula must have a
+    saved result (inline text, or ``<v>`` with text)."""
 
     def __init__(self, limits):
         super().__init__(limits)
-        self.row = self.column = 0
-        self.formula = self.value = self.in_value = False
+        self.row = self.column = self.cell_row = 0
+        self.formula = self.value = self.kept = self.in_value = False
 
     def start(self, name, attributes):
         name = name.rpartition(" ")[2]
         if name == "c":
-            self.column = column_number(attributes.get("r"), self.column + 1)
-            self.formula = self.value = False
+            self.cell_row, self.column = cell_place(attributes.get("r"), self.row, self.column + 1)
+            self.formula = self.value = self.kept = False
         elif name == "row":
             reference = attributes.get("r", "")
             self.row = int(reference) if reference.isdigit() else self.row + 1
             self.column = 0
         elif name == "v":
-            self.in_value = True
+            self.in_value = self.kept = True
         elif name == "f":
-            self.formula = True
+            self.formula = self.kept = True
         elif name == "is":
-            self.value = True
+            self.value = self.kept = True
 
     def text(self, data):
         if self.in_value and data.strip():
@@ -318,21 +325,21 @@ class XlsxScan(CellScan):
         name = name.rpartition(" ")[2]
         if name == "v":
             self.in_value = False
-        elif name == "c" and (self.value or self.formula):
-            self.check_cell(self.row, self.column, self.column, self.formula and not self.value)
+        elif name == "c" and self.kept:
+            self.check_cell(self.cell_row, self.column, self.column, self.formula and not self.value)
         elif name == "sheetData":
             raise StopScan
 
 
-def column_number(reference, following):
-    """The column of a cell reference ("AB12" → 28); a cell without one follows the cell before it."""
+def cell_place(reference, row, following):
+    """(row, column) of a cell reference ("AB12" → (12, 28)); a cell without one is in ``row``, at ``following``."""
     found = CELL_REFERENCE.fullmatch(reference or "")
     if not found:
-        return following
+        return row, following
     number = 0
-    for letter in found.group(1):
+    for letter in found.group(1).upper():
         number = number * 26 + ord(letter) - 64
-    return number
+    return int(found.group(2)), number
 
 
 class OdsScan(CellScan):

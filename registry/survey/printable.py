@@ -14,9 +14,11 @@ from registry.parsing.eras import era_date
 from registry.survey.report import summary_rows, survey_report
 from registry.survey import TITLE_TEXT
 from registry.survey.summary import reported_records, sheet_order, summarize
+from registry.survey.pdf_chunks import chunked_pdf
 
 LIST_TEMPLATE = "registry/rounds/list_pdf.html"
 REPORT_TEMPLATE = "registry/rounds/report_pdf.html"
+NUMBERS_TEMPLATE = "registry/rounds/page_numbers_pdf.html"
 REPORT_TITLE = "自治体の海外拠点 集計"
 PDF_LANGUAGE = "ja"  # the survey's own language, whatever the visitor's
 
@@ -38,24 +40,43 @@ def pdf_title(reference_date, title=TITLE_TEXT):
     return f"{title}（{era_date(day)}現在 / {day.year}年{day.month}月{day.day}日現在）"
 
 
-def pdf_bytes(template, context, stylesheet):
-    """``template`` rendered and laid out with the PDFs' static stylesheets (base.css, then ``stylesheet``: files,
-    not a <style> block, like every page the Content-Security-Policy covers)."""
+def pdf_stylesheets(*names):
+    """The PDFs' static stylesheets (base.css, then ``names``: files, not a <style> block, like every page the
+    Content-Security-Policy covers), parsed once for every document of a PDF."""
     from django.contrib.staticfiles import finders
-    from weasyprint import CSS, HTML  # imported when a PDF is built: it loads pango and the fonts
+    from weasyprint import CSS  # imported when a PDF is built: it loads pango and the fonts
+
+    return [CSS(filename=finders.find(f"registry/pdf/{name}")) for name in ("base.css", *names)]
+
+
+def pdf_document(template, context, stylesheets):
+    """``template`` rendered and laid out (a WeasyPrint document, its pages not yet written)."""
+    from weasyprint import HTML
 
     with translation.override(PDF_LANGUAGE):
         html = render_to_string(template, context)
-    sheets = [CSS(filename=finders.find(f"registry/pdf/{name}")) for name in ("base.css", stylesheet)]
-    return HTML(string=html).write_pdf(stylesheets=sheets)
+    return HTML(string=html).render(stylesheets=stylesheets)
+
+
+def pdf_bytes(template, context, stylesheet):
+    return pdf_document(template, context, pdf_stylesheets(stylesheet)).write_pdf()
 
 
 def round_pdf_bytes(survey_round):
     """The published list of ``survey_round`` as a PDF: A4 landscape, headings on every page, rows kept whole,
-    「- n / N -」 page numbers, the survey's summary table at the end."""
-    return pdf_bytes(LIST_TEMPLATE, {
-        "survey_round": survey_round, "title": pdf_title(survey_round.reference_date), **printable_list(survey_round),
-    }, "list.css")
+    「- n / N -」 page numbers, the survey's summary table at the end; laid out a chunk of rows at a time
+    (``registry.survey.pdf_chunks``), so that a round of any size takes the memory of one chunk."""
+    title = pdf_title(survey_round.reference_date)
+    context = {"survey_round": survey_round, "title": title, **printable_list(survey_round)}
+    list_sheets, number_sheets = pdf_stylesheets("list.css"), pdf_stylesheets("page_numbers.css")
+
+    def chunk(records, first, last):
+        return pdf_document(LIST_TEMPLATE, {**context, "records": records, "first": first, "last": last}, list_sheets)
+
+    def numbers(count):
+        return pdf_document(NUMBERS_TEMPLATE, {"title": title, "pages": range(count)}, number_sheets)
+
+    return chunked_pdf(chunk, context.pop("records"), numbers, title)
 
 
 def report_pdf_bytes(survey_round):
