@@ -3,6 +3,7 @@ import datetime
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
@@ -17,6 +18,7 @@ from registry.charts import bar_chart_svg, line_chart_svg
 from registry.downloads import download_response
 from registry.geo.worldmap import world_map_svg
 from registry.models import Agreement, BaseRoundRecord, Organization
+from registry.portal.accessibility import last_check
 from registry.portal.data import (
     bases_by_country,
     city_points,
@@ -236,6 +238,20 @@ class TrendsView(PortalPage):
         ]
         return {"figures": [(TREND_TITLES[t.slug], t, chart) for t, chart in figures],
                 "undated_ties": data["undated_ties"]}
+
+
+class AccessibilityView(PortalPage):
+    """アクセシビリティ方針: the target (JIS X 8341-3:2016 AA), the scope, the last automated check, where to
+    report a problem."""
+
+    template_name = "portal/accessibility.html"
+    title = _("Accessibility policy")
+    parameters = ()
+
+    def get_context_data(self, **kwargs):
+        contact = settings.ACCESSIBILITY_CONTACT
+        return super().get_context_data(check=last_check(), contact=contact,
+                                         contact_is_mail="@" in contact and "/" not in contact, **kwargs)
 
 
 def trend_csv(request, slug):
