@@ -64,6 +64,8 @@ def check_page(page, url, status):
         return 0, [f"{url}: HTTP {response.status}, the matrix says {status}"], []
     if "text/html" not in response.headers.get("content-type", "") or not response.body():
         return 0, [], []  # a refusal without a page (405)
+    if page.locator("#swagger-ui").count():  # the API's documentation is drawn after the page loads
+        page.locator("#swagger-ui .opblock").first.wait_for()
     violations += [f"1400 px {url}: {v}" for v in axe_violations(page)]
     for viewport in (NARROW, ZOOMED):
         page.set_viewport_size(viewport)
