@@ -23,14 +23,31 @@ def tab_to(page, locator, key="Tab"):
 
 
 def press_on(page, locator, key="Enter"):
+    """Focus ``locator`` with Tab and press ``key`` on it: the page it leads to loads."""
     tab_to(page, locator)
-    with page.expect_navigation():
+    invalid = page.evaluate("[...document.querySelectorAll('form :invalid')].map(e => e.id || e.name)")
+    assert not invalid, f"fields the browser refuses: {invalid}"
+    with page.expect_navigation(timeout=60_000):
         page.keyboard.press(key)
 
 
 def type_into(page, locator, text):
     tab_to(page, locator)
     page.keyboard.type(text)
+
+
+def type_date(page, locator, iso):
+    """Type a date into an ``<input type=date>``: its boxes' order is the browser's (month/day/year under an
+    English system locale, year/month/day under a Japanese one), so both orders are tried."""
+    year, month, day = iso.split("-")
+    for order in ((month, day, year), (year, month, day)):
+        tab_to(page, locator)
+        for part in order:
+            page.keyboard.type(part)
+        if locator.input_value() == iso:
+            return
+        locator.evaluate("field => { field.value = ''; }")  # the other order, from empty boxes
+    raise AssertionError(f"could not type {iso} into {locator}")
 
 
 def log_in_by_keyboard(page, site, username):
@@ -77,7 +94,7 @@ def test_a_clerk_answers_the_round_with_the_keyboard_only(live_site, browser_pag
 
     # Propose closing a third.
     press_on(page, row(page, "ミャンマー").get_by_role("link", name="廃止を提案"))
-    type_into(page, page.locator("#id_closing_on"), "2019-03-31")
+    type_date(page, page.locator("#id_closing_on"), "2019-03-31")
     type_into(page, page.locator("#id_reason"), "事業終了のため")
     press_on(page, page.locator("main form[method=post] button[type=submit]"))
     assert state_of(page, "ミャンマー").startswith("廃止予定")
@@ -100,6 +117,7 @@ def test_a_clerk_answers_the_round_with_the_keyboard_only(live_site, browser_pag
     assert page.locator("#id_form").input_value() == "d"
     type_into(page, page.locator("#id_staff_dispatched"), "1")
     type_into(page, page.locator("#id_staff_local"), "1")
+    type_into(page, page.locator("#id_reason"), "新設")
     press_on(page, page.locator("input[name=_save]"))
     page.goto(todo)
     assert state_of(page, "ソウル観光案内所") == "新規"
@@ -120,6 +138,6 @@ def test_a_visitor_goes_from_the_map_to_a_country_with_the_keyboard(live_site, b
     page.goto(f"{live_site.url}/public/")
     # The drawing's links are the mouse's: the keyboard goes from the navigation straight to the table's links.
     assert page.locator("svg.worldmap a[tabindex='-1']").count() > 0
-    press_on(page, page.locator("section.figure table").get_by_role("link", name="インド"))
+    press_on(page, page.locator("section.figure table").get_by_role("link", name="インド", exact=True))
     assert page.url.endswith("/public/countries/IN/")
     assert page.locator("h1").inner_text() == "インド"
