@@ -57,7 +57,9 @@
     });
     // The admin's date-and-time fields: two boxes under one label.
     document.querySelectorAll(".datetime input[id$='_0'], .datetime input[id$='_1']").forEach(function (field) {
-      var label = document.querySelector("label[for='" + field.id.slice(0, -2) + "']");
+      var row = field.closest(".form-row, .fieldBox");
+      var label = document.querySelector("label[for='" + field.id.slice(0, -2) + "']") ||
+        (row ? row.querySelector("label") : null);
       if (label && !(field.labels && field.labels.length) && !field.getAttribute("aria-label")) {
         var name = label.textContent.replace(/[:：]\s*$/, "").trim();
         field.setAttribute("aria-label", name + (field.id.slice(-1) === "0" ? "（日付）" : "（時刻）"));
