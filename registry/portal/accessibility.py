@@ -25,8 +25,9 @@ class Check:
     widths: tuple
 
 
-def last_check(folder=RESULTS):
+def last_check(folder=None):
     """The crawl's last results, added up over the roles; None before it ever ran."""
+    folder = RESULTS if folder is None else folder
     runs = [json.loads(path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.json"))]
     if not runs:
         return None

@@ -32,8 +32,13 @@ def press_on(page, locator, key="Enter"):
 
 
 def type_into(page, locator, text):
+    """Focus ``locator`` with Tab and type ``text``; Japanese arrives as an input method gives it (insert_text)."""
     tab_to(page, locator)
-    page.keyboard.type(text)
+    if text.isascii():
+        page.keyboard.type(text)
+    else:
+        page.keyboard.insert_text(text)
+    assert locator.input_value().endswith(text), f"{locator} holds {locator.input_value()!r}"
 
 
 def type_date(page, locator, iso):
