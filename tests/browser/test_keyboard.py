@@ -14,6 +14,7 @@ MOST_TABS = 400
 
 def tab_to(page, locator, key="Tab"):
     """Press Tab until ``locator`` (one element) has the focus."""
+    page.evaluate("document.querySelectorAll('[data-keyboard-target]').forEach(e => e.removeAttribute('data-keyboard-target'))")
     locator.evaluate("element => { element.dataset.keyboardTarget = 'yes'; }")  # to recognise it, not to use it
     for _ in range(MOST_TABS):
         page.keyboard.press(key)
