@@ -315,6 +315,9 @@ else:
 
 COUNTRIES_OVERRIDE = {}
 
+# Where visitors report an accessibility problem (the portal's アクセシビリティ方針 page): an e-mail address or a URL.
+ACCESSIBILITY_CONTACT = env_str("ACCESSIBILITY_CONTACT")
+
 # dumpdata/loaddata (and backup/restore) keep times to the microsecond.
 SERIALIZATION_MODULES = {"json": "registry.core.serializers_json"}
 

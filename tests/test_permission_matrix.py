@@ -369,6 +369,8 @@ PORTAL_MATRIX = {
     "portal:calendar": [everyone("200", with_round("published", lambda w: reverse("portal:calendar"))),
                         everyone("405", lambda w: reverse("portal:calendar"), method="post")],
     "portal:trends": [everyone("200", lambda w: reverse("portal:trends"))],
+    "portal:accessibility": [everyone("200", lambda w: reverse("portal:accessibility")),
+                             everyone("405", lambda w: reverse("portal:accessibility"), method="post")],
     "portal:trend_csv": [everyone("200", lambda w: reverse("portal:trend_csv", args=["ties-by-decade"])),
                          everyone("404", lambda w: reverse("portal:trend_csv", args=["secrets"]))],
 }

@@ -119,9 +119,12 @@ def world_map_svg(counts, points=(), title="", country_url=None, count_label="{c
     ``country_url(code)`` links a shaded country to its page; ``count_label`` formats the hover text.
     """
     largest = max(counts.values(), default=0) or 1
+    # A map with links is for the mouse: screen readers and keyboards get the page's table of the same links
+    # (an image may not hold links, WCAG 4.1.2); a map without links is an image named by its title.
+    speech = 'aria-hidden="true"' if country_url is not None else f'role="img" aria-label="{escape(title)}"'
     parts = [
         f'<svg class="worldmap" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        f'width="100%" role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>',
+        f'width="100%" {speech}><title>{escape(title)}</title>',
         f'<rect class="sea" x="0" y="0" width="{WIDTH}" height="{HEIGHT}" fill="#f7fbff"></rect>',
     ]
     for shape in country_shapes():
@@ -132,7 +135,7 @@ def world_map_svg(counts, points=(), title="", country_url=None, count_label="{c
                 f'fill="{shade(count, largest)}" stroke="#ffffff" stroke-width="0.5" d="{shape.path}">'
                 f"<title>{escape(hover)}</title></path>")
         if count and country_url is not None:
-            path = f'<a href="{escape(country_url(shape.code))}">{path}</a>'
+            path = f'<a href="{escape(country_url(shape.code))}" tabindex="-1" aria-hidden="true">{path}</a>'
         parts.append(path)
     largest_point = max((point.count for point in points), default=1) or 1
     for point in points:
@@ -143,7 +146,7 @@ def world_map_svg(counts, points=(), title="", country_url=None, count_label="{c
             f'stroke="#ffffff" stroke-width="0.8"><title>{escape(point.label)}</title></circle>'
         )
         if point.country and country_url is not None:
-            circle = f'<a href="{escape(country_url(point.country))}">{circle}</a>'
+            circle = f'<a href="{escape(country_url(point.country))}" tabindex="-1" aria-hidden="true">{circle}</a>'
         parts.append(circle)
     parts.append("</svg>")
     return mark_safe("".join(parts))

@@ -11,6 +11,7 @@ urlpatterns = [
     path("countries/<str:code>/", views.CountryView.as_view(), name="country"),
     path("organizations/<str:code>/", views.OrganizationView.as_view(), name="organization"),
     path("trends/", views.TrendsView.as_view(), name="trends"),
+    path("accessibility/", views.AccessibilityView.as_view(), name="accessibility"),
     path("calendar.ics", public_feed, name="calendar"),
     path("trends/<slug:slug>.csv", views.trend_csv, name="trend_csv"),
 ]

@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.core.cache import cache
 from django.core.cache.utils import make_template_fragment_key
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.template.loader import render_to_string
@@ -20,6 +21,7 @@ from registry.survey.charts import bar_chart_svg, line_chart_svg
 from registry.core.downloads import download_response
 from registry.public.geo.worldmap import world_map_svg
 from registry.models import Agreement, BaseRoundRecord, Organization
+from registry.public.portal.accessibility import last_check
 from registry.public.portal.data import (
     bases_by_country,
     city_points,
@@ -258,6 +260,20 @@ class TrendsView(PortalPage):
         ]
         return {"figures": [(TREND_TITLES[t.slug], t, chart) for t, chart in figures],
                 "undated_ties": data["undated_ties"]}
+
+
+class AccessibilityView(PortalPage):
+    """アクセシビリティ方針: the target (JIS X 8341-3:2016 AA), the scope, the last automated check, where to
+    report a problem."""
+
+    template_name = "portal/accessibility.html"
+    title = _("Accessibility policy")
+    parameters = ()
+
+    def get_context_data(self, **kwargs):
+        contact = settings.ACCESSIBILITY_CONTACT
+        return super().get_context_data(check=last_check(), contact=contact,
+                                         contact_is_mail="@" in contact and "/" not in contact, **kwargs)
 
 
 def trend_csv(request, slug):
