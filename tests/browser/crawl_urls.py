@@ -43,6 +43,8 @@ def demo_objects(survey_round):
         Membership, Organization, OrganizationAlias, Place, RoleChange,
     )
     from registry.core.permissions import Role
+    from registry.models import Invitation
+    from tests.test_permission_matrix import make_invitation
 
     users = get_user_model().objects
     clerk, coordinator, root = (users.get(username=name) for name in ("osaka_clerk", "coordinator", "admin"))
@@ -81,6 +83,7 @@ def demo_objects(survey_round):
         "place": Place.objects.order_by("pk").first(),
         "place_named_by_osaka": Place.objects.exclude(geonames_id=None).order_by("pk").first(),
         "tokenproxy": TokenProxy.objects.get(key=Token.objects.get_or_create(user=clerk)[0].key),
+        "invitation": Invitation.objects.filter(organizations=osaka).first() or make_invitation(osaka),
     }
 
 
