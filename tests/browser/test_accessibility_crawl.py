@@ -9,6 +9,7 @@ Each role's run writes its date and result to fixtures/accessibility/<role>.json
 """
 import datetime
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -19,7 +20,11 @@ from axe_playwright_python.base import AXE_SCRIPT
 
 from .live import NARROW, ROOT, WIDE, log_in, new_page, running_site, server_environment
 
-pytestmark = pytest.mark.browser
+# The crawl's server runs over a SQLite copy of the demo whatever the suite's database, so the PostgreSQL run
+# (.ci/run runs the suite on both) would visit the very same pages again: it runs in the SQLite run only.
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(
+    os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="the crawl visits a SQLite copy of the demo: it runs once, in the SQLite run")]
 
 ZOOMED = {"width": 700, "height": 450}  # 1400 × 900 at 200 %
 RULES = ["wcag2a", "wcag2aa"]
@@ -103,8 +108,8 @@ def test_every_page_meets_wcag_aa_and_fits_a_phone(crawl, chromium, role):
     write_result(role, checked, violations, seconds)
     print(f"\naccessibility crawl as {role}: {checked} pages checked, {len(violations)} violations, "
           f"{len(overflows)} too wide, {seconds:.0f} s")
-    assert not violations, f"{len(violations)} WCAG 2.0 A/AA violations:\n" + "\n".join(violations)
-    assert not overflows, "Pages wider than the window:\n" + "\n".join(overflows)
+    assert not violations and not overflows, (f"{len(violations)} WCAG 2.0 A/AA violations:\n" + "\n".join(violations)
+                                              + "\nPages wider than the window:\n" + "\n".join(overflows))
 
 
 def test_the_crawl_covers_every_url_pattern(crawl):

@@ -77,6 +77,25 @@
     if (note && !note.closest("[role=alert]")) { note.setAttribute("role", "alert"); }
   });
 
+  // On a phone a wide admin page scrolls inside its content box (admin.css): while it does, the box can be
+  // reached and scrolled with the keyboard, and says what it is.
+  function markScrollingContent() {
+    var content = document.getElementById("content");  // the admin's (staff and portal pages have none)
+    if (!content) { return; }
+    var scrolls = content.scrollWidth > content.clientWidth;
+    if (scrolls && !content.hasAttribute("tabindex")) {
+      content.setAttribute("tabindex", "0");
+      content.setAttribute("role", "region");
+      content.setAttribute("aria-label", "ページの内容（横に動かせます）");
+    } else if (!scrolls && content.getAttribute("role") === "region") {
+      content.removeAttribute("tabindex");
+      content.removeAttribute("role");
+      content.removeAttribute("aria-label");
+    }
+  }
+  document.addEventListener("DOMContentLoaded", markScrollingContent);
+  window.addEventListener("resize", markScrollingContent);
+
   document.addEventListener("formset:added", nameInlineFields);
   new MutationObserver(function (changes) {
     changes.forEach(function (change) { change.addedNodes.forEach(visit); });
