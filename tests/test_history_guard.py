@@ -26,6 +26,10 @@ ALLOWED = {
     ("registry/core/history/restore.py", "restore_version"),
     # bulk writes that write each record's history row right after, in the same transaction
     ("registry/core/history/tracking.py", "update_with_history"),
+    # Not records: invitations and recovery codes have no version history; each invitation's events are rows of
+    # the account audit (registry/accounts/audit.py), written beside it in the same transaction.
+    ("registry/sheets/invitations.py", "write_invitations"),
+    ("registry/accounts/second_factor.py", "new_recovery_codes"),
 }
 # Reads the ORM cannot write (a FULL JOIN of two rounds' records; the change log's entries grouped into actions over a
 # UNION): single SELECTs, nothing written.

@@ -35,11 +35,11 @@ def can_read_audit(user):
 
 
 def readable_organization_ids(user):
-    """Organizations whose accounts ``user`` may read: None = all, else their own memberships' (clerks)."""
+    """Organizations whose accounts ``user`` may read: None = all, else their own organizations' (clerks, leads)."""
     if can_read_all_accounts(user):
         return None
-    if is_active_user(user) and Role.CLERK in user_roles(user):
-        return set(member_organization_ids(user))
+    if is_active_user(user) and user_roles(user) & {Role.CLERK, Role.LEAD}:
+        return set(member_organization_ids(user))  # a lead's: its prefecture and its municipalities
     return set()
 
 

@@ -55,7 +55,9 @@ class PermissionLabels:
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
         if db_field.name in ("permissions", "user_permissions") and field is not None:
-            field.queryset = field.queryset.select_related("content_type")
+            # django-otp's devices are not managed in the admin (their secrets stay out of it): nor are their rights.
+            field.queryset = field.queryset.select_related("content_type").exclude(
+                content_type__app_label__in=("otp_static", "otp_totp"))
             field.label_from_instance = permission_label
         return field
 

@@ -23,9 +23,11 @@ def test_clerk_edits_a_base_with_a_reason_and_sees_the_change(live_site, browser
     page.fill("#id_staff_local", "9")
     page.fill("#id_change_reason", "現地職員の増員")
     page.click("input[name=_save]")
-    assert "変更" in page.locator(".messagelist").inner_text()
+    # Saved from the home page, the clerk is back there, with the admin's message.
+    assert page.url.split("?")[0] == f"{live_site.url}/"
+    assert "変更" in page.locator("ul.messages").inner_text()
     page.go_back()
-    page.goto(page.url.replace("/change/", "/history/"))
+    page.goto(page.url.split("?")[0].replace("/change/", "/history/"))
     newest = page.locator("#change-history tbody tr").first
     assert "現地職員の増員" in newest.inner_text()
     assert "韓国" in newest.locator("ins").all_inner_texts().__str__()

@@ -19,7 +19,7 @@ from registry.accounts.forms import BulkInviteForm, HandoverForm, InviteForm, Se
 from registry.accounts.handover import schedule_handover
 from registry.accounts.invitations import InvitationError
 from registry.models import Invitation, Organization, RoleChange
-from registry.core.permissions import Role, is_active_user, user_roles
+from registry.core.permissions import Role, can_manage_accounts_of, is_active_user, user_roles
 from registry.sheets.engine import ImportBusy, PreviewOutdated, plan_fingerprint
 from registry.sheets.reader import SheetLayoutError, SheetReadError
 from registry.sheets.uploads import UploadStorage, upload_storage
@@ -186,18 +186,27 @@ def managed_user(request, pk):
     return get_object_or_404(get_user_model(), pk=pk)
 
 
+def leads_clerk(lead, user):
+    """A prefecture's lead hands over the seats of its area's clerks (never a coordinator's or supervisor's)."""
+    if user.is_superuser or listing.works_for_every_organization(user) or Role.CLERK not in user_roles(user):
+        return False
+    return any(can_manage_accounts_of(lead, membership.organization)
+               for membership in user.memberships.select_related("organization"))
+
+
 class HandoverView(StaffPageMixin, View):
-    """A coordinator hands over any clerk's seat; a clerk their own."""
+    """A coordinator hands over any clerk's seat; a clerk their own; a prefecture's lead its area's clerks'."""
 
     template_name = "registry/accounts/handover.html"
 
     def outgoing(self, request, pk):
         user = request.user
         manage = listing.can_manage_accounts(user)
-        require(manage or (is_active_user(user) and Role.CLERK in user_roles(user)))
-        if not manage and user.pk != pk:
+        require(manage or (is_active_user(user) and bool(user_roles(user) & {Role.CLERK, Role.LEAD})))
+        outgoing = managed_user(request, pk)
+        if not manage and user.pk != pk and not leads_clerk(user, outgoing):
             raise Http404
-        return managed_user(request, pk)
+        return outgoing
 
     def render_form(self, request, outgoing, form):
         return render(request, self.template_name, {
