@@ -34,12 +34,22 @@ LEAD_DIFFERS = {
     ("registry:organization_accounts", 0): "200",
     ("registry:survey_remind", 0): "200",  # the confirmation page: who the lead's reminder would reach
     ("registry:survey_remind", 1): "R",  # 督促: the lead reminds its own prefecture's organizations
+    # Invitations: a lead invites its area's clerks (the organization is checked on the POST, see test_lead_role).
+    ("registry:invite", 0): "200",
+    ("registry:invite", 1): "200",
+    ("registry:bulk_invite", 0): "200",
+    ("registry:bulk_invite", 1): "200",
+    ("registry:bulk_invite", 2): "R",
+    # The world's invitation is to the records' organization: the lead resends its own area's only.
+    ("registry:invitation_action", 1): {"osaka": "R", "sakai": "R", "sapporo": "404"},
+    ("registry:invitation_action", 2): "404",
 }
 
 
 def lead_token(key, index, case, target):
     if (key, index) in LEAD_DIFFERS:
-        return LEAD_DIFFERS[(key, index)]
+        differs = LEAD_DIFFERS[(key, index)]
+        return differs[target] if isinstance(differs, dict) else differs
     token = case.statuses()["sapporo" if target == "sapporo" else "osaka"]
     if key.endswith("_simple_history") and token == "200":
         return "403"  # the revert page: a lead never reverts

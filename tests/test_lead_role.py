@@ -7,14 +7,18 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.management import call_command
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import CommandError
 from django.urls import reverse
 
+from registry.accounts import invitations
+
 from registry.core.history.log import HistoryFilters, entry_keys, history_querysets, load_entries
-from registry.models import Base, BaseRoundRecord, Organization, ReviewState, RoundReminder, RoundResponse
+from registry.models import Base, BaseRoundRecord, Invitation, Organization, ReviewState, RoundReminder, RoundResponse
 from registry.core.permissions import Role, can_manage_accounts_of, organization_ids_in_scope
 from registry.survey.report import survey_report
 from registry.survey import lifecycle
+from tests.accounts_helpers import sheet
 from tests.factories import make_base
 from tests.roles import client_for, make_user
 
@@ -175,3 +179,47 @@ def test_report_is_narrowed_to_the_prefecture(world):
 def test_the_lead_never_imports_the_survey_sheet(world):
     client = client_for(world["users"]["lead"])
     assert client.get(reverse("admin:registry_base_import")).status_code == 403
+
+
+def test_the_lead_invites_clerks_of_its_area_only(world, django_capture_on_commit_callbacks):
+    """One at a time: a clerk of 堺市 is invited (the e-mail goes out); one of 札幌市 is refused with a message
+    naming it, and nothing is written; the lead is offered the clerk's role only."""
+    client = client_for(world["users"]["lead"])
+    page = client.get(reverse("registry:organization_accounts", args=[SAKAI])).content.decode()
+    assert "担当者を招待する" in page
+    form = client.get(reverse("registry:invite")).context["form"]
+    assert [value for value, _label in form.fields["role"].choices] == [Role.CLERK]
+    with django_capture_on_commit_callbacks(execute=True):
+        invited = client.post(reverse("registry:invite"), {"name": "堺 花子", "email": "hanako@sakai.example.jp",
+                                                           "role": Role.CLERK, "organizations": SAKAI})
+    assert invited.status_code == 302 and len(mail.outbox) == 1
+    assert list(Invitation.objects.get().organizations.values_list("code", flat=True)) == [SAKAI]
+    refused = client.post(reverse("registry:invite"), {"name": "札幌 一郎", "email": "ichiro@sapporo.example.jp",
+                                                       "role": Role.CLERK, "organizations": SAPPORO})
+    assert refused.status_code == 200 and "011002 札幌市" in refused.content.decode()
+    coordinator = client.post(reverse("registry:invite"), {"name": "調査 次郎", "email": "jiro@example.jp",
+                                                           "role": Role.COORDINATOR, "organizations": ""})
+    assert coordinator.status_code == 200
+    assert Invitation.objects.count() == 1 and len(mail.outbox) == 1
+
+
+def test_the_lead_resends_and_withdraws_its_areas_invitations_not_anothers(world):
+    ours = invitations.invite("堺 花子", "hanako@sakai.example.jp", Role.CLERK, [org(SAKAI)])
+    theirs = invitations.invite("札幌 一郎", "ichiro@sapporo.example.jp", Role.CLERK, [org(SAPPORO)])
+    client = client_for(world["users"]["lead"])
+    page = client.get(reverse("registry:organization_accounts", args=[SAKAI])).content.decode()
+    assert reverse("registry:invitation_action", args=[ours.pk, "withdraw"]) in page
+    assert reverse("registry:handover", args=[world["users"]["sakai"].pk]) in page  # its area's clerk
+    assert client.post(reverse("registry:invitation_action", args=[theirs.pk, "withdraw"])).status_code == 404
+    assert client.post(reverse("registry:invitation_action", args=[ours.pk, "withdraw"])).status_code == 302
+    ours.refresh_from_db(), theirs.refresh_from_db()
+    assert ours.withdrawn_at and not theirs.withdrawn_at
+
+
+def test_the_leads_sheet_of_invitations_names_the_row_of_another_prefecture_and_writes_nothing(world):
+    client = client_for(world["users"]["lead"])
+    upload = SimpleUploadedFile("invite.csv", sheet(("271403", "堺 花子", "hanako@sakai.example.jp", "担当者"),
+                                                    ("011002", "札幌 一郎", "ichiro@sapporo.example.jp", "担当者")))
+    page = client.post(reverse("registry:bulk_invite"), {"file": upload}).content.decode()
+    assert "3行目、「団体コード」列：団体コード「011002」（札幌市）の担当者は招待できません" in page
+    assert 'value="apply"' not in page and not Invitation.objects.exists()

@@ -113,6 +113,22 @@ def test_comparison_with_another_round(admin_client, small_round, organization):
     assert report_page(admin_client, DATE_2017, "?compare=2018-09-30").context["comparison"].opened[0].base == opened
 
 
+def test_a_comparison_narrowed_to_a_prefecture_counts_only_its_bases(admin_client, small_round, organization):
+    """?prefecture= narrows the comparison as it narrows the report (a lead's own prefecture by default)."""
+    survey_round, bases = small_round
+    later = SurveyRound.objects.create(reference_date=datetime.date(2018, 9, 30))
+    for base in bases:
+        record_for(later, base, review_state=ReviewState.UNCHANGED)
+    record_for(later, make_base(organization("大阪府"), 9, countries=["KR"]), review_state=ReviewState.NEW)
+    record_for(later, make_base(organization("福岡県"), 9, countries=["KR"]), review_state=ReviewState.NEW)
+    response = report_page(admin_client, "2018-09-30", "?compare=2017-09-30&prefecture=27")
+    comparison = response.context["comparison"]
+    assert [record.base.organization.name for record in comparison.opened] == ["大阪府"]
+    bases_row = {label: (old, new) for label, old, new, _difference in comparison.rows}["拠点数"]
+    assert bases_row == (2, 3)  # 大阪府's two, then three; 福岡県's and 北九州市's are not counted
+    assert '<input type="hidden" name="prefecture" value="27">' in response.content.decode()  # kept on compare
+
+
 def test_comparison_counts_everything_lists_the_first_and_sees_empty_values_as_equal(admin_client, small_round,
                                                                                    monkeypatch):
     survey_round, bases = small_round

@@ -10,7 +10,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from registry.models import Invitation, Membership
-from registry.core.permissions import Role, is_active_user, member_organization_ids, user_roles
+from registry.core.permissions import (
+    Role, can_manage_accounts_of, is_active_user, is_lead, member_organization_ids, user_roles,
+)
 
 INVITED, ACTIVE, STOPPED = "招待中", "有効", "停止"
 
@@ -43,13 +45,53 @@ def readable_organization_ids(user):
     return set()
 
 
+def can_invite(user):
+    """Coordinators and superusers invite to every organization; a prefecture's lead invites its area's clerks."""
+    return can_manage_accounts(user) or (is_active_user(user) and is_lead(user))
+
+
+def may_invite_to(user, organization):
+    """Whether ``user`` may invite a clerk of ``organization`` (a lead: its prefecture and its municipalities)."""
+    return can_manage_accounts(user) or can_manage_accounts_of(user, organization)
+
+
 def invitable_roles(user):
-    """The roles ``user`` may invite people to: coordinators invite clerks and coordinators, superusers anyone."""
-    if not can_manage_accounts(user):
+    """The roles ``user`` may invite people to: a lead clerks, coordinators clerks and coordinators, superusers
+    anyone."""
+    if not can_invite(user):
         return ()
     if user.is_superuser:
         return Role.ALL
-    return (Role.CLERK, Role.COORDINATOR)
+    if can_manage_accounts(user):
+        return (Role.CLERK, Role.COORDINATOR)
+    return (Role.CLERK,)
+
+
+def leads_account(lead, user):
+    """A prefecture's lead hands over the seats of its area's clerks (never a coordinator's or supervisor's)."""
+    if user.is_superuser or works_for_every_organization(user) or Role.CLERK not in user_roles(user):
+        return False
+    return any(can_manage_accounts_of(lead, membership.organization)
+               for membership in user.memberships.select_related("organization"))
+
+
+def leads_invitation(lead, invitation):
+    """A lead resends or withdraws an open invitation of a clerk to organizations of its area only."""
+    organizations = list(invitation.organizations.all())
+    return invitation.role == Role.CLERK and bool(organizations) and all(
+        can_manage_accounts_of(lead, organization) for organization in organizations)
+
+
+def mark_led_rows(user, rows):
+    """For a lead (not a coordinator), mark the rows it acts on: its area's clerks and their invitations."""
+    if can_manage_accounts(user) or not (is_active_user(user) and is_lead(user)):
+        return rows
+    for row in rows:
+        if row.invitation is not None:
+            row.led = leads_invitation(user, row.invitation)
+        elif row.user is not None and row.user.pk != user.pk and row.state != STOPPED:
+            row.led = leads_account(user, row.user)
+    return rows
 
 
 @dataclass
@@ -65,6 +107,7 @@ class AccountRow:
     invitation: object = None
     ends_on: object = None
     all_organizations: bool = False  # a coordinator's, supervisor's or superuser's: every organization
+    led: bool = False  # the viewer is the lead of this clerk's (or invitation's) organizations (mark_led_rows)
 
     @property
     def expired(self):

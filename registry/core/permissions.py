@@ -140,7 +140,8 @@ def can_remind(user):
 def can_manage_accounts_of(user, organization):
     """Invite and hand over the clerks of ``organization``: a lead for the municipalities of its prefecture (and
     the prefecture itself), never for coordinators' or supervisors' accounts (those roles are not an
-    organization's); superusers for every organization. To be wired into the accounts pages."""
+    organization's); superusers for every organization (registry/accounts/listing.py's may_invite_to,
+    leads_account and leads_invitation use it)."""
     if not is_active_user(user) or organization is None:
         return False
     return user.is_superuser or leads_organization(user, organization)

@@ -17,7 +17,7 @@ from django.core.validators import validate_email
 
 from registry.accounts import audit
 from registry.accounts.invitations import expiry, invitation_message
-from registry.accounts.listing import invitable_roles
+from registry.accounts.listing import invitable_roles, may_invite_to
 from registry.accounts.mail import send_after_commit
 from registry.core.downloads import Column
 from registry.models import ImportRecord, Invitation, Organization, RoleChange
@@ -111,6 +111,10 @@ class InvitationPlanner:
             errors.append(("code", f"団体コード「{code}」の団体はありません"))
         elif code and role not in (None, Role.CLERK):
             errors.append(("code", "団体コードを書けるのは担当者だけです"))
+        elif organization is not None and self.session.user is not None \
+                and not may_invite_to(self.session.user, organization):
+            errors.append(("code", f"団体コード「{code}」（{organization.name}）の担当者は招待できません："
+                                   "取りまとめる都道府県とその市区町村だけです"))
         if errors:
             self.outcome.errors += [Problem(number, LABELS[column], message) for column, message in errors]
             return None

@@ -199,15 +199,15 @@ def compared_pairs(old, new):
     return found
 
 
-def compare_rounds(survey_round, other_round, user, summary=None):
+def compare_rounds(survey_round, other_round, user, summary=None, prefecture=None):
     """What changed between two rounds, whichever is given first: opened, closed, changed, side-by-side totals.
 
     The records are paired, counted and selected in one query (``compared_pairs``); at most LISTED records of
     each kind are loaded, in one more. ``summary`` is ``survey_round``'s own summary when the caller has it
-    already (the report page), so it is not counted twice.
+    already (the report page), so it is not counted twice. ``prefecture`` narrows both rounds as the report is.
     """
     older, newer = sorted((survey_round, other_round), key=lambda r: r.reference_date)
-    old, new = reported_records(older, user), reported_records(newer, user)
+    old, new = reported_records(older, user, prefecture), reported_records(newer, user, prefecture)
     summaries = {survey_round: summary} if summary is not None else {}
     pairs = FIGURES.cached(lambda: compared_pairs(old, new), "compared-pairs", LISTED, query_key(old), query_key(new))
     wanted = {pk for _count, listed in pairs.values() for pair in listed for pk in pair if pk is not None}

@@ -19,7 +19,7 @@ from registry.accounts.forms import BulkInviteForm, HandoverForm, InviteForm, Se
 from registry.accounts.handover import schedule_handover
 from registry.accounts.invitations import InvitationError
 from registry.models import Invitation, Organization, RoleChange
-from registry.core.permissions import Role, can_manage_accounts_of, is_active_user, user_roles
+from registry.core.permissions import Role, is_active_user, user_roles
 from registry.sheets.engine import ImportBusy, PreviewOutdated, plan_fingerprint
 from registry.sheets.reader import SheetLayoutError, SheetReadError
 from registry.sheets.uploads import UploadStorage, upload_storage
@@ -42,10 +42,11 @@ class AccountListView(StaffPageMixin, TemplateView):
         user = self.request.user
         require(listing.readable_organization_ids(user) != set())
         query = self.request.GET.get("q", "").strip()[:100]
-        rows = listing.account_rows(user, query=query, limit=LIST_LIMIT)
+        rows = listing.mark_led_rows(user, listing.account_rows(user, query=query, limit=LIST_LIMIT))
         return super().get_context_data(
             title="アカウント", rows=rows, query=query, limited=len(rows) >= LIST_LIMIT,
-            manage=listing.can_manage_accounts(user), audit=listing.can_read_audit(user), **kwargs)
+            manage=listing.can_manage_accounts(user), invite=listing.can_invite(user),
+            audit=listing.can_read_audit(user), **kwargs)
 
 
 class OrganizationAccountsView(StaffPageMixin, TemplateView):
@@ -62,18 +63,21 @@ class OrganizationAccountsView(StaffPageMixin, TemplateView):
             raise Http404
         manage = listing.can_manage_accounts(user)
         form = InviteForm(roles=(Role.CLERK,), initial={"organizations": organization.code, "role": Role.CLERK}) \
-            if manage else None
+            if listing.may_invite_to(user, organization) else None
+        rows = listing.mark_led_rows(user, listing.account_rows(user, organization))
         return super().get_context_data(
-            title=f"{organization.name}のアカウント", organization=organization,
-            rows=listing.account_rows(user, organization), manage=manage, form=form, **kwargs)
+            title=f"{organization.name}のアカウント", organization=organization, rows=rows, manage=manage,
+            form=form, **kwargs)
 
 
 class InviteView(StaffPageMixin, View):
+    """Invite one person: coordinators to any organization, a prefecture's lead clerks of its area."""
+
     template_name = "registry/accounts/invite.html"
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            require(listing.can_manage_accounts(request.user))
+            require(listing.can_invite(request.user))
         return super().dispatch(request, *args, **kwargs)
 
     def form(self, data=None):
@@ -85,6 +89,11 @@ class InviteView(StaffPageMixin, View):
 
     def post(self, request):
         form = self.form(request.POST)
+        if form.is_valid():
+            outside = [o for o in form.cleaned_data["organizations"] if not listing.may_invite_to(request.user, o)]
+            if outside:
+                form.add_error("organizations", "招待できるのは取りまとめる都道府県とその市区町村の担当者だけです（"
+                               + "、".join(f"{o.code} {o.name}" for o in outside) + "）。")
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -112,7 +121,7 @@ class BulkInviteView(StaffPageMixin, View):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            require(listing.can_manage_accounts(request.user))
+            require(listing.can_invite(request.user))
         return super().dispatch(request, *args, **kwargs)
 
     def page(self, request, **context):
@@ -167,8 +176,10 @@ class InvitationActionView(StaffPageMixin, View):
     """再送 (a new link) or 取り下げ of an open invitation."""
 
     def post(self, request, pk, action):
-        require(listing.can_manage_accounts(request.user))
+        require(listing.can_invite(request.user))
         invitation = get_object_or_404(Invitation, pk=pk)
+        if not listing.can_manage_accounts(request.user) and not listing.leads_invitation(request.user, invitation):
+            raise Http404
         try:
             if action == "resend":
                 invitations.resend(invitation)
@@ -186,14 +197,6 @@ def managed_user(request, pk):
     return get_object_or_404(get_user_model(), pk=pk)
 
 
-def leads_clerk(lead, user):
-    """A prefecture's lead hands over the seats of its area's clerks (never a coordinator's or supervisor's)."""
-    if user.is_superuser or listing.works_for_every_organization(user) or Role.CLERK not in user_roles(user):
-        return False
-    return any(can_manage_accounts_of(lead, membership.organization)
-               for membership in user.memberships.select_related("organization"))
-
-
 class HandoverView(StaffPageMixin, View):
     """A coordinator hands over any clerk's seat; a clerk their own; a prefecture's lead its area's clerks'."""
 
@@ -204,7 +207,7 @@ class HandoverView(StaffPageMixin, View):
         manage = listing.can_manage_accounts(user)
         require(manage or (is_active_user(user) and bool(user_roles(user) & {Role.CLERK, Role.LEAD})))
         outgoing = managed_user(request, pk)
-        if not manage and user.pk != pk and not leads_clerk(user, outgoing):
+        if not manage and user.pk != pk and not listing.leads_account(user, outgoing):
             raise Http404
         return outgoing
 

@@ -149,7 +149,7 @@ class SurveyReportView(RoundMixin, TemplateView):
             .select_related("record__base__organization")
         )
         context["other_rounds"] = SurveyRound.objects.restrict(user, "view").exclude(pk=self.survey_round.pk)
-        context.update(self.comparison_context(context["report"]["summary"]))
+        context.update(self.comparison_context(context["report"]["summary"], prefecture))
         return context
 
     def prefecture(self):
@@ -163,7 +163,7 @@ class SurveyReportView(RoundMixin, TemplateView):
         led = lead_prefecture_ids(self.request.user)
         return visible.filter(pk__in=led).order_by("code").first() if led else None
 
-    def comparison_context(self, summary):
+    def comparison_context(self, summary, prefecture):
         text = self.request.GET.get("compare", "").strip()
         if not text:
             return {}
@@ -176,7 +176,7 @@ class SurveyReportView(RoundMixin, TemplateView):
             return {"compare_error": gettext("There is no survey round dated %(date)s.") % {"date": text}}
         if other == self.survey_round:
             return {"compare_error": gettext("Choose a different round to compare with.")}
-        return {"comparison": compare_rounds(self.survey_round, other, self.request.user, summary)}
+        return {"comparison": compare_rounds(self.survey_round, other, self.request.user, summary, prefecture)}
 
 
 class SurveyListView(RoundMixin, TemplateView):
