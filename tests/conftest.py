@@ -22,6 +22,18 @@ def pytest_configure(config):
         settings.CACHES["default"]["LOCATION"] = os.environ["CACHE_DIR"]
 
 
+def pytest_collection_modifyitems(config, items):
+    """Browser tests and ``sqlite_files`` tests run over SQLite files of their own (a server over a copy of the
+    demo, a backup and its restore, a load run), so they do the same whatever the suite's database: a PostgreSQL
+    run skips them, and .ci/run, which runs the suite on both, runs each of them once (in the SQLite run)."""
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        return
+    skip = pytest.mark.skip(reason="over SQLite files of its own, whatever the database: runs in the SQLite run")
+    for item in items:
+        if item.get_closest_marker("browser") or item.get_closest_marker("sqlite_files"):
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Every test database starts with the local governments loaded (they are reference data)."""

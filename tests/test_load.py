@@ -2,10 +2,14 @@
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 import load  # noqa: E402  (bench/load.py)
+
+pytestmark = pytest.mark.sqlite_files  # over SQLite files of its own: runs in the SQLite run only
 
 
 def test_editors_and_readers_at_once_get_no_errors(monkeypatch):

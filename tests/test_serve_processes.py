@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.sqlite_files  # over SQLite files of its own: runs in the SQLite run only
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
