@@ -274,7 +274,7 @@ def test_an_import_that_disagrees_with_a_clerks_answer_asks_which_side_wins(year
     content = as_text(rows)
     preview = import_survey_file(content, "r.tsv", THIS_YEAR, user=superuser, dry_run=True)
     assert not preview.errors
-    assert [(label, answer, winner) for _row, label, answer, _changes, winner in preview.conflicts] == [
+    assert [(c.label, c.answer, c.winner) for c in preview.conflicts] == [
         ("大阪府 #1 上海事務所", "変更あり", "")]
     undecided = import_survey_file(content, "r.tsv", THIS_YEAR, user=superuser)
     assert [str(problem) for problem in undecided.errors] == [

@@ -106,15 +106,14 @@ def plan_fingerprint(outcome):
     Which side wins a conflict (the coordinator chooses it on the confirm step) does not change it: a row
     the clerk's answer keeps counts as the update the sheet proposed.
     """
-    kept = {conflict[0]: conflict for conflict in getattr(outcome, "conflicts", ())}
+    kept = {conflict.row: conflict for conflict in getattr(outcome, "conflicts", ())}
     updated = [(row, label, [tuple(change) for change in changes]) for row, label, changes in outcome.updated_rows]
-    updated += [(row, label, [tuple(change) for change in changes])
-                for row, label, _answer, changes, winner in kept.values() if winner == "clerk"]
+    updated += [(c.row, c.label, [tuple(change) for change in c.changes]) for c in kept.values() if c.winner == "clerk"]
     parts = (
         [tuple(row) for row in outcome.new_rows],
         sorted(updated),
         [tuple(row) for row in outcome.unchanged_rows if row[0] not in kept],
-        [(row, label, answer) for row, label, answer, _changes, _winner in kept.values()],
+        [(c.row, c.label, c.answer) for c in kept.values()],
         [str(base) for base in getattr(outcome, "missing", [])],
         getattr(outcome, "created_contractors", []),
         len(outcome.errors),

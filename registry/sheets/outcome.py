@@ -207,14 +207,32 @@ class ImportOutcome:
 
 
 @dataclass
+class Conflict:
+    """A base the sheet changes that its clerk already answered in the open round."""
+
+    row: object  # the file row
+    label: str  # the base as the preview names it
+    answer: str  # the clerk's answer (the round record's review state, as shown)
+    changes: list  # (field, the clerk's value, the sheet's value)
+    winner: str = ""  # "sheet", "clerk", or "" while the coordinator has not chosen
+
+    def as_data(self):
+        return [plain_row(self.row), str(self.label), str(self.answer), plain_changes(self.changes), str(self.winner)]
+
+    @classmethod
+    def from_data(cls, data):
+        row, label, answer, changes, winner = data
+        return cls(row, label, answer, read_changes(changes), winner)
+
+
+@dataclass
 class SurveyOutcome(ImportOutcome):
     """A survey round's import also reports the bases its organizations did not report."""
 
     missing: list = field(default_factory=list)
     created_contractors: list = field(default_factory=list)
     round_writes: list = field(default_factory=list)  # what the round would record, e.g. 「12#3 changed」
-    # (row, base, the clerk's answer, changes, which side wins: "sheet", "clerk" or "" undecided)
-    conflicts: list = field(default_factory=list)
+    conflicts: list = field(default_factory=list)  # Conflict
 
     @property
     def counts(self):
@@ -236,8 +254,7 @@ class SurveyOutcome(ImportOutcome):
             "missing": [str(base) for base in self.missing],
             "created_contractors": [str(name) for name in self.created_contractors],
             "round_writes": [str(write) for write in self.round_writes],
-            "conflicts": [[plain_row(row), str(label), str(answer), plain_changes(changes), str(winner)]
-                          for row, label, answer, changes, winner in self.conflicts],
+            "conflicts": [conflict.as_data() for conflict in self.conflicts],
         }
 
     @classmethod
@@ -246,8 +263,7 @@ class SurveyOutcome(ImportOutcome):
         outcome.missing = list(data["missing"])
         outcome.created_contractors = list(data["created_contractors"])
         outcome.round_writes = list(data["round_writes"])
-        outcome.conflicts = [(row, label, answer, read_changes(changes), winner)
-                             for row, label, answer, changes, winner in data["conflicts"]]
+        outcome.conflicts = [Conflict.from_data(conflict) for conflict in data["conflicts"]]
         return outcome
 
 

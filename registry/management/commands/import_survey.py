@@ -33,5 +33,5 @@ class Command(ImportCommand):
     def report_details(self, outcome):
         for base in outcome.missing:
             self.stdout.write(f"not reported this round (proposed for closing): {base}")
-        for row, label, answer, changes, winner in outcome.conflicts:
-            self.stdout.write(f"row {row}: {label}: the clerk answered {answer}; {winner or 'undecided'} wins")
+        for c in outcome.conflicts:
+            self.stdout.write(f"row {c.row}: {c.label}: the clerk answered {c.answer}; {c.winner or 'undecided'} wins")

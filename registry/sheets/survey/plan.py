@@ -22,7 +22,7 @@ from registry.models.fields import stored_value
 from registry.parsing.text import match_key, parse_int_cell
 from registry.core.permissions import organization_ids_in_scope
 from registry.sheets.engine import SheetPlan, apply_plan, copy_record, written_counter
-from registry.sheets.outcome import NewRow, Problem, SurveyOutcome
+from registry.sheets.outcome import Conflict, NewRow, Problem, SurveyOutcome
 from registry.survey.progress import CLERK_WINS, SHEET_WINS, clerk_answers
 from registry.survey.records import plan_records, record_bases
 from registry.sheets.reader import ROW_COLUMN, read_table
@@ -352,7 +352,7 @@ class SurveyPlanner:
         if answer is None:
             return False
         winner = self.session.conflict_winner(number)
-        self.outcome.conflicts.append((number, label, answer.get_review_state_display(), changes, winner))
+        self.outcome.conflicts.append(Conflict(number, label, answer.get_review_state_display(), changes, winner))
         return winner == CLERK_WINS
 
     # -- the round -------------------------------------------------------------------------------
@@ -493,11 +493,11 @@ def apply_survey_plan(plan, expected_fingerprint=None, progress=None):
 def refuse_undecided(plan):
     """Bases the clerk answered that the sheet changes, with no side chosen: applying is refused for them."""
     outcome = plan.outcome
-    undecided = [conflict for conflict in outcome.conflicts if conflict[4] not in (SHEET_WINS, CLERK_WINS)]
+    undecided = [conflict for conflict in outcome.conflicts if conflict.winner not in (SHEET_WINS, CLERK_WINS)]
     if undecided:
-        outcome.errors += [Problem(row, "-", _("the clerk already answered this base in this round (%(state)s) and "
-                                               "the sheet differs: choose which side wins") % {"state": answer})
-                           for row, _label, answer, _changes, _winner in undecided]
+        outcome.errors += [Problem(c.row, "-", _("the clerk already answered this base in this round (%(state)s) and "
+                                                 "the sheet differs: choose which side wins") % {"state": c.answer})
+                           for c in undecided]
         outcome.missing = []
     return bool(undecided)
 
