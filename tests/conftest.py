@@ -22,16 +22,23 @@ def pytest_configure(config):
         settings.CACHES["default"]["LOCATION"] = os.environ["CACHE_DIR"]
 
 
+# .ci/run runs the suite twice, on PostgreSQL (CI_RUN=postgres) and on SQLite (CI_RUN=sqlite). A test whose outcome
+# cannot depend on the suite's database runs in one of the two only: browser tests and ``sqlite_files`` tests run
+# over SQLite files of their own (a server over a copy of the demo, a backup, a load run) whatever the database;
+# ``any_database`` tests check rules written in Python over the same ORM queries (the Japanese of every page, the
+# lead's column of the permission matrix). Without CI_RUN (bin/test as a developer runs it) everything runs.
+ONCE_IN = {"browser": "sqlite", "sqlite_files": "sqlite", "any_database": "postgres"}
+
+
 def pytest_collection_modifyitems(config, items):
-    """Browser tests and ``sqlite_files`` tests run over SQLite files of their own (a server over a copy of the
-    demo, a backup and its restore, a load run), so they do the same whatever the suite's database: a PostgreSQL
-    run skips them, and .ci/run, which runs the suite on both, runs each of them once (in the SQLite run)."""
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+    run = os.environ.get("CI_RUN", "")
+    if not run:
         return
-    skip = pytest.mark.skip(reason="over SQLite files of its own, whatever the database: runs in the SQLite run")
     for item in items:
-        if item.get_closest_marker("browser") or item.get_closest_marker("sqlite_files"):
-            item.add_marker(skip)
+        for marker, only_in in ONCE_IN.items():
+            if only_in != run and item.get_closest_marker(marker):
+                item.add_marker(pytest.mark.skip(reason=f"database-independent: .ci/run runs it in the {only_in} run"))
+                break
 
 
 @pytest.fixture(scope="session")

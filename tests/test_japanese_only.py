@@ -13,16 +13,19 @@ from registry.core.permissions import Role
 from registry.sheets.outcome import ImportOutcome, RowNotice
 from tests.english_check import english_lines
 from tests.roles import make_user
-from tests.test_japanese_ui import ALLOWED, LIBRARY_TEXT, PAGES, world  # noqa: F401  (the module's world)
+from tests.test_japanese_ui import (  # noqa: F401  (the module's world)
+    ALLOWED, JAPANESE_ONLY, LIBRARY_TEXT, page_ids, world,
+)
 
 ENGLISH = {"HTTP_ACCEPT_LANGUAGE": "en"}
+pytestmark = pytest.mark.any_database  # text of templates and code: .ci/run runs it in one database's run
 
 
-@pytest.mark.parametrize("key, case", PAGES, ids=[f"{key}#{index}" for index, (key, _case) in enumerate(PAGES)])
+@pytest.mark.parametrize("key, case", JAPANESE_ONLY, ids=page_ids(JAPANESE_ONLY))
 def test_pages_show_no_english_with_an_english_browser(db, world, key, case):  # noqa: F811
+    """Every page but the portal's and the API's (tests/test_japanese_ui.py), with an English browser."""
     url = case.url(world)
-    if url.startswith(("/public/", "/api/")):
-        return  # the portal and the API follow the visitor's language
+    assert not url.startswith(("/public/", "/api/")), url  # those follow the visitor's language
     found = []
     for role, user in world.users.items():
         client = Client(**ENGLISH)
