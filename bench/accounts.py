@@ -67,7 +67,7 @@ def main():
     from registry.accounts.invitations import expiry
     from registry.models import Invitation, Organization, RoleChange
     from registry.core.permissions import Role
-    from tests.roles import make_user
+    from tests.support.roles import make_user
 
     call_command("migrate", verbosity=0)
     call_command("load_local_governments", stdout=open(os.devnull, "w"))

@@ -45,7 +45,7 @@ def main():
 
     django.setup()
     from registry.sheets.reader import read_table
-    from tests.sheets import as_xlsx, base_row
+    from tests.support.sheets import as_xlsx, base_row
 
     content = as_xlsx([base_row(number=str(n), name=f"事務所{n}") for n in range(1, options.rows + 1)])
     old_seconds, old_rows = best_of(options.repeat, old_reader(options.old_commit).read_table, content)

@@ -108,8 +108,8 @@ def fast_password_hashing():
 
 @pytest.fixture(scope="session", autouse=True)
 def force_login_signs_in_with_the_second_factor():
-    """``client.force_login`` is a finished sign-in, second factor included (tests/second_factor.py)."""
-    from tests import second_factor
+    """``client.force_login`` is a finished sign-in, second factor included (tests/support/second_factor.py)."""
+    from tests.support import second_factor
 
     second_factor.install()
     yield

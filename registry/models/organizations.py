@@ -105,7 +105,7 @@ class Organization(models.Model):
     def home_prefecture(self):
         """The prefecture an organization belongs to (a prefecture is its own). The same rule read from rows:
         ``registry.survey.summary.home_prefecture`` (an SQL expression) and ``registry.staff.columns.home_prefecture_name``
-        (from ``values()``); tests/test_summary_counts.py and tests/test_downloads.py hold both to this one."""
+        (from ``values()``); tests/survey/test_summary_counts.py and tests/staff/test_downloads.py hold both to this one."""
         return self if self.kind == self.Kind.PREFECTURE else self.prefecture
 
 

@@ -1,4 +1,4 @@
-"""The pages of the accessibility crawl: every GET case of tests/test_permission_matrix.py, over the demo data.
+"""The pages of the accessibility crawl: every GET case of tests/core/test_permission_matrix.py, over the demo data.
 
 Run inside the crawl server's database (``manage.py shell -c``, see ``crawl_pages``): the matrix's World is
 filled with the demo's own records (大阪府's first base, its round figures, its tie…), a few records the demo
@@ -46,7 +46,7 @@ def demo_objects(survey_round):
     )
     from registry.core.permissions import Role
     from registry.models import Invitation
-    from tests.test_permission_matrix import make_invitation
+    from tests.core.test_permission_matrix import make_invitation
 
     users = get_user_model().objects
     clerk, coordinator, root = (users.get(username=name) for name in ("osaka_clerk", "coordinator", "admin"))
@@ -99,7 +99,7 @@ def matrix_pages(world):
     """
     from django.db import transaction
 
-    from tests.test_permission_matrix import MATRIX
+    from tests.core.test_permission_matrix import MATRIX
 
     pages = []
     for key, cases in MATRIX.items():
@@ -124,7 +124,7 @@ def main():
     from django.contrib.auth import get_user_model
 
     from registry.models import SurveyRound
-    from tests.test_permission_matrix import MATRIX, World
+    from tests.core.test_permission_matrix import MATRIX, World
 
     users = {role: (get_user_model().objects.get(username=name) if name else None)
              for role, name in ROLE_USERS.items()}

@@ -18,7 +18,7 @@ def api_site(demo_database, tmp_path_factory):
     directory = tmp_path_factory.mktemp("api")
     database = directory / "site.sqlite3"
     shutil.copy(demo_database, database)
-    # Throttling is tested on its own (tests/test_api.py); here it would only answer 429.
+    # Throttling is tested on its own (tests/public/test_api.py); here it would only answer 429.
     with running_site(database, directory / "server.log", API_THROTTLE_ANON="100000/minute") as site:
         yield site
 

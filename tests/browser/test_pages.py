@@ -4,7 +4,7 @@ import sqlite3
 
 import pytest
 
-from tests.english_check import data_pattern, english_lines
+from tests.support.english_check import data_pattern, english_lines
 
 from .live import NARROW, WIDE, horizontal_overflow, log_in
 from .screens import SCREENS, open_screen

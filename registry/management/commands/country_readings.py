@@ -4,7 +4,7 @@
 
 pykakasi reads the kanji names (中国 → ちゅうごく); registry.core.country_order.READINGS corrects the few it reads
 wrong. The file is generated so that no request pays for loading pykakasi's dictionary (over a second);
-tests/test_admin_ui.py checks it is complete and current.
+tests/admin/test_admin_ui.py checks it is complete and current.
 """
 import json
 

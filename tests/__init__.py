@@ -1,0 +1,1 @@
+"""The test suite: tests/<part>/ mirrors registry/<part>/ (docs/architecture.md); helpers in tests/support/."""

@@ -1,0 +1,1 @@
+"""registry/accounts: invitations, password reset, handover, two-factor sign-in, roles."""

@@ -1,0 +1,1 @@
+"""registry/admin: the admin's forms, pages and import screens."""

@@ -1,0 +1,1 @@
+"""registry/core and registry/models: records, history, permissions and scope (the role matrices)."""
