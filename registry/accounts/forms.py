@@ -12,7 +12,8 @@ class InviteForm(forms.Form):
     email = forms.EmailField(label="メールアドレス")
     role = forms.ChoiceField(label="役割")
     organizations = forms.CharField(label="団体コード", required=False,
-                                    help_text="担当者のとき必須。複数は空白か読点で区切ります（例：261009）。")
+                                    help_text="担当者のとき必須（複数は空白か読点で区切ります。例：261009）。"
+                                              "取りまとめ担当はその都道府県のコード（例：270008）。")
 
     def __init__(self, *args, roles=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -61,8 +61,10 @@ def refusal(email, role, organizations):
     """Why ``email`` cannot be invited with this role (empty when it can)."""
     if role == Role.CLERK and not organizations:
         raise InvitationError("担当者の招待には団体が必要です。")
-    if role != Role.CLERK and organizations:
-        raise InvitationError("団体を指定できるのは担当者の招待だけです。")
+    if role == Role.LEAD and (len(organizations) != 1 or organizations[0].kind != organizations[0].Kind.PREFECTURE):
+        raise InvitationError("取りまとめ担当の招待には都道府県の団体コードを一つ指定します（例：270008 大阪府）。")
+    if role not in Role.WITH_ORGANIZATIONS and organizations:
+        raise InvitationError("団体を指定できるのは担当者と取りまとめ担当の招待だけです。")
     if get_user_model().objects.filter(username__iexact=email).exists() or \
             get_user_model().objects.filter(email__iexact=email).exists():
         raise InvitationError(f"{email} のアカウントはすでにあります。")
@@ -137,7 +139,7 @@ def accept(invitation, password):
     user = user_model.objects.create_user(invitation.email, invitation.email, password,
                                           last_name=family[:150], first_name=given.strip()[:150])
     organizations = list(invitation.organizations.all())
-    grant_role(user, invitation.role, organizations if invitation.role == Role.CLERK else (),
+    grant_role(user, invitation.role, organizations if invitation.role in Role.WITH_ORGANIZATIONS else (),
                actor_name=user.get_username(), reason="招待の受諾")
     invitation.accepted_at, invitation.user = timezone.now(), user
     invitation.save(update_fields=["accepted_at", "user"])

@@ -56,14 +56,14 @@ def may_invite_to(user, organization):
 
 
 def invitable_roles(user):
-    """The roles ``user`` may invite people to: a lead clerks, coordinators clerks and coordinators, superusers
-    anyone."""
+    """The roles ``user`` may invite people to: a lead clerks; coordinators clerks, prefectures' leads and
+    coordinators; superusers anyone."""
     if not can_invite(user):
         return ()
     if user.is_superuser:
         return Role.ALL
     if can_manage_accounts(user):
-        return (Role.CLERK, Role.COORDINATOR)
+        return (Role.CLERK, Role.LEAD, Role.COORDINATOR)
     return (Role.CLERK,)
 
 

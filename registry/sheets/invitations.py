@@ -102,15 +102,17 @@ class InvitationPlanner:
         except ValidationError:
             errors.append(("email", f"「{email}」はメールアドレスではありません" if email else "メールアドレスがありません"))
         if role is None:
-            errors.append(("role", f"「{role_text}」は役割ではありません：担当者、調査担当、管理者 のいずれかです"))
+            errors.append(("role", f"「{role_text}」は役割ではありません：担当者、取りまとめ担当、調査担当、管理者 のいずれかです"))
         elif role not in self.roles:
             errors.append(("role", f"{Role.GROUP_NAMES[role]} を招待する権限がありません"))
-        if role == Role.CLERK and not code:
-            errors.append(("code", "担当者には団体コードが必要です"))
+        if role in Role.WITH_ORGANIZATIONS and not code:
+            errors.append(("code", f"{Role.GROUP_NAMES[role]}には団体コードが必要です"))
         elif code and organization is None:
             errors.append(("code", f"団体コード「{code}」の団体はありません"))
-        elif code and role not in (None, Role.CLERK):
-            errors.append(("code", "団体コードを書けるのは担当者だけです"))
+        elif code and role is not None and role not in Role.WITH_ORGANIZATIONS:
+            errors.append(("code", "団体コードを書けるのは担当者と取りまとめ担当だけです"))
+        elif role == Role.LEAD and organization.kind != organization.Kind.PREFECTURE:
+            errors.append(("code", f"取りまとめ担当の団体は都道府県です（「{code}」は{organization.name}）"))
         elif organization is not None and self.session.user is not None \
                 and not may_invite_to(self.session.user, organization):
             errors.append(("code", f"団体コード「{code}」（{organization.name}）の担当者は招待できません："
@@ -144,6 +146,10 @@ class InvitationPlanner:
                 if organization in organizations:
                     self.outcome.errors.append(Problem(number, LABELS["code"], (
                         f"{email} と団体コード {organization.code} の組は {first_row}行目 にもあります")))
+                    return
+                if role == Role.LEAD and organizations:
+                    self.outcome.errors.append(Problem(number, LABELS["code"], (
+                        f"{email} は {first_row}行目 で取りまとめ担当です：都道府県は一つです")))
                     return
                 organizations.append(organization)
         label = f"{name} <{email}>（{Role.GROUP_NAMES[role]}" + (

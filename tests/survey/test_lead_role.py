@@ -223,3 +223,30 @@ def test_the_leads_sheet_of_invitations_names_the_row_of_another_prefecture_and_
     page = client.post(reverse("registry:bulk_invite"), {"file": upload}).content.decode()
     assert "3行目、「団体コード」列：団体コード「011002」（札幌市）の担当者は招待できません" in page
     assert 'value="apply"' not in page and not Invitation.objects.exists()
+
+
+def test_a_coordinator_invites_a_prefectures_lead_who_then_sees_its_municipalities(world,
+                                                                                  django_capture_on_commit_callbacks):
+    """The lead role is granted in the accounts UI too: invited with its prefecture, and a city is refused."""
+    client = client_for(world["users"]["coord"])
+    form = client.get(reverse("registry:invite")).context["form"]
+    assert Role.LEAD in [value for value, _label in form.fields["role"].choices]
+    city = client.post(reverse("registry:invite"), {"name": "堺 次郎", "email": "jiro@example.jp",
+                                                    "role": Role.LEAD, "organizations": SAKAI})
+    assert city.status_code == 200 and "都道府県の団体コード" in city.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        invited = client.post(reverse("registry:invite"), {"name": "大阪 三郎", "email": "saburo@example.jp",
+                                                           "role": Role.LEAD, "organizations": OSAKA})
+    assert invited.status_code == 302 and len(mail.outbox) == 1
+    lead = invitations.accept(Invitation.objects.get(), "osaka-lead-pass-2026")
+    scope = organization_ids_in_scope(lead)
+    assert org(SAKAI).pk in scope and org(OSAKA).pk in scope and org(SAPPORO).pk not in scope
+
+
+def test_a_sheet_invites_a_lead_with_its_prefecture_only(world):
+    client = client_for(world["users"]["coord"])
+    upload = SimpleUploadedFile("leads.csv", sheet(("271403", "堺 次郎", "jiro@example.jp", "取りまとめ担当"),
+                                                   ("270008", "大阪 三郎", "saburo@example.jp", "取りまとめ担当")))
+    page = client.post(reverse("registry:bulk_invite"), {"file": upload}).content.decode()
+    assert "2行目、「団体コード」列：取りまとめ担当の団体は都道府県です（「271403」は堺市）" in page
+    assert not Invitation.objects.exists()
