@@ -21,7 +21,7 @@ from tests.support.agreement_sheets import tie_row
 from tests.support.ods import ods_bytes
 
 pytestmark = pytest.mark.django_db
-FILES = pathlib.Path(__file__).resolve().parent / "files"
+FILES = pathlib.Path(__file__).resolve().parents[1] / "files"  # tests/files
 ROUND = datetime.date(2017, 9, 30)
 
 
