@@ -71,8 +71,8 @@ def leads_account(lead, user):
     """A prefecture's lead hands over the seats of its area's clerks (never a coordinator's or supervisor's)."""
     if user.is_superuser or works_for_every_organization(user) or Role.CLERK not in user_roles(user):
         return False
-    return any(can_manage_accounts_of(lead, membership.organization)
-               for membership in user.memberships.select_related("organization"))
+    # .all(): the account rows prefetch memberships and their organizations (account_users), so a row costs no query.
+    return any(can_manage_accounts_of(lead, membership.organization) for membership in user.memberships.all())
 
 
 def leads_invitation(lead, invitation):
