@@ -216,11 +216,15 @@ def test_the_lead_resends_and_withdraws_its_areas_invitations_not_anothers(world
     assert ours.withdrawn_at and not theirs.withdrawn_at
 
 
+def sheet_preview(user, *rows):
+    """The bulk invitation page after ``user`` sends a sheet of these rows for its preview."""
+    upload = SimpleUploadedFile("invite.csv", sheet(*rows))
+    return client_for(user).post(reverse("registry:bulk_invite"), {"file": upload}).content.decode()
+
+
 def test_the_leads_sheet_of_invitations_names_the_row_of_another_prefecture_and_writes_nothing(world):
-    client = client_for(world["users"]["lead"])
-    upload = SimpleUploadedFile("invite.csv", sheet(("271403", "堺 花子", "hanako@sakai.example.jp", "担当者"),
-                                                    ("011002", "札幌 一郎", "ichiro@sapporo.example.jp", "担当者")))
-    page = client.post(reverse("registry:bulk_invite"), {"file": upload}).content.decode()
+    page = sheet_preview(world["users"]["lead"], ("271403", "堺 花子", "hanako@sakai.example.jp", "担当者"),
+                         ("011002", "札幌 一郎", "ichiro@sapporo.example.jp", "担当者"))
     assert "3行目、「団体コード」列：団体コード「011002」（札幌市）の担当者は招待できません" in page
     assert 'value="apply"' not in page and not Invitation.objects.exists()
 
@@ -244,9 +248,7 @@ def test_a_coordinator_invites_a_prefectures_lead_who_then_sees_its_municipaliti
 
 
 def test_a_sheet_invites_a_lead_with_its_prefecture_only(world):
-    client = client_for(world["users"]["coord"])
-    upload = SimpleUploadedFile("leads.csv", sheet(("271403", "堺 次郎", "jiro@example.jp", "取りまとめ担当"),
-                                                   ("270008", "大阪 三郎", "saburo@example.jp", "取りまとめ担当")))
-    page = client.post(reverse("registry:bulk_invite"), {"file": upload}).content.decode()
+    page = sheet_preview(world["users"]["coord"], ("271403", "堺 次郎", "jiro@example.jp", "取りまとめ担当"),
+                         ("270008", "大阪 三郎", "saburo@example.jp", "取りまとめ担当"))
     assert "2行目、「団体コード」列：取りまとめ担当の団体は都道府県です（「271403」は堺市）" in page
     assert not Invitation.objects.exists()
